@@ -1,0 +1,207 @@
+"""Settings: parsed once, at the edge, from the environment and an optional `.env` file.
+
+`load_settings` is the only reader of the environment in the package; everything else takes
+a `Settings` value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+
+class ConfigError(ValueError):
+    """A setting has a bad value; the message names the setting."""
+
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "placeholder", "xxx", "todo"}
+TLS_MODES = ("none", "starttls", "ssl")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///digest.db"
+    hf_api_url: str = "https://huggingface.co"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_tls: str = "none"
+    smtp_timeout: float = 30.0
+    smtp_connections: int = 4
+    mail_from: str = ""
+    return_path: str = ""
+    base_url: str = "http://localhost:8000"
+    secret_key: str = ""
+    send_at: str = "07:00"
+    timezone: str = "UTC"
+    poll_minutes: int = 60
+    max_papers: int = 10
+    send_empty: bool = False
+    run_web: bool = False
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    rate_per_second: float = 0.0
+    rate_per_hour: int = 0
+    hard_bounce_limit: int = 1
+    soft_bounce_limit: int = 3
+    dkim_key_file: str = ""
+    dkim_selector: str = ""
+    dkim_domain: str = ""
+    lease_seconds: int = 300
+
+    def require_secret(self) -> str:
+        """The signing key, refused when missing or a placeholder."""
+        if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 16:
+            raise ConfigError(
+                "DIGEST_SECRET_KEY: set a random value of at least 16 characters "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
+        return self.secret_key
+
+    def require_sender(self) -> str:
+        """The From address, refused when missing."""
+        if not self.mail_from.strip():
+            raise ConfigError("DIGEST_FROM: set the sender address, e.g. digest@example.org")
+        return self.mail_from
+
+
+# setting name -> (field, parser)
+def _int(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not lo <= value <= hi:
+            raise ValueError(f"must be between {lo} and {hi}")
+        return value
+
+    return parse
+
+
+def _float(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    low = raw.strip().lower()
+    if low in ("1", "true", "yes", "on"):
+        return True
+    if low in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        low = raw.strip().lower()
+        if low not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return low
+
+    return parse
+
+
+def parse_hhmm(raw: str) -> str:
+    value = raw.strip()
+    if len(value) == 4 and value[1] == ":":
+        value = "0" + value
+    if not _HHMM.match(value):
+        raise ValueError(f"{raw!r} is not a time of day as HH:MM")
+    return value
+
+
+def parse_timezone(raw: str) -> str:
+    name = raw.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{raw!r} is not a known time zone (use Area/City, e.g. Europe/Paris)"
+        ) from None
+    return name
+
+
+def _url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"{raw!r} is not an http(s) URL")
+    return value
+
+
+def _str(raw: str) -> str:
+    return raw.strip()
+
+
+def _db_url(raw: str) -> str:
+    value = raw.strip()
+    if "://" not in value:
+        raise ValueError(f"{raw!r} is not a database URL (e.g. sqlite:///digest.db)")
+    return value
+
+
+_PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "DIGEST_DATABASE_URL": ("database_url", _db_url),
+    "DIGEST_HF_API_URL": ("hf_api_url", _url),
+    "DIGEST_SMTP_HOST": ("smtp_host", _str),
+    "DIGEST_SMTP_PORT": ("smtp_port", _int(1, 65535)),
+    "DIGEST_SMTP_USERNAME": ("smtp_username", _str),
+    "DIGEST_SMTP_PASSWORD": ("smtp_password", str),
+    "DIGEST_SMTP_TLS": ("smtp_tls", _choice(*TLS_MODES)),
+    "DIGEST_SMTP_TIMEOUT": ("smtp_timeout", _float),
+    "DIGEST_SMTP_CONNECTIONS": ("smtp_connections", _int(1, 64)),
+    "DIGEST_FROM": ("mail_from", _str),
+    "DIGEST_RETURN_PATH": ("return_path", _str),
+    "DIGEST_BASE_URL": ("base_url", _url),
+    "DIGEST_SECRET_KEY": ("secret_key", str),
+    "DIGEST_SEND_AT": ("send_at", parse_hhmm),
+    "DIGEST_TIMEZONE": ("timezone", parse_timezone),
+    "DIGEST_POLL_MINUTES": ("poll_minutes", _int(1, 24 * 60)),
+    "DIGEST_MAX_PAPERS": ("max_papers", _int(1, 100)),
+    "DIGEST_SEND_EMPTY": ("send_empty", _bool),
+    "DIGEST_RUN_WEB": ("run_web", _bool),
+    "DIGEST_WEB_HOST": ("web_host", _str),
+    "DIGEST_WEB_PORT": ("web_port", _int(1, 65535)),
+    "DIGEST_RATE_PER_SECOND": ("rate_per_second", _float),
+    "DIGEST_RATE_PER_HOUR": ("rate_per_hour", _int(0, 10_000_000)),
+    "DIGEST_HARD_BOUNCE_LIMIT": ("hard_bounce_limit", _int(1, 100)),
+    "DIGEST_SOFT_BOUNCE_LIMIT": ("soft_bounce_limit", _int(1, 100)),
+    "DIGEST_DKIM_KEY_FILE": ("dkim_key_file", _str),
+    "DIGEST_DKIM_SELECTOR": ("dkim_selector", _str),
+    "DIGEST_DKIM_DOMAIN": ("dkim_domain", _str),
+    "DIGEST_LEASE_SECONDS": ("lease_seconds", _int(10, 86400)),
+}
+
+assert {f for f, _ in _PARSERS.values()} == {f.name for f in fields(Settings)}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | str | None = ".env"
+) -> Settings:
+    """Settings from `.env` (if present) overridden by the environment.
+
+    Raises ConfigError with a one-line message naming the first bad setting.
+    """
+    merged: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    for name, (field_name, parse) in _PARSERS.items():
+        raw = merged.get(name)
+        if raw is None:
+            continue
+        try:
+            values[field_name] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+    return Settings(**values)

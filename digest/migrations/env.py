@@ -1,0 +1,42 @@
+"""Alembic environment: the engine comes from digest.db.upgrade (or DIGEST_DATABASE_URL)."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+from digest import models  # noqa: F401  (registers the tables)
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    engine = config.attributes.get("engine")
+    if engine is not None:
+        return engine
+    from digest.config import load_settings
+    from digest.db import make_engine
+
+    return make_engine(load_settings().database_url)
+
+
+def run_migrations_online() -> None:
+    connectable = config.attributes.get("connection") or _engine()
+    if hasattr(connectable, "connect") and not hasattr(connectable, "execute"):
+        with connectable.connect() as connection:
+            _run(connection)
+    else:
+        _run(connectable)
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_online()

@@ -1,0 +1,249 @@
+"""All tables (SQLModel) and the frozen value types passed between stages.
+
+Datetimes are timezone-aware UTC everywhere in the code; the `UTCDateTime` column type
+stores them as naive UTC so SQLite and PostgreSQL behave the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import JSON, Column, Field, SQLModel, UniqueConstraint
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; stored naive UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+class Paper(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)  # arXiv id without version
+    title: str
+    abstract: str
+    authors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    upvotes: int = 0
+    num_comments: int = 0
+    github_url: str | None = None
+    project_url: str | None = None
+    thumbnail: str | None = None
+    source: str = Field(default="hf", max_length=16)
+    published_at: datetime | None = _ts(default=None)
+    listing_day: date = Field(index=True)
+    first_seen_at: datetime = _ts(index=True)
+    updated_at: datetime = _ts()
+
+
+class Subscriber(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=320)
+    keywords: str = ""
+    exclude: str = ""
+    send_at: str = Field(default="07:00", max_length=5)
+    timezone: str = Field(default="UTC", max_length=64)
+    max_papers: int = 10
+    frequency: str = Field(default="daily", max_length=8)  # daily | weekly | paused
+    status: str = Field(default="active", max_length=16, index=True)
+    # active | pending (awaiting double opt-in) | unsubscribed | suppressed
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    confirmed_at: datetime | None = _ts(default=None)
+    unsubscribed_at: datetime | None = _ts(default=None)
+    suppressed_at: datetime | None = _ts(default=None)
+    last_digest_at: datetime | None = _ts(default=None)  # candidates start after this
+    hard_bounces: int = 0
+    soft_bounces: int = 0  # in a row; reset by a delivery
+    token_version: int = 0  # bump to revoke every link sent so far
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per subscriber and digest date."""
+
+    __table_args__ = (UniqueConstraint("subscriber_id", "digest_date", name="uq_delivery_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    digest_date: date = Field(index=True)
+    status: str = Field(default="pending", max_length=16, index=True)
+    # pending | sending | retry | sent | empty | failed | suppressed
+    attempts: int = 0
+    next_attempt_at: datetime = _ts(index=True)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _ts(default=None)
+    message_id: str | None = Field(default=None, max_length=255)
+    paper_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    last_error: str | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    sent_at: datetime | None = _ts(default=None)
+
+
+class SentPaper(SQLModel, table=True):
+    """A paper that reached a subscriber: never sent to them again."""
+
+    subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True)
+    paper_id: str = Field(primary_key=True, max_length=32)
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id")
+    sent_at: datetime = _ts()
+
+
+class Feedback(SQLModel, table=True):
+    """ "More like this" (+1) or "not for me" (-1) on a paper, from the email."""
+
+    subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True)
+    paper_id: str = Field(primary_key=True, max_length=32)
+    vote: int
+    created_at: datetime = _ts()
+
+
+class Acronym(SQLModel, table=True):
+    """An acronym and its expansion, learned from abstracts ("long form (LF)")."""
+
+    short: str = Field(primary_key=True, max_length=32)
+    long: str = Field(primary_key=True, max_length=200)
+    count: int = 1
+    updated_at: datetime = _ts()
+
+
+class FetchRun(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = _ts(index=True)
+    finished_at: datetime | None = _ts(default=None)
+    first_day: date | None = None
+    last_day: date | None = None
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    errors: int = 0
+    status: str = Field(default="running", max_length=16)  # running | ok | partial | failed
+    message: str | None = None
+
+
+class Counter(SQLModel, table=True):
+    """A fixed-window counter shared by every process (send rate, subscribe rate)."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    window_start: datetime = _ts()
+    count: int = 0
+
+
+# --------------------------------------------------------------------------- value types
+
+
+@dataclass(frozen=True)
+class ListedPaper:
+    """One paper as a source lists it."""
+
+    id: str
+    title: str
+    abstract: str
+    listing_day: date
+    authors: tuple[str, ...] = ()
+    upvotes: int = 0
+    num_comments: int = 0
+    github_url: str | None = None
+    project_url: str | None = None
+    thumbnail: str | None = None
+    published_at: datetime | None = None
+    source: str = "hf"
+
+
+@dataclass(frozen=True)
+class PaperText:
+    """What ranking needs of a stored paper."""
+
+    id: str
+    title: str
+    abstract: str
+    upvotes: int = 0
+    first_seen_at: datetime | None = None
+    listing_day: date | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One subscriber's interests, as ranking sees them."""
+
+    key: int | str
+    keywords: str
+    exclude: str = ""
+    max_papers: int = 10
+    since: datetime | None = None  # only papers first seen after this
+    already_sent: frozenset[str] = frozenset()
+    liked: tuple[str, ...] = ()
+    disliked: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Span:
+    field: str  # "title" | "abstract"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Match:
+    keyword: str  # the interest as the subscriber wrote it
+    where: tuple[str, ...]  # subset of ("title", "abstract")
+    terms: tuple[str, ...] = ()  # the words found, e.g. ("out-of-distribution",)
+
+
+@dataclass(frozen=True)
+class ScoredPaper:
+    paper_id: str
+    score: float
+    relevance: float
+    trending: float
+    matches: tuple[Match, ...] = ()
+    spans: tuple[Span, ...] = ()
+
+    @property
+    def matched(self) -> tuple[str, ...]:
+        return tuple(m.keyword for m in self.matches)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What a run did, in counts; logged as one line."""
+
+    kind: str
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+    items: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def line(self) -> str:
+        parts = " ".join(f"{k}={v}" for k, v in self.counts.items())
+        tail = f" errors={len(self.errors)}" if self.errors else ""
+        return f"{self.kind}: {parts}{tail}"

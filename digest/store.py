@@ -1,0 +1,258 @@
+"""Queries: keyword-only functions taking `session`. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from itertools import islice
+from typing import Any, TypeVar
+
+from sqlalchemy import func, insert, update
+from sqlmodel import Session, col, select
+
+from digest.models import FetchRun, ListedPaper, Paper, PaperText, Subscriber
+from digest.subscribers import SubscriberInput
+
+T = TypeVar("T")
+CHUNK = 500  # rows per statement: well under SQLite's and PostgreSQL's parameter limits
+
+
+def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+# --------------------------------------------------------------------------- papers
+
+
+def _listed(p: Paper) -> ListedPaper:
+    return ListedPaper(
+        id=p.id,
+        title=p.title,
+        abstract=p.abstract,
+        listing_day=p.listing_day,
+        authors=tuple(p.authors),
+        upvotes=p.upvotes,
+        num_comments=p.num_comments,
+        github_url=p.github_url,
+        project_url=p.project_url,
+        thumbnail=p.thumbnail,
+        published_at=p.published_at,
+        source=p.source,
+    )
+
+
+def stored_listings(session: Session, *, ids: Iterable[str]) -> dict[str, ListedPaper]:
+    """The stored papers among `ids`, as the source would list them."""
+    out: dict[str, ListedPaper] = {}
+    for batch in chunks(set(ids)):
+        for paper in session.exec(select(Paper).where(col(Paper.id).in_(batch))):
+            out[paper.id] = _listed(paper)
+    return out
+
+
+def _row(p: ListedPaper) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "title": p.title,
+        "abstract": p.abstract,
+        "authors": list(p.authors),
+        "upvotes": p.upvotes,
+        "num_comments": p.num_comments,
+        "github_url": p.github_url,
+        "project_url": p.project_url,
+        "thumbnail": p.thumbnail,
+        "published_at": p.published_at,
+        "source": p.source,
+    }
+
+
+def insert_papers(session: Session, *, papers: Sequence[ListedPaper], now: datetime) -> None:
+    for batch in chunks(papers):
+        rows = [
+            _row(p) | {"listing_day": p.listing_day, "first_seen_at": now, "updated_at": now}
+            for p in batch
+        ]
+        session.execute(insert(Paper), rows)
+
+
+def update_papers(session: Session, *, papers: Sequence[ListedPaper], now: datetime) -> None:
+    """Refresh stored papers; first-seen time and listing day stay as first recorded."""
+    for batch in chunks(papers):
+        session.execute(update(Paper), [_row(p) | {"updated_at": now} for p in batch])
+
+
+def last_listing_day(session: Session) -> date | None:
+    return session.exec(select(func.max(Paper.listing_day))).one()
+
+
+def count_papers(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Paper)).one()
+
+
+def paper_texts(
+    session: Session, *, since: datetime | None = None, listing_from: date | None = None
+) -> list[PaperText]:
+    """Papers for ranking, optionally only those first seen after `since`."""
+    query = select(Paper)
+    if since is not None:
+        query = query.where(Paper.first_seen_at > since)
+    if listing_from is not None:
+        query = query.where(Paper.listing_day >= listing_from)
+    rows = session.exec(query.order_by(col(Paper.id)))
+    return [
+        PaperText(p.id, p.title, p.abstract, p.upvotes, p.first_seen_at, p.listing_day)
+        for p in rows
+    ]
+
+
+def papers_by_id(session: Session, *, ids: Iterable[str]) -> dict[str, Paper]:
+    out: dict[str, Paper] = {}
+    for batch in chunks(set(ids)):
+        out.update({p.id: p for p in session.exec(select(Paper).where(col(Paper.id).in_(batch)))})
+    return out
+
+
+# --------------------------------------------------------------------------- fetch runs
+
+
+def start_fetch_run(session: Session, *, now: datetime, first: date, last: date) -> FetchRun:
+    run = FetchRun(started_at=now, first_day=first, last_day=last)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def last_fetch_run(session: Session) -> FetchRun | None:
+    query = select(FetchRun).where(FetchRun.status != "running")
+    return session.exec(query.order_by(col(FetchRun.started_at).desc()).limit(1)).first()
+
+
+# --------------------------------------------------------------------------- subscribers
+
+
+def get_subscriber(session: Session, *, email: str) -> Subscriber | None:
+    return session.exec(select(Subscriber).where(Subscriber.email == email)).first()
+
+
+def get_subscriber_by_id(session: Session, *, subscriber_id: int) -> Subscriber | None:
+    return session.get(Subscriber, subscriber_id)
+
+
+def _fields(value: SubscriberInput, defaults: dict[str, Any]) -> dict[str, Any]:
+    """Column values from an input; None means "keep or default"."""
+    out: dict[str, Any] = {"keywords": value.keywords, "exclude": value.exclude}
+    for name, column in (
+        ("send_at", "send_at"),
+        ("timezone", "timezone"),
+        ("max_papers", "max_papers"),
+        ("frequency", "frequency"),
+    ):
+        given = getattr(value, name)
+        if given is not None:
+            out[column] = given
+        elif column in defaults:
+            out[column] = defaults[column]
+    return out
+
+
+def upsert_subscriber(
+    session: Session,
+    *,
+    value: SubscriberInput,
+    now: datetime,
+    defaults: dict[str, Any],
+    status: str = "active",
+) -> tuple[Subscriber, bool]:
+    """Add or update one subscriber; returns (subscriber, created)."""
+    sub = get_subscriber(session, email=value.email)
+    created = sub is None
+    if sub is None:
+        sub = Subscriber(
+            email=value.email,
+            created_at=now,
+            updated_at=now,
+            status=status,
+            **_fields(value, defaults),
+        )
+        if status == "active":
+            sub.confirmed_at = now
+    else:
+        for key, val in _fields(value, {}).items():
+            setattr(sub, key, val)
+        sub.updated_at = now
+        if status == "active" and sub.status != "active":
+            sub.status, sub.unsubscribed_at, sub.confirmed_at = "active", None, now
+            sub.soft_bounces = sub.hard_bounces = 0
+            sub.suppressed_at = None
+    session.add(sub)
+    session.flush()
+    return sub, created
+
+
+def import_subscribers(
+    session: Session, *, values: Sequence[SubscriberInput], now: datetime, defaults: dict[str, Any]
+) -> tuple[int, int]:
+    """Bulk add-or-update (last row wins for a repeated email); returns (created, updated)."""
+    latest = {v.email: v for v in values}
+    created = updated = 0
+    for batch in chunks(list(latest.values())):
+        emails = [v.email for v in batch]
+        existing = dict(
+            session.exec(
+                select(Subscriber.email, Subscriber.id).where(col(Subscriber.email).in_(emails))
+            ).all()
+        )
+        new_rows = [
+            {
+                "email": v.email,
+                "status": "active",
+                "created_at": now,
+                "updated_at": now,
+                "confirmed_at": now,
+            }
+            | _fields(v, defaults)
+            for v in batch
+            if v.email not in existing
+        ]
+        old_rows = [
+            {"id": existing[v.email], "updated_at": now} | _fields(v, {})
+            for v in batch
+            if v.email in existing
+        ]
+        if new_rows:
+            session.execute(insert(Subscriber), new_rows)
+        if old_rows:
+            session.execute(update(Subscriber), old_rows)
+        created += len(new_rows)
+        updated += len(old_rows)
+    return created, updated
+
+
+def unsubscribe(session: Session, *, email: str, now: datetime) -> Subscriber | None:
+    """Mark unsubscribed (idempotent); the record is kept. None if unknown."""
+    sub = get_subscriber(session, email=email)
+    if sub is None:
+        return None
+    if sub.status != "unsubscribed":
+        sub.status, sub.unsubscribed_at, sub.updated_at = "unsubscribed", now, now
+        session.add(sub)
+        session.flush()
+    return sub
+
+
+def iter_subscribers(
+    session: Session, *, statuses: Sequence[str] | None = None, batch: int = 1000
+) -> Iterator[Subscriber]:
+    """All subscribers by id, read in batches so memory stays flat."""
+    last_id = 0
+    while True:
+        query = select(Subscriber).where(col(Subscriber.id) > last_id)
+        if statuses:
+            query = query.where(col(Subscriber.status).in_(statuses))
+        rows = session.exec(query.order_by(col(Subscriber.id)).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id or 0
