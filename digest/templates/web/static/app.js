@@ -1,0 +1,57 @@
+// Progressive enhancement only: the forms work without it.
+(function () {
+  "use strict";
+  var tz = document.getElementById("timezone");
+  if (tz && tz.dataset.auto === "1" && window.Intl) {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && Array.prototype.some.call(tz.options, function (o) { return o.value === zone; })) {
+      tz.value = zone;
+    }
+  }
+
+  var keywords = document.getElementById("keywords");
+  var exclude = document.getElementById("exclude");
+  var list = document.getElementById("preview-list");
+  var status = document.getElementById("preview-status");
+  if (!keywords || !list || !status) return;
+  var timer = null;
+  var seq = 0;
+
+  function show(data) {
+    list.textContent = "";
+    if (data.error) { status.textContent = data.error; return; }
+    if (!data.papers.length) {
+      status.textContent = "No paper of the last " + data.days + " days matches yet.";
+      return;
+    }
+    status.textContent = data.papers.length + " best matches of the last " + data.days + " days:";
+    data.papers.forEach(function (p) {
+      var li = document.createElement("li");
+      li.textContent = p.title;
+      if (p.matched && p.matched.length) {
+        var why = document.createElement("span");
+        why.className = "why";
+        why.textContent = "matched: " + p.matched.join(", ");
+        li.appendChild(why);
+      }
+      list.appendChild(li);
+    });
+  }
+
+  function update() {
+    var q = keywords.value.trim();
+    if (!q) { list.textContent = ""; status.textContent = "Type some interests to see a preview."; return; }
+    var mine = ++seq;
+    var params = new URLSearchParams({ keywords: q, exclude: exclude ? exclude.value : "" });
+    status.textContent = "Looking…";
+    fetch("/preview?" + params.toString(), { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { if (mine === seq) show(data); })
+      .catch(function () { if (mine === seq) status.textContent = "Preview unavailable right now."; });
+  }
+
+  function later() { clearTimeout(timer); timer = setTimeout(update, 300); }
+  keywords.addEventListener("input", later);
+  if (exclude) exclude.addEventListener("input", later);
+  if (keywords.value.trim()) update();
+})();

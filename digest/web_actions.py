@@ -1,0 +1,104 @@
+"""One-click actions from the email: unsubscribe (RFC 8058) and paper feedback.
+
+Mail scanners fetch every GET link, so a GET only shows a button; changes happen on POST.
+The exception to CSRF is RFC 8058's one-click POST, which mail providers send with no
+cookie: the unguessable signed link is the proof there.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from digest import web_store
+from digest.db import session_scope
+from digest.tokens import BadToken
+from digest.web_base import bad_link, local, page, subscriber_for, web
+from digest.web_forms import csrf_ok
+
+log = logging.getLogger("digest.web")
+
+ONE_CLICK = ("List-Unsubscribe", "One-Click")
+
+
+async def unsubscribe(request: Request) -> Response:
+    ctx = web(request)
+    token = request.path_params["token"]
+    form = await request.form() if request.method == "POST" else None
+    one_click = form is not None and form.get(ONE_CLICK[0]) == ONE_CLICK[1]
+    try:
+        with session_scope(ctx.engine) as session:
+            sub, _ = subscriber_for(session, ctx, "unsubscribe", token)
+            if form is None or not (one_click or csrf_ok(request, form, ctx.secret)):
+                expired = form is not None
+                return page(
+                    request,
+                    "unsubscribe.html",
+                    email=sub.email,
+                    expired=expired,
+                    already=sub.status == "unsubscribed",
+                )
+            web_store.unsubscribe(session, sub=sub, now=ctx.clock())
+            email = sub.email
+    except BadToken as exc:
+        log.info("refused: %s", exc)
+        return bad_link(request)
+    if one_click:
+        return PlainTextResponse(f"Unsubscribed {email}.")
+    return page(request, "unsubscribed.html", email=email, token=token)
+
+
+async def resubscribe(request: Request) -> Response:
+    """POST /unsubscribe/<token>/undo: the "changed my mind" button on the goodbye page."""
+    ctx = web(request)
+    form = await request.form()
+    try:
+        with session_scope(ctx.engine) as session:
+            sub, _ = subscriber_for(session, ctx, "unsubscribe", request.path_params["token"])
+            assert sub.id is not None
+            if not csrf_ok(request, form, ctx.secret):
+                return page(
+                    request,
+                    "unsubscribed.html",
+                    400,
+                    email=sub.email,
+                    token=request.path_params["token"],
+                    expired=True,
+                )
+            web_store.reactivate(session, sub=sub, now=ctx.clock())
+            manage = local(ctx.links.manage(sub.id, sub.token_version))
+    except BadToken as exc:
+        log.info("refused: %s", exc)
+        return bad_link(request)
+    return RedirectResponse(manage + "?resumed=1", status_code=303)
+
+
+async def feedback(request: Request) -> Response:
+    """GET: a confirm button for "more like this" / "not for me"; POST: record the vote."""
+    ctx = web(request)
+    form = await request.form() if request.method == "POST" else None
+    try:
+        with session_scope(ctx.engine) as session:
+            sub, payload = subscriber_for(session, ctx, "feedback", request.path_params["token"])
+            assert sub.id is not None
+            paper_id, vote = payload.get("p"), payload.get("f")
+            if not isinstance(paper_id, str) or vote not in (1, -1):
+                raise BadToken("invalid feedback link: malformed payload")
+            title = web_store.paper_title(session, paper_id=paper_id)
+            if title is None:
+                raise BadToken(f"invalid feedback link: no paper {paper_id}")
+            values = {"title": title, "paper_id": paper_id, "vote": vote}
+            if form is None or not csrf_ok(request, form, ctx.secret):
+                return page(
+                    request, "feedback.html", done=False, expired=form is not None, **values
+                )
+            web_store.set_feedback(
+                session, subscriber_id=sub.id, paper_id=paper_id, vote=vote, now=ctx.clock()
+            )
+            manage = local(ctx.links.manage(sub.id, sub.token_version))
+    except BadToken as exc:
+        log.info("refused: %s", exc)
+        return bad_link(request)
+    return page(request, "feedback.html", done=True, expired=False, manage=manage, **values)

@@ -1,0 +1,112 @@
+"""What every page handler shares: the app's dependencies, page rendering, link checking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from digest.config import Settings
+from digest.models import Subscriber
+from digest.tokens import BadToken, Links, read_token
+from digest.web_forms import csrf_token, set_csrf_cookie
+from digest.web_limits import Limits
+
+TEMPLATES = Path(__file__).parent / "templates" / "web"
+STATIC = TEMPLATES / "static"
+
+
+def template_env() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def timezone_names() -> list[str]:
+    names = {
+        n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/"))
+    }
+    return ["UTC", *sorted(names)]
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    engine: Engine
+    links: Links
+    mailer_factory: Callable[[], Any]
+    clock: Callable[[], datetime]
+    limits: Limits
+    env: Environment
+    timezones: list[str]
+
+    @property
+    def secret(self) -> str:
+        return self.links.secret
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.settings.base_url.startswith("https://")
+
+
+def web(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.web
+    return ctx
+
+
+def page(
+    request: Request,
+    name: str,
+    status: int = 200,
+    background: BackgroundTask | None = None,
+    **values: Any,
+) -> HTMLResponse:
+    """Render a page template; every page gets a CSRF token for its forms."""
+    ctx = web(request)
+    token = csrf_token(request, ctx.secret)
+    html = ctx.env.get_template(name).render(csrf=token, **values)
+    response = HTMLResponse(html, status_code=status, background=background)
+    set_csrf_cookie(request, response, ctx.secure_cookies)
+    return response
+
+
+def bad_link(request: Request) -> HTMLResponse:
+    """The same plain 400 page for every forged, altered, foreign or expired link."""
+    html = web(request).env.get_template("bad_link.html").render()
+    return HTMLResponse(html, status_code=400)
+
+
+def subscriber_for(
+    session: Session, ctx: WebContext, purpose: str, token: str
+) -> tuple[Subscriber, dict[str, Any]]:
+    """The subscriber a link belongs to; BadToken unless the link is valid for them now."""
+    payload = read_token(ctx.secret, purpose, token)
+    sub = session.get(Subscriber, payload["s"])
+    if sub is None:
+        raise BadToken(f"invalid {purpose} link: no such subscriber")
+    if purpose == "confirm":
+        if payload.get("e") != sub.email:
+            raise BadToken("invalid confirm link: address changed")
+    elif payload.get("v") != sub.token_version:
+        raise BadToken(f"invalid {purpose} link: revoked")
+    return sub, payload
+
+
+def local(url: str) -> str:
+    """The path of one of our own links, for redirects that never leave the site."""
+    return urlsplit(url).path

@@ -1,0 +1,64 @@
+"""The two emails the web pages send: the double opt-in confirmation and a manage link."""
+
+from __future__ import annotations
+
+import logging
+from email.utils import make_msgid
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from digest.web_base import WebContext
+
+log = logging.getLogger("digest.web")
+
+
+class MailNotSent(RuntimeError):
+    """The mail server did not accept the message."""
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> Any:
+    from digest.render import Renderer
+
+    return Renderer()
+
+
+def send_confirm(ctx: WebContext, subscriber_id: int, email: str, keywords: str) -> None:
+    url = ctx.links.confirm(subscriber_id, email)
+    rendered = _renderer().confirm(email=email, confirm_url=url, keywords=keywords)
+    _send(ctx, f"confirm-{subscriber_id}", email, rendered)
+
+
+def send_manage_link(ctx: WebContext, subscriber_id: int, email: str, version: int) -> None:
+    url = ctx.links.manage(subscriber_id, version)
+    rendered = _renderer().manage_link(email=email, manage_url=url)
+    _send(ctx, f"manage-{subscriber_id}", email, rendered)
+
+
+def _send(ctx: WebContext, key: str, to: str, rendered: Any) -> None:
+    from digest.mailer import Envelope
+    from digest.message import build_message
+
+    sender = ctx.settings.require_sender()
+    data = build_message(
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        headers=dict(rendered.headers),
+        sender=sender,
+        to=to,
+        message_id=make_msgid(domain=sender.rpartition("@")[2] or None),
+        date=ctx.clock(),
+    )
+    mailer = ctx.mailer_factory()
+    try:
+        results = list(mailer.send_many([Envelope(key, sender, to, data)]))
+    finally:
+        close = getattr(mailer, "close", None)
+        if callable(close):
+            close()
+    for result in results:
+        if result.status != "sent":
+            raise MailNotSent(f"{key} to {to}: {result.status} {result.code} {result.detail}")
+    log.info("sent %s email to %s", key.split("-")[0], to)

@@ -1,0 +1,215 @@
+"""Joining: the subscribe page, its live preview, and the double opt-in confirmation."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from digest import store
+from digest.db import session_scope
+from digest.models import PaperText, Profile
+from digest.pipeline import subscriber_defaults
+from digest.subscribers import InputError, SubscriberInput, make_input, normalize_keywords
+from digest.tokens import BadToken
+from digest.web_base import WebContext, bad_link, local, page, subscriber_for, web
+from digest.web_forms import client_ip, csrf_ok, text_field
+from digest.web_limits import hit
+from digest.web_mail import send_confirm, send_manage_link
+
+log = logging.getLogger("digest.web")
+
+FIELDS = ("email", "keywords", "exclude", "send_at", "timezone", "max_papers", "frequency")
+PREVIEW_DAYS = 7
+PREVIEW_TOP = 10
+PREVIEW_CACHE_SECONDS = 60.0
+
+
+def _form_defaults(ctx: WebContext) -> dict[str, str]:
+    s = ctx.settings
+    return {
+        "email": "",
+        "keywords": "",
+        "exclude": "",
+        "send_at": s.send_at,
+        "timezone": s.timezone,
+        "max_papers": str(s.max_papers),
+        "frequency": "daily",
+    }
+
+
+def _subscribe_page(request: Request, values: dict[str, str], error: str = "", status: int = 200):
+    ctx = web(request)
+    return page(
+        request, "subscribe.html", status, values=values, error=error, timezones=ctx.timezones
+    )
+
+
+async def subscribe_form(request: Request) -> Response:
+    return _subscribe_page(request, _form_defaults(web(request)))
+
+
+async def subscribe(request: Request) -> Response:
+    ctx = web(request)
+    form = await request.form()
+    values = {name: text_field(form, name) for name in FIELDS}
+    if not csrf_ok(request, form, ctx.secret):
+        error = "This form had expired; please check your details and submit it again."
+        return _subscribe_page(request, values, error, 400)
+    if text_field(form, "website"):  # a field people never see: only bots fill it in
+        return page(request, "check_inbox.html", email=values["email"])
+    try:
+        value = _validate(values)
+    except InputError as exc:
+        return _subscribe_page(request, values, str(exc), 400)
+    now = ctx.clock()
+    limits = ctx.limits
+    if not hit(ctx.engine, f"subscribe:ip:{client_ip(request)}", limits.subscribe_per_ip, now):
+        error = "Too many sign-ups from your network just now; please try again in an hour."
+        return _subscribe_page(request, values, error, 429)
+    if not hit(ctx.engine, f"subscribe:to:{value.email}", limits.subscribe_per_address, now):
+        error = "We have already sent several emails to this address today; check your inbox."
+        return _subscribe_page(request, values, error, 429)
+    outgoing = await run_in_threadpool(_register, ctx, value, now)
+    task = BackgroundTask(_send, ctx, outgoing, client_ip(request), now) if outgoing else None
+    return page(request, "check_inbox.html", background=task, email=value.email)
+
+
+def _validate(values: dict[str, str]) -> SubscriberInput:
+    if values["frequency"] not in ("daily", "weekly"):
+        raise InputError("frequency: choose daily or weekly")
+    return make_input(
+        values["email"],
+        values["keywords"],
+        values["exclude"],
+        values["send_at"] or None,
+        values["timezone"] or None,
+        values["max_papers"] or None,
+        values["frequency"],
+    )
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    kind: str  # "confirm" | "manage"
+    subscriber_id: int
+    email: str
+    keywords: str
+    version: int
+
+
+def _register(ctx: WebContext, value: SubscriberInput, now: datetime) -> Outgoing | None:
+    """Store a new (pending) subscriber; say which email the address should get, if any.
+
+    An existing address is never changed by this anonymous form (pending ones excepted: they
+    have nothing to protect yet); its owner gets a manage link instead.
+    """
+    s = ctx.settings
+    defaults = subscriber_defaults(s.send_at, s.timezone, s.max_papers)
+    with session_scope(ctx.engine) as session:
+        sub = store.get_subscriber(session, email=value.email)
+        if sub is None or sub.status == "pending":
+            sub, _ = store.upsert_subscriber(
+                session, value=value, now=now, defaults=defaults, status="pending"
+            )
+            kind = "confirm"
+        elif sub.status == "suppressed":
+            return None  # the address bounced: mailing it again only hurts our reputation
+        else:
+            kind = "manage"
+        assert sub.id is not None
+        return Outgoing(kind, sub.id, sub.email, sub.keywords, sub.token_version)
+
+
+def _send(ctx: WebContext, out: Outgoing, ip: str, now: datetime) -> None:
+    limits = ctx.limits
+    if not hit(ctx.engine, f"email:to:{out.email}", limits.emails_per_address, now):
+        log.warning("rate limit: no %s email to %s", out.kind, out.email)
+        return
+    if not hit(ctx.engine, f"email:ip:{ip}", limits.emails_per_ip, now):
+        log.warning("rate limit: no %s email for client %s", out.kind, ip)
+        return
+    try:
+        if out.kind == "confirm":
+            send_confirm(ctx, out.subscriber_id, out.email, out.keywords)
+        else:
+            send_manage_link(ctx, out.subscriber_id, out.email, out.version)
+    except Exception:  # the page is already shown; the owner can submit again
+        log.exception("%s email to %s failed", out.kind, out.email)
+
+
+# --------------------------------------------------------------------------- preview
+
+
+_cache: dict[str, Any] = {"at": 0.0, "key": None, "papers": []}
+
+
+def _recent_papers(ctx: WebContext) -> list[PaperText]:
+    since = (ctx.clock() - timedelta(days=PREVIEW_DAYS)).date()
+    key = (id(ctx), since)
+    if _cache["key"] == key and time.monotonic() - _cache["at"] < PREVIEW_CACHE_SECONDS:
+        return list(_cache["papers"])
+    with session_scope(ctx.engine) as session:
+        papers = store.paper_texts(session, listing_from=since)
+    _cache.update(at=time.monotonic(), key=key, papers=papers)
+    return papers
+
+
+def _preview(ctx: WebContext, keywords: str, exclude: str) -> list[dict[str, Any]]:
+    from digest.rank import rank_papers
+
+    papers = _recent_papers(ctx)
+    profile = Profile(key="preview", keywords=keywords, exclude=exclude, max_papers=PREVIEW_TOP)
+    titles = {p.id: p.title for p in papers}
+    ranked = rank_papers(papers, profile)[:PREVIEW_TOP]
+    return [{"id": r.paper_id, "title": titles[r.paper_id], "matched": r.matched} for r in ranked]
+
+
+async def preview(request: Request) -> Response:
+    """Ranked titles of the last week's papers for the keywords being typed."""
+    ctx = web(request)
+    try:
+        keywords = normalize_keywords(request.query_params.get("keywords", "")[:2000])
+        exclude = normalize_keywords(
+            request.query_params.get("exclude", "")[:2000], what="exclude", required=False
+        )
+    except InputError as exc:
+        return JSONResponse({"papers": [], "error": str(exc)})
+    papers = await run_in_threadpool(_preview, ctx, keywords, exclude)
+    return JSONResponse({"papers": papers, "error": "", "days": PREVIEW_DAYS})
+
+
+# --------------------------------------------------------------------------- confirm
+
+
+async def confirm(request: Request) -> Response:
+    """GET shows a button (mail scanners fetch links); POST activates the subscription."""
+    ctx = web(request)
+    token = request.path_params["token"]
+    form = await request.form() if request.method == "POST" else None
+    try:
+        with session_scope(ctx.engine) as session:
+            sub, _ = subscriber_for(session, ctx, "confirm", token)
+            assert sub.id is not None
+            manage = local(ctx.links.manage(sub.id, sub.token_version))
+            if sub.status == "active":
+                return RedirectResponse(manage, status_code=303)
+            if sub.status != "pending":
+                raise BadToken("confirm link for a subscriber who left")
+            if form is None or not csrf_ok(request, form, ctx.secret):
+                expired = form is not None
+                return page(request, "confirm.html", email=sub.email, expired=expired)
+            now = ctx.clock()
+            sub.status, sub.confirmed_at, sub.updated_at = "active", now, now
+            session.add(sub)
+    except BadToken as exc:
+        log.info("refused: %s", exc)
+        return bad_link(request)
+    return RedirectResponse(manage + "?welcome=1", status_code=303)
