@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class WebContext:
     limits: Limits
     env: Environment
     timezones: list[str]
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def secret(self) -> str:

@@ -1,0 +1,289 @@
+"""The whole web flow in headless chromium against uvicorn and a real SMTP server on loopback.
+
+Screenshots of every page at desktop and phone widths go to /tmp/digest-shots/ (not the repo).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from digest import store
+from digest.config import Settings
+from digest.models import Delivery, Feedback, Subscriber
+from digest.tokens import Links
+from digest.web import start_in_thread
+from tests.factories import listed
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path("/tmp/digest-shots")
+SECRET = "browser-test-secret-0123456789abcdef"
+WIDTHS = (1280, 375)
+
+if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+    pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, list[EmailMessage]]]:
+    """An aiosmtpd server on loopback; yields (port, received messages)."""
+    from aiosmtpd.controller import Controller
+
+    received: list[EmailMessage] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            received.append(msg)  # type: ignore[arg-type]
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()
+
+
+def wait_for_mail(received: list[EmailMessage], count: int) -> EmailMessage:
+    deadline = time.monotonic() + 15
+    while len(received) < count:
+        assert time.monotonic() < deadline, f"expected {count} emails, got {len(received)}"
+        time.sleep(0.05)
+    return received[count - 1]
+
+
+def link_in(msg: EmailMessage, path: str) -> str:
+    body = msg.get_body(("plain",))
+    assert body is not None
+    found = re.search(rf"https?://\S+/{path}/[\w.\-]+", body.get_content())
+    assert found, f"no /{path}/ link in the email"
+    return found.group(0)
+
+
+@pytest.fixture
+def site(sqlite_engine, smtp):  # type: ignore[no-untyped-def]
+    pytest.importorskip("digest.render", reason="digest.render not merged yet")
+    pytest.importorskip("digest.mailer", reason="digest.mailer not merged yet")
+    smtp_port, received = smtp
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        secret_key=SECRET,
+        mail_from="digest@example.org",
+        base_url=base,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        smtp_timeout=10,
+    )
+    now = datetime.now(UTC)
+    with Session(sqlite_engine) as s:
+        papers = [
+            listed("2611.00001", title="Diffusion models for out-of-distribution detection"),
+            listed("2611.00002", title="Knowledge distillation of diffusion transformers"),
+            listed("2611.00003", title="A survey of graph neural networks"),
+        ]
+        papers = [p.__class__(**{**p.__dict__, "listing_day": now.date()}) for p in papers]
+        store.insert_papers(s, papers=papers, now=now - timedelta(days=1))
+        s.commit()
+    server, thread = start_in_thread(settings, sqlite_engine, "127.0.0.1", port)
+    try:
+        yield base, received
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = b.new_context(timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900})
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            b.close()
+
+
+def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+
+
+def subscriber(engine, address: str) -> Subscriber:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        found = s.exec(select(Subscriber).where(Subscriber.email == address)).first()
+        assert found is not None
+        return found
+
+
+def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # type: ignore[no-untyped-def]
+    base, received = site
+    page = browser
+    links = Links(base, SECRET)
+
+    # subscribe, with the live preview and the browser's time zone
+    page.goto(base + "/")
+    assert page.input_value("#timezone") == "Europe/Paris"
+    page.fill("#email", "ada@example.org")
+    page.fill("#keywords", "diffusion, -survey")
+    page.wait_for_selector("#preview-list li")
+    previewed = page.locator("#preview-list li").all_inner_texts()
+    assert any("out-of-distribution" in t for t in previewed)
+    assert not any("survey" in t.lower().split("matched")[0] for t in previewed)
+    page.fill("#send_at", "08:15")
+    shoot(page, "01-subscribe")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Check your inbox")
+    shoot(page, "02-check-inbox")
+    pending = subscriber(sqlite_engine, "ada@example.org")
+    assert (pending.status, pending.timezone, pending.send_at) == (
+        "pending",
+        "Europe/Paris",
+        "08:15",
+    )
+
+    # the confirmation email, then its link
+    confirm_mail = wait_for_mail(received, 1)
+    assert confirm_mail["To"] == "ada@example.org"
+    confirm_url = link_in(confirm_mail, "confirm")
+    assert confirm_url.startswith(base + "/confirm/")
+    page.goto(confirm_url)
+    assert subscriber(sqlite_engine, "ada@example.org").status == "pending"
+    shoot(page, "03-confirm")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=subscription is confirmed")
+    assert subscriber(sqlite_engine, "ada@example.org").status == "active"
+    shoot(page, "04-manage-welcome")
+
+    # change preferences
+    page.fill("#keywords", '"knowledge distillation", diffusion^2')
+    page.select_option("#timezone", "America/New_York")
+    page.check("input[name=frequency][value=weekly]")
+    page.fill("#max_papers", "7")
+    page.click("#prefs-form button[type=submit]")
+    page.wait_for_selector("text=preferences are saved")
+    tuned = subscriber(sqlite_engine, "ada@example.org")
+    assert (tuned.keywords, tuned.timezone, tuned.frequency, tuned.max_papers) == (
+        '"knowledge distillation", diffusion^2',
+        "America/New_York",
+        "weekly",
+        7,
+    )
+    page.fill("#max_papers", "0")
+    page.click("#prefs-form button[type=submit]")
+    page.wait_for_selector("text=not between 1 and 100")
+    shoot(page, "05-manage-error")
+    assert subscriber(sqlite_engine, "ada@example.org").max_papers == 7
+    sub_id = tuned.id
+    assert sub_id is not None
+
+    # a sent digest and feedback on one of its papers
+    now = datetime.now(UTC)
+    with Session(sqlite_engine) as s:
+        s.add(
+            Delivery(
+                subscriber_id=sub_id,
+                digest_date=now.date(),
+                status="sent",
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+                sent_at=now,
+                paper_ids=["2611.00002", "2611.00001"],
+            )
+        )
+        s.commit()
+    page.goto(links.feedback(sub_id, "2611.00001", -1))
+    shoot(page, "06-feedback-confirm")
+    with Session(sqlite_engine) as s:
+        assert not list(s.exec(select(Feedback)))
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Thanks, noted")
+    shoot(page, "07-feedback-done")
+    page.click("text=See or undo your feedback")
+    page.wait_for_selector(".feedback li")
+    shoot(page, "08-manage-with-digest-and-feedback")
+    page.click("a:text('view')")
+    page.wait_for_selector("text=Knowledge distillation of diffusion transformers")
+    shoot(page, "09-view")
+    page.go_back()
+    page.click(".feedback button")
+    page.wait_for_selector("text=Feedback removed")
+    with Session(sqlite_engine) as s:
+        assert not list(s.exec(select(Feedback)))
+
+    # leave with the button, come back, then leave with the mail client's one-click POST
+    page.click("text=Unsubscribe")
+    shoot(page, "10-unsubscribe")
+    page.click("button.danger")
+    page.wait_for_selector("text=You are unsubscribed")
+    shoot(page, "11-unsubscribed")
+    assert subscriber(sqlite_engine, "ada@example.org").status == "unsubscribed"
+    page.click("text=Re-subscribe")
+    page.wait_for_selector("text=Welcome back")
+    assert subscriber(sqlite_engine, "ada@example.org").status == "active"
+    one_click = httpx.post(
+        links.unsubscribe(sub_id),
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert one_click.status_code == 200
+    gone = subscriber(sqlite_engine, "ada@example.org")
+    assert gone.status == "unsubscribed" and gone.unsubscribed_at is not None
+
+    # forged links: a plain 400 and nothing changes
+    good = links.manage(sub_id)
+    for forged in (good[:-4] + "AAAA", Links(base, "x" * 32).manage(sub_id), base + "/manage/x"):
+        response = page.goto(forged)
+        assert response is not None and response.status == 400
+    shoot(page, "12-bad-link")
+    forged_unsub = Links(base, "another-secret-0123456789abcdef").unsubscribe(sub_id)
+    refused = httpx.post(forged_unsub, data={"List-Unsubscribe": "One-Click"})
+    assert refused.status_code == 400
+    assert subscriber(sqlite_engine, "ada@example.org").unsubscribed_at == gone.unsubscribed_at
+
+    # subscribing again with the same address reveals nothing; the owner gets a manage link
+    page.goto(base + "/")
+    page.fill("#email", "ada@example.org")
+    page.fill("#keywords", "anything")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Check your inbox")
+    manage_mail = wait_for_mail(received, 2)
+    assert link_in(manage_mail, "manage").startswith(base + "/manage/")
+    assert subscriber(sqlite_engine, "ada@example.org").keywords.startswith('"knowledge')
