@@ -30,10 +30,13 @@ MailerFactory = Callable[[], Any]
 
 
 def smtp_mailer_factory(settings: Settings) -> MailerFactory:
+    """One connection per email: the pages send a few emails, never a batch."""
+
     def factory() -> Any:
         from digest.mailer import SmtpMailer
+        from digest.smtp_connection import SmtpOptions
 
-        return SmtpMailer.from_settings(settings)
+        return SmtpMailer(SmtpOptions.from_settings(settings), connections=1)
 
     return factory
 

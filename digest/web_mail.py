@@ -24,6 +24,14 @@ def _renderer() -> Any:
     return Renderer()
 
 
+def _dkim(ctx: WebContext) -> Any:
+    if "dkim" not in ctx.cache:
+        from digest.dkim import DkimSigner
+
+        ctx.cache["dkim"] = DkimSigner.from_settings(ctx.settings)
+    return ctx.cache["dkim"]
+
+
 def send_confirm(ctx: WebContext, subscriber_id: int, email: str, keywords: str) -> None:
     url = ctx.links.confirm(subscriber_id, email)
     rendered = _renderer().confirm(email=email, confirm_url=url, keywords=keywords)
@@ -38,7 +46,7 @@ def send_manage_link(ctx: WebContext, subscriber_id: int, email: str, version: i
 
 def _send(ctx: WebContext, key: str, to: str, rendered: Any) -> None:
     from digest.mailer import Envelope
-    from digest.message import build_message
+    from digest.message import build_message, domain_of
 
     sender = ctx.settings.require_sender()
     data = build_message(
@@ -48,8 +56,9 @@ def _send(ctx: WebContext, key: str, to: str, rendered: Any) -> None:
         headers=dict(rendered.headers),
         sender=sender,
         to=to,
-        message_id=make_msgid(domain=sender.rpartition("@")[2] or None),
+        message_id=make_msgid(domain=domain_of(sender)),
         date=ctx.clock(),
+        dkim=_dkim(ctx),
     )
     mailer = ctx.mailer_factory()
     try:
