@@ -111,3 +111,14 @@ def subscriber_for(
 def local(url: str) -> str:
     """The path of one of our own links, for redirects that never leave the site."""
     return urlsplit(url).path
+
+
+_LABELS = {"keywords:": "Interests:", "exclude:": "Never show papers mentioning:"}
+
+
+def friendly(message: str) -> str:
+    """An input error as the page names its fields ("keywords: ..." -> "Interests: ...")."""
+    for prefix, label in _LABELS.items():
+        if message.startswith(prefix):
+            return label + message[len(prefix) :]
+    return message[:1].upper() + message[1:]

@@ -14,7 +14,7 @@ from digest.db import session_scope
 from digest.models import Subscriber
 from digest.subscribers import FREQUENCIES, InputError, SubscriberInput, make_input
 from digest.tokens import BadToken
-from digest.web_base import WebContext, bad_link, local, page, subscriber_for, web
+from digest.web_base import WebContext, bad_link, friendly, local, page, subscriber_for, web
 from digest.web_forms import csrf_ok, text_field
 
 log = logging.getLogger("digest.web")
@@ -103,7 +103,7 @@ async def manage(request: Request) -> Response:
             try:
                 value = _validate(sub, values)
             except InputError as exc:
-                return _manage_page(request, session, sub, values, str(exc), 400)
+                return _manage_page(request, session, sub, values, friendly(str(exc)), 400)
             web_store.set_preferences(session, sub=sub, value=value, now=ctx.clock())
     except BadToken as exc:
         log.info("refused: %s", exc)

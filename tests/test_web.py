@@ -175,7 +175,7 @@ def test_subscribe_with_csrf_from_another_browser_is_refused(client, make_client
     ("field", "value", "message"),
     [
         ("email", "not-an-address", "invalid email"),
-        ("keywords", "  ,  ", "at least one keyword"),
+        ("keywords", "  ,  ", "interests: give at least one keyword"),
         ("send_at", "25:00", "send time"),
         ("timezone", "Mars/Olympus", "not a known time zone"),
         ("max_papers", "500", "not between 1 and 100"),
@@ -186,7 +186,7 @@ def test_subscribe_with_csrf_from_another_browser_is_refused(client, make_client
 def test_bad_input_is_explained_on_the_page(client, engine, field, value, message):
     r = post_subscribe(client, **{field: value})
     assert r.status_code == 400
-    assert message in r.text.replace("&#39;", "'").replace("&#34;", '"')
+    assert message in r.text.replace("&#39;", "'").replace("&#34;", '"').lower()
     assert 'role="alert"' in r.text
     with Session(engine) as s:
         assert not list(s.exec(select(Subscriber)))
@@ -564,3 +564,39 @@ def test_serve_command_is_registered_and_needs_a_secret():
     app = App(settings_factory=lambda: Settings(secret_key="change-me"))
     result = runner.invoke(cli, ["serve"], obj=app)
     assert result.exit_code == 2 and "DIGEST_SECRET_KEY" in result.output
+
+
+# --------------------------------------------------------------------------- preview
+
+
+def test_preview_ranks_this_weeks_papers_for_the_typed_interests(client, engine, now):
+    pytest.importorskip("digest.rank", reason="digest.rank not merged yet")
+    today = now.date()
+    with Session(engine) as s:
+        store.insert_papers(
+            s,
+            papers=[
+                listed(
+                    "2603.00001", title="Diffusion models for anomaly detection", listing_day=today
+                ),
+                listed("2603.00002", title="A survey of diffusion models", listing_day=today),
+                listed("2603.00003", title="Graph neural networks at scale", listing_day=today),
+                listed(
+                    "2602.00004",
+                    title="Old diffusion paper",
+                    listing_day=today - timedelta(days=8),
+                ),
+            ],
+            now=now,
+        )
+        s.commit()
+    r = client.get("/preview", params={"keywords": "diffusion", "exclude": ""})
+    assert r.status_code == 200 and r.headers["x-content-type-options"] == "nosniff"
+    data = r.json()
+    assert data["error"] == "" and data["days"] == 7
+    assert {p["id"] for p in data["papers"]} == {"2603.00001", "2603.00002"}
+    assert all(p["matched"] == ["diffusion"] for p in data["papers"])
+    excluded = client.get("/preview", params={"keywords": "diffusion", "exclude": "survey"})
+    assert [p["id"] for p in excluded.json()["papers"]] == ["2603.00001"]
+    bad = client.get("/preview", params={"keywords": 'a "broken'}).json()
+    assert bad["papers"] == [] and "unbalanced quote" in bad["error"]

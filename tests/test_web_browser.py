@@ -205,11 +205,11 @@ def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # 
         "weekly",
         7,
     )
-    page.fill("#max_papers", "0")
+    page.fill("#keywords", 'diffusion, "unbalanced')
     page.click("#prefs-form button[type=submit]")
-    page.wait_for_selector("text=not between 1 and 100")
+    page.wait_for_selector("text=unbalanced quote")
     shoot(page, "05-manage-error")
-    assert subscriber(sqlite_engine, "ada@example.org").max_papers == 7
+    assert subscriber(sqlite_engine, "ada@example.org").keywords.startswith('"knowledge')
     sub_id = tuned.id
     assert sub_id is not None
 
