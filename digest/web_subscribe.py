@@ -19,7 +19,7 @@ from digest.models import PaperText, Profile
 from digest.pipeline import subscriber_defaults
 from digest.subscribers import InputError, SubscriberInput, make_input, normalize_keywords
 from digest.tokens import BadToken
-from digest.web_base import WebContext, bad_link, local, page, subscriber_for, web
+from digest.web_base import WebContext, bad_link, friendly, local, page, subscriber_for, web
 from digest.web_forms import client_ip, csrf_ok, text_field
 from digest.web_limits import hit
 from digest.web_mail import send_confirm, send_manage_link
@@ -68,7 +68,7 @@ async def subscribe(request: Request) -> Response:
     try:
         value = _validate(values)
     except InputError as exc:
-        return _subscribe_page(request, values, str(exc), 400)
+        return _subscribe_page(request, values, friendly(str(exc)), 400)
     now = ctx.clock()
     limits = ctx.limits
     if not hit(ctx.engine, f"subscribe:ip:{client_ip(request)}", limits.subscribe_per_ip, now):
@@ -148,28 +148,44 @@ def _send(ctx: WebContext, out: Outgoing, ip: str, now: datetime) -> None:
 # --------------------------------------------------------------------------- preview
 
 
-_cache: dict[str, Any] = {"at": 0.0, "key": None, "papers": []}
+@dataclass(frozen=True)
+class _Recent:
+    """The last week's papers, indexed for ranking; rebuilt at most once a minute."""
+
+    key: object
+    built: float
+    index: Any
+    titles: dict[str, str]
 
 
-def _recent_papers(ctx: WebContext) -> list[PaperText]:
+def _recent(ctx: WebContext) -> _Recent:
+    from digest.rank import build_index
+
     since = (ctx.clock() - timedelta(days=PREVIEW_DAYS)).date()
-    key = (id(ctx), since)
-    if _cache["key"] == key and time.monotonic() - _cache["at"] < PREVIEW_CACHE_SECONDS:
-        return list(_cache["papers"])
+    cached: _Recent | None = ctx.cache.get("preview")
+    if cached and cached.key == since and time.monotonic() - cached.built < PREVIEW_CACHE_SECONDS:
+        return cached
     with session_scope(ctx.engine) as session:
         papers = store.paper_texts(session, listing_from=since)
-    _cache.update(at=time.monotonic(), key=key, papers=papers)
-    return papers
+    fresh = _Recent(since, time.monotonic(), build_index(papers), _titles(papers))
+    ctx.cache["preview"] = fresh
+    return fresh
+
+
+def _titles(papers: list[PaperText]) -> dict[str, str]:
+    return {p.id: p.title for p in papers}
 
 
 def _preview(ctx: WebContext, keywords: str, exclude: str) -> list[dict[str, Any]]:
-    from digest.rank import rank_papers
+    from digest.rank import rank_profiles
 
-    papers = _recent_papers(ctx)
+    recent = _recent(ctx)
     profile = Profile(key="preview", keywords=keywords, exclude=exclude, max_papers=PREVIEW_TOP)
-    titles = {p.id: p.title for p in papers}
-    ranked = rank_papers(papers, profile)[:PREVIEW_TOP]
-    return [{"id": r.paper_id, "title": titles[r.paper_id], "matched": r.matched} for r in ranked]
+    ranked = rank_profiles(recent.index, [profile])[0]
+    return [
+        {"id": r.paper_id, "title": recent.titles[r.paper_id], "matched": list(r.matched)}
+        for r in ranked[:PREVIEW_TOP]
+    ]
 
 
 async def preview(request: Request) -> Response:
