@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from digest import web_store
 from digest.db import session_scope
 from digest.tokens import BadToken
-from digest.web_base import bad_link, local, page, subscriber_for, web
+from digest.web_base import bad_link, endpoint, local, page, subscriber_for, web
 from digest.web_forms import csrf_ok
 
 log = logging.getLogger("digest.web")
@@ -23,10 +24,10 @@ log = logging.getLogger("digest.web")
 ONE_CLICK = ("List-Unsubscribe", "One-Click")
 
 
-async def unsubscribe(request: Request) -> Response:
+@endpoint
+def unsubscribe(request: Request, form: FormData | None) -> Response:
     ctx = web(request)
     token = request.path_params["token"]
-    form = await request.form() if request.method == "POST" else None
     one_click = form is not None and form.get(ONE_CLICK[0]) == ONE_CLICK[1]
     try:
         with session_scope(ctx.engine) as session:
@@ -50,10 +51,10 @@ async def unsubscribe(request: Request) -> Response:
     return page(request, "unsubscribed.html", email=email, token=token)
 
 
-async def resubscribe(request: Request) -> Response:
+@endpoint
+def resubscribe(request: Request, form: FormData | None) -> Response:
     """POST /unsubscribe/<token>/undo: the "changed my mind" button on the goodbye page."""
     ctx = web(request)
-    form = await request.form()
     try:
         with session_scope(ctx.engine) as session:
             sub, _ = subscriber_for(session, ctx, "unsubscribe", request.path_params["token"])
@@ -75,10 +76,10 @@ async def resubscribe(request: Request) -> Response:
     return RedirectResponse(manage + "?resumed=1", status_code=303)
 
 
-async def feedback(request: Request) -> Response:
+@endpoint
+def feedback(request: Request, form: FormData | None) -> Response:
     """GET: a confirm button for "more like this" / "not for me"; POST: record the vote."""
     ctx = web(request)
-    form = await request.form() if request.method == "POST" else None
     try:
         with session_scope(ctx.engine) as session:
             sub, payload = subscriber_for(session, ctx, "feedback", request.path_params["token"])

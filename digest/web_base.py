@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,8 +15,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from digest.config import Settings
 from digest.models import Subscriber
@@ -68,6 +71,20 @@ class WebContext:
 def web(request: Request) -> WebContext:
     ctx: WebContext = request.app.state.web
     return ctx
+
+
+Handler = Callable[[Request, FormData | None], Response]
+
+
+def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Read a POST's form, then run the handler (which uses the database) in the threadpool."""
+
+    @functools.wraps(handler)
+    async def run(request: Request) -> Response:
+        form = await request.form() if request.method == "POST" else None
+        return await run_in_threadpool(handler, request, form)
+
+    return run
 
 
 def page(

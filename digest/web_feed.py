@@ -32,7 +32,7 @@ def _papers(session: Session, delivery: Delivery) -> list[Paper]:
     return [found[i] for i in delivery.paper_ids if i in found]
 
 
-async def view(request: Request) -> Response:
+def view(request: Request) -> Response:
     ctx = web(request)
     try:
         with session_scope(ctx.engine) as session:
@@ -48,7 +48,7 @@ async def view(request: Request) -> Response:
     return page(request, "view.html", delivery=delivery, items=items)
 
 
-async def feed(request: Request) -> Response:
+def feed(request: Request) -> Response:
     ctx = web(request)
     try:
         with session_scope(ctx.engine) as session:

@@ -60,7 +60,9 @@ def set_csrf_cookie(request: Request, response: Response, secure: bool) -> None:
         )
 
 
-def csrf_ok(request: Request, form: Mapping[str, Any], secret: str) -> bool:
+def csrf_ok(request: Request, form: Mapping[str, Any] | None, secret: str) -> bool:
+    if form is None:
+        return False
     cookie = request.cookies.get(CSRF_COOKIE)
     token = form.get(CSRF_FIELD)
     if not cookie or not isinstance(token, str):
@@ -76,9 +78,9 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def text_field(form: Mapping[str, Any], name: str, limit: int = 2000) -> str:
+def text_field(form: Mapping[str, Any] | None, name: str, limit: int = 2000) -> str:
     """A form field as text (files and missing fields become ""), cut to `limit` characters."""
-    value = form.get(name)
+    value = form.get(name) if form is not None else None
     return value[:limit] if isinstance(value, str) else ""
 
 

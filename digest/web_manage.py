@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from sqlmodel import Session
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -14,7 +15,16 @@ from digest.db import session_scope
 from digest.models import Subscriber
 from digest.subscribers import FREQUENCIES, InputError, SubscriberInput, make_input
 from digest.tokens import BadToken
-from digest.web_base import WebContext, bad_link, friendly, local, page, subscriber_for, web
+from digest.web_base import (
+    WebContext,
+    bad_link,
+    endpoint,
+    friendly,
+    local,
+    page,
+    subscriber_for,
+    web,
+)
 from digest.web_forms import csrf_ok, text_field
 
 log = logging.getLogger("digest.web")
@@ -89,9 +99,9 @@ def _manage_page(
     )
 
 
-async def manage(request: Request) -> Response:
+@endpoint
+def manage(request: Request, form: FormData | None) -> Response:
     ctx = web(request)
-    form = await request.form() if request.method == "POST" else None
     try:
         with session_scope(ctx.engine) as session:
             sub, _ = subscriber_for(session, ctx, "manage", request.path_params["token"])
@@ -123,19 +133,20 @@ def _validate(sub: Subscriber, values: dict[str, str]) -> SubscriberInput:
     )
 
 
-async def resume(request: Request) -> Response:
+@endpoint
+def resume(request: Request, form: FormData | None) -> Response:
     """POST /manage/<token>/resume: the owner turns their digests back on."""
-    return await _action(request, "resume")
+    return _action(request, form, "resume")
 
 
-async def undo_feedback(request: Request) -> Response:
+@endpoint
+def undo_feedback(request: Request, form: FormData | None) -> Response:
     """POST /manage/<token>/undo with paper_id: forget one "more like this"/"not for me"."""
-    return await _action(request, "undo")
+    return _action(request, form, "undo")
 
 
-async def _action(request: Request, action: str) -> Response:
+def _action(request: Request, form: FormData | None, action: str) -> Response:
     ctx = web(request)
-    form = await request.form()
     token = request.path_params["token"]
     try:
         with session_scope(ctx.engine) as session:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -19,7 +19,16 @@ from digest.models import PaperText, Profile
 from digest.pipeline import subscriber_defaults
 from digest.subscribers import InputError, SubscriberInput, make_input, normalize_keywords
 from digest.tokens import BadToken
-from digest.web_base import WebContext, bad_link, friendly, local, page, subscriber_for, web
+from digest.web_base import (
+    WebContext,
+    bad_link,
+    endpoint,
+    friendly,
+    local,
+    page,
+    subscriber_for,
+    web,
+)
 from digest.web_forms import client_ip, csrf_ok, text_field
 from digest.web_limits import hit
 from digest.web_mail import send_confirm, send_manage_link
@@ -45,20 +54,22 @@ def _form_defaults(ctx: WebContext) -> dict[str, str]:
     }
 
 
-def _subscribe_page(request: Request, values: dict[str, str], error: str = "", status: int = 200):
+def _subscribe_page(
+    request: Request, values: dict[str, str], error: str = "", status: int = 200
+) -> Response:
     ctx = web(request)
     return page(
         request, "subscribe.html", status, values=values, error=error, timezones=ctx.timezones
     )
 
 
-async def subscribe_form(request: Request) -> Response:
+def subscribe_form(request: Request) -> Response:
     return _subscribe_page(request, _form_defaults(web(request)))
 
 
-async def subscribe(request: Request) -> Response:
+@endpoint
+def subscribe(request: Request, form: FormData | None) -> Response:
     ctx = web(request)
-    form = await request.form()
     values = {name: text_field(form, name) for name in FIELDS}
     if not csrf_ok(request, form, ctx.secret):
         error = "This form had expired; please check your details and submit it again."
@@ -77,7 +88,7 @@ async def subscribe(request: Request) -> Response:
     if not hit(ctx.engine, f"subscribe:to:{value.email}", limits.subscribe_per_address, now):
         error = "We have already sent several emails to this address today; check your inbox."
         return _subscribe_page(request, values, error, 429)
-    outgoing = await run_in_threadpool(_register, ctx, value, now)
+    outgoing = _register(ctx, value, now)
     task = BackgroundTask(_send, ctx, outgoing, client_ip(request), now) if outgoing else None
     return page(request, "check_inbox.html", background=task, email=value.email)
 
@@ -188,7 +199,7 @@ def _preview(ctx: WebContext, keywords: str, exclude: str) -> list[dict[str, Any
     ]
 
 
-async def preview(request: Request) -> Response:
+def preview(request: Request) -> Response:
     """Ranked titles of the last week's papers for the keywords being typed."""
     ctx = web(request)
     try:
@@ -198,18 +209,18 @@ async def preview(request: Request) -> Response:
         )
     except InputError as exc:
         return JSONResponse({"papers": [], "error": str(exc)})
-    papers = await run_in_threadpool(_preview, ctx, keywords, exclude)
+    papers = _preview(ctx, keywords, exclude)
     return JSONResponse({"papers": papers, "error": "", "days": PREVIEW_DAYS})
 
 
 # --------------------------------------------------------------------------- confirm
 
 
-async def confirm(request: Request) -> Response:
+@endpoint
+def confirm(request: Request, form: FormData | None) -> Response:
     """GET shows a button (mail scanners fetch links); POST activates the subscription."""
     ctx = web(request)
     token = request.path_params["token"]
-    form = await request.form() if request.method == "POST" else None
     try:
         with session_scope(ctx.engine) as session:
             sub, _ = subscriber_for(session, ctx, "confirm", token)
