@@ -58,7 +58,7 @@ def _truncate_all(engine: Engine) -> None:
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def sqlite_engine(tmp_path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
     upgrade(engine)
     yield engine
