@@ -1,0 +1,189 @@
+"""One SMTP connection, opened on first use and reused: connect, TLS, login, transactions.
+
+Used by `digest.mailer.SmtpMailer`, one per sending thread. `send` returns on acceptance,
+raises `TransactionFailed` for a reply that settles the message (4xx retry, 5xx bounce), and
+lets `OSError` through for a connection that broke (the caller reconnects and retries).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from digest.config import Settings
+
+
+@dataclass(frozen=True)
+class SmtpOptions:
+    host: str = "localhost"
+    port: int = 25
+    username: str = ""
+    password: str = ""
+    tls: str = "none"  # none | starttls | ssl
+    timeout: float = 30.0
+    ssl_context: ssl.SSLContext | None = None  # default: the system's trusted CAs
+    local_hostname: str | None = None
+    idle_check: float = 15.0  # NOOP a connection idle this long before trusting it again
+
+    def __post_init__(self) -> None:
+        if self.tls not in ("none", "starttls", "ssl"):
+            raise ValueError(f"smtp tls mode {self.tls!r} is not none, starttls or ssl")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmtpOptions:
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            tls=settings.smtp_tls,
+            timeout=settings.smtp_timeout,
+        )
+
+
+class TransactionFailed(Exception):
+    """The server answered this message with a refusal (not an OSError: nothing broke)."""
+
+    def __init__(self, status: Literal["retry", "bounce"], code: int | None, detail: str):
+        super().__init__(detail)
+        self.status: Literal["retry", "bounce"] = status
+        self.code = code
+        self.detail = detail
+
+
+class ServerClosing(smtplib.SMTPServerDisconnected):
+    """A 421 reply: the server is closing this connection; the message was not taken."""
+
+
+class SmtpConnection:
+    def __init__(self, options: SmtpOptions) -> None:
+        self.options = options
+        self._smtp: smtplib.SMTP | None = None
+        self._last_used = 0.0
+        self.opened = 0  # connections opened so far, for reports and tests
+
+    def send(self, sender: str, recipient: str, data: bytes) -> tuple[int, str]:
+        """Run MAIL / RCPT / DATA for one recipient; the accepting reply's code and text."""
+        smtp = self._ready()
+        options: list[str] = []
+        if not (sender.isascii() and recipient.isascii()) or not data.isascii():
+            if smtp.has_extn("smtputf8"):
+                options = ["SMTPUTF8", "BODY=8BITMIME"]
+            elif not (sender.isascii() and recipient.isascii()):
+                raise TransactionFailed("bounce", None, "server does not support SMTPUTF8")
+        self._step(smtp, "MAIL FROM", smtp.mail(sender, options), permanent="retry")
+        self._step(smtp, "RCPT TO", smtp.rcpt(recipient), permanent="bounce")
+        reply: tuple[int, bytes | str]
+        try:
+            reply = smtp.data(data)
+        except smtplib.SMTPDataError as exc:  # DATA itself refused (no 354)
+            reply = exc.smtp_code, exc.smtp_error
+        code, text = reply
+        self._last_used = time.monotonic()
+        self._step(smtp, "DATA", (code, text), permanent="bounce")
+        return code, _text(text)
+
+    def discard(self) -> None:
+        """Drop the connection without a goodbye (it is broken or in an unknown state)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with contextlib.suppress(OSError):
+                smtp.close()
+
+    def quit(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+    def _step(
+        self,
+        smtp: smtplib.SMTP,
+        stage: str,
+        reply: tuple[int, bytes | str],
+        permanent: Literal["retry", "bounce"],
+    ) -> None:
+        code, text = reply
+        if 200 <= code < 300:
+            return
+        if code == 421:
+            self.discard()
+            raise ServerClosing(f"{stage}: 421 {_text(text)}")
+        detail = f"{stage}: {code} {_text(text)}"
+        self._reset(smtp)
+        # A 5xx to MAIL FROM is about our sender or account, not the recipient: retry later.
+        status: Literal["retry", "bounce"] = permanent if 500 <= code < 600 else "retry"
+        raise TransactionFailed(status, code, detail)
+
+    def _reset(self, smtp: smtplib.SMTP) -> None:
+        """RSET after a refused step, so the next message starts a clean transaction."""
+        try:
+            code, _ = smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            code = 0
+        if code != 250:
+            self.discard()
+
+    def _ready(self) -> smtplib.SMTP:
+        """The open connection (checked with NOOP after idling), or a new one."""
+        smtp = self._smtp
+        if smtp is not None and time.monotonic() - self._last_used > self.options.idle_check:
+            try:
+                alive = smtp.noop()[0] == 250
+            except (OSError, smtplib.SMTPException):
+                alive = False
+            if not alive:
+                self.discard()
+                smtp = None
+        if smtp is None:
+            smtp = self._smtp = self._connect()
+        self._last_used = time.monotonic()
+        return smtp
+
+    def _connect(self) -> smtplib.SMTP:
+        opt = self.options
+        context = opt.ssl_context or ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if opt.tls == "ssl":
+            smtp = smtplib.SMTP_SSL(
+                opt.host, opt.port, opt.local_hostname, timeout=opt.timeout, context=context
+            )
+        else:
+            smtp = smtplib.SMTP(opt.host, opt.port, opt.local_hostname, timeout=opt.timeout)
+        self.opened += 1
+        try:
+            smtp.ehlo_or_helo_if_needed()
+            if opt.tls == "starttls":
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if opt.username:
+                smtp.login(opt.username, opt.password)
+        except smtplib.SMTPServerDisconnected:
+            smtp.close()
+            raise
+        except smtplib.SMTPResponseException as exc:  # e.g. 535 login refused
+            smtp.close()
+            if exc.smtp_code == 421:
+                raise
+            raise TransactionFailed(
+                "retry", exc.smtp_code, f"connect: {exc.smtp_code} {_text(exc.smtp_error)}"
+            ) from None
+        except smtplib.SMTPException as exc:  # e.g. no STARTTLS or no usable AUTH offered
+            smtp.close()
+            raise TransactionFailed("retry", None, f"connect: {exc}") from None
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+
+def _text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return " ".join(text.split())[:500]
