@@ -13,8 +13,8 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ _OWN_HEADERS = frozenset(
      "content-transfer-encoding"}
 )  # fmt: skip
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # printable ASCII without ":" (RFC 5322 ftext)
+_PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\Z")
 _DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 
 
@@ -112,20 +113,16 @@ def _part(boundary: str, content_type: str, body: str) -> bytes:
 
 
 def _quoted_printable(body: str) -> bytes:
-    """UTF-8 quoted-printable with CRLF line breaks.
+    """UTF-8 quoted-printable with CRLF line breaks and lines of at most 76 characters.
 
-    "=" is always encoded, so the boundary (which contains "=_") can never occur in a body.
+    "=" is always encoded, so the boundary (which contains "=_") never occurs in a body.
     Line breaks are normalised first: a lone CR or LF would otherwise break the CRLF framing.
+    A line starting with "." is left to SMTP dot-stuffing, as RFC 5321 intends.
     """
     normal = body.replace("\r\n", "\n").replace("\r", "\n")
     if not normal.endswith("\n"):
         normal += "\n"  # as email.message.set_content does: a body ends with a line break
     encoded = binascii.b2a_qp(normal.encode("utf-8"), quotetabs=False, istext=True, header=False)
-    # b2a_qp leaves a "." at the start of a line alone; SMTP dot-stuffing handles it, but a
-    # lone "." line also confuses some relays' naive filters, so encode it.
-    encoded = encoded.replace(b"\n.", b"\n=2E")
-    if encoded.startswith(b"."):
-        encoded = b"=2E" + encoded[1:]
     return encoded.replace(b"\n", b"\r\n")
 
 
@@ -140,7 +137,26 @@ def _unstructured(value: str, name: str) -> str:
     _single_line(value, name)
     if value.isascii():
         return _fold(value, len(name) + 2)
-    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    return _encoded_words(value)
+
+
+def _encoded_words(value: str) -> str:
+    """RFC 2047 "B" words of whole characters, short enough for 78-character lines.
+
+    email.header.Header does the same about a hundred times slower.
+    """
+    chunks: list[bytes] = []
+    chunk = b""
+    for char in value:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > 36:  # 48 base64 characters, a 60-character word
+            chunks.append(chunk)
+            chunk = b""
+        chunk += encoded
+    chunks.append(chunk)
+    return "\r\n ".join(
+        f"=?utf-8?b?{binascii.b2a_base64(c, newline=False).decode('ascii')}?=" for c in chunks
+    )
 
 
 def _fold(value: str, used: int) -> str:
@@ -159,17 +175,30 @@ def _fold(value: str, used: int) -> str:
     return "\r\n ".join(out)
 
 
+def _display_name(display: str) -> str:
+    if not display.isascii():
+        return _encoded_words(display)
+    return formataddr((display, "x@x"))[: -len(" <x@x>")]  # quotes it when needed
+
+
 def _address(value: str, name: str) -> str:
     """`Name <addr>` or `addr`, with a non-ASCII display name RFC 2047 encoded."""
+    if _PLAIN_ADDRESS.match(value):
+        return value
+    return _formatted_address(value, name)
+
+
+@lru_cache(maxsize=256)  # the sender is the same on every message
+def _formatted_address(value: str, name: str) -> str:
     _single_line(value, name)
     display, addr = parseaddr(value)
     if "@" not in addr:
         raise MessageError(f"{name} {value!r} is not an email address")
     if addr.isascii():
-        return formataddr((display, addr), charset="utf-8")
+        return f"{_display_name(display)} <{addr}>" if display else addr
     # An internationalised address goes out as UTF-8 (RFC 6532; the mailer asks for SMTPUTF8).
     local, domain = addr.rsplit("@", 1)
     addr = f"{local}@{domain.encode('idna').decode('ascii')}"
     if not display:
         return addr
-    return f"{formataddr((display, 'x@x'), charset='utf-8')[:-5]}<{addr}>"
+    return f"{_display_name(display)} <{addr}>"

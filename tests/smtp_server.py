@@ -29,6 +29,7 @@ import socket
 import ssl
 import threading
 import warnings
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class _Handler:
     received: list[Received] = field(default_factory=list)
     answers: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     dropped: int = 0
+    pipelining: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_answer(self, stage: str, key: str) -> str | None:
@@ -92,6 +94,13 @@ class _Handler:
             await asyncio.sleep(float(answer[5:]))
             return None
         return answer
+
+    async def handle_EHLO(self, server: SMTP, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:  # fmt: skip
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, server: SMTP, session: Any, envelope: Any, address: str,
                           options: list[str]) -> str:  # fmt: skip
@@ -131,13 +140,16 @@ class _CountingController(Controller):
     """Counts TCP connections: aiosmtpd builds one SMTP protocol object per connection."""
 
     connections = 0
+    live: weakref.WeakSet[SMTP]
 
     def factory(self) -> SMTP:
         self.connections += 1
         with warnings.catch_warnings():
             # AUTH over implicit TLS looks like "AUTH without TLS" to aiosmtpd; it is not.
             warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
-            return super().factory()
+            protocol = super().factory()
+        self.live.add(protocol)
+        return protocol
 
 
 class SmtpServer:
@@ -150,9 +162,11 @@ class SmtpServer:
         contexts: tuple[ssl.SSLContext, ssl.SSLContext] | None = None,
         users: dict[str, str] | None = None,
         offer_auth: tuple[str, ...] = ("PLAIN", "LOGIN"),
+        pipelining: bool = True,
+        smtputf8: bool = True,
     ) -> None:
         self.tls = tls
-        self.handler = _Handler()
+        self.handler = _Handler(pipelining=pipelining)
         self.port = free_port()
         self.users = users
         self.auth_mechanisms: list[str] = []
@@ -167,7 +181,10 @@ class SmtpServer:
             # aiosmtpd only knows about STARTTLS; with implicit TLS the socket is already secure.
             kwargs["auth_require_tls"] = tls == "starttls"
             kwargs["auth_exclude_mechanism"] = {"PLAIN", "LOGIN"} - set(offer_auth)
+        if not smtputf8:
+            kwargs["enable_SMTPUTF8"] = False
         self.controller = _CountingController(self.handler, **kwargs)
+        self.controller.live = weakref.WeakSet()
 
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
                       auth_data: Any) -> AuthResult:  # fmt: skip
@@ -192,6 +209,19 @@ class SmtpServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def disconnect_all(self) -> int:
+        """Close every open client connection, as a server does to idle ones; how many."""
+
+        async def close() -> int:
+            open_ = [p for p in self.controller.live if p.transport is not None]
+            for protocol in open_:
+                assert protocol.transport is not None
+                protocol.transport.close()
+            await asyncio.sleep(0.05)  # let the closes reach the clients
+            return len(open_)
+
+        return asyncio.run_coroutine_threadsafe(close(), self.controller.loop).result(10)
 
     def script(self, key: str, stage: str, *answers: str) -> None:
         if stage not in STAGES:
@@ -262,8 +292,13 @@ def self_signed_cert(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
 class _SinkProtocol(asyncio.Protocol):
     """Just enough SMTP to accept mail quickly: replies 250 to everything, 354 to DATA."""
 
-    def __init__(self, stats: dict[str, int]) -> None:
+    def __init__(self, stats: dict[str, int], pipelining: bool = True) -> None:
         self.stats = stats
+        self.ehlo = (
+            b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+            if pipelining
+            else (b"250-sink\r\n250 8BITMIME\r\n")
+        )
         self.buffer = bytearray()
         self.in_data = False
 
@@ -292,7 +327,7 @@ class _SinkProtocol(asyncio.Protocol):
             verb = bytes(self.buffer[:4]).upper()
             del self.buffer[: end + 2]
             if verb == b"EHLO":
-                out.append(b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                out.append(self.ehlo)
             elif verb == b"DATA":
                 self.in_data = True
                 self.buffer[:0] = b"\r\n"  # the terminator search expects a preceding CRLF
@@ -311,15 +346,18 @@ class _SinkProtocol(asyncio.Protocol):
 class SinkServer:
     """The fast sink in a background thread of this process (see `sink_process`)."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, pipelining: bool = True) -> None:
         self.port = port or free_port()
+        self.pipelining = pipelining
         self.stats = {"connections": 0, "messages": 0, "bytes": 0}
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def start(self) -> SinkServer:
         self._thread.start()
-        make = self.loop.create_server(lambda: _SinkProtocol(self.stats), "127.0.0.1", self.port)
+        make = self.loop.create_server(
+            lambda: _SinkProtocol(self.stats, self.pipelining), "127.0.0.1", self.port
+        )
         self._server = asyncio.run_coroutine_threadsafe(make, self.loop).result(10)
         return self
 
@@ -334,8 +372,8 @@ class SinkServer:
         self.loop.close()
 
 
-def _sink_main(port: int, ready: Any, commands: Any) -> None:
-    sink = SinkServer(port).start()
+def _sink_main(port: int, pipelining: bool, ready: Any, commands: Any) -> None:
+    sink = SinkServer(port, pipelining).start()
     ready.set()
     while (command := commands.recv()) != "stop":
         if command == "stats":
@@ -355,13 +393,13 @@ class SinkProcess:
 
 
 @contextmanager
-def sink_process() -> Iterator[SinkProcess]:
+def sink_process(pipelining: bool = True) -> Iterator[SinkProcess]:
     """A `SinkServer` in its own process; `.stats()` reads its counters."""
     ctx = multiprocessing.get_context("spawn")
     port = free_port()
     ready = ctx.Event()
     ours, theirs = ctx.Pipe()
-    process = ctx.Process(target=_sink_main, args=(port, ready, theirs), daemon=True)
+    process = ctx.Process(target=_sink_main, args=(port, pipelining, ready, theirs), daemon=True)
     process.start()
     try:
         if not ready.wait(30):

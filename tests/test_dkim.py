@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 import dkim
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from digest.config import ConfigError, Settings
 from digest.dkim import DkimSigner
@@ -72,6 +72,25 @@ def test_signed_message_verifies_and_covers_the_headers_that_matter(rsa_key):
     assert b"c=relaxed/relaxed" in data
 
 
+def test_signature_tags(rsa_key):
+    pem, _ = rsa_key
+    signer = DkimSigner(SELECTOR, "example.org", pem, clock=lambda: 1_772_604_000.0)
+    head = digest_message(signer).split(b"\r\n\r\n")[0].decode()
+    assert "d=example.org; s=digest2026;" in head
+    assert "t=1772604000;" in head
+    assert "a=rsa-sha256" in head
+    assert max(len(line) for line in head.split("\r\n")) <= 998
+
+
+def test_relays_that_refold_headers_and_rewrap_whitespace_do_not_break_it(rsa_key):
+    pem, record = rsa_key
+    data = digest_message(DkimSigner(SELECTOR, "example.org", pem), subject="A  b\tc")
+    head, body = data.split(b"\r\n\r\n", 1)
+    head = head.replace(b"Subject: A  b\tc", b"Subject:   A b\r\n  c ")
+    body = body.replace(b"\r\n", b"  \r\n") + b"\r\n\r\n"
+    assert dkim.verify(head + b"\r\n\r\n" + body, dnsfunc=dns_for(record))
+
+
 def test_a_changed_header_or_body_fails_verification(rsa_key):
     pem, record = rsa_key
     data = digest_message(DkimSigner(SELECTOR, "example.org", pem))
@@ -123,14 +142,23 @@ def test_from_settings(tmp_path, rsa_key):
         ({"dkim_selector": ""}, "DIGEST_DKIM_SELECTOR: set the selector"),
         ({"dkim_selector": "bad selector"}, "not a valid DNS label"),
         ({"mail_from": ""}, "DIGEST_FROM"),
-        ({"key": b"p=MIIBIjANBgkqh"}, "is not a PEM RSA private key"),
+        ({"key": b"p=MIIBIjANBgkqh"}, "DIGEST_DKIM_KEY_FILE: .*dkim.pem: the key is not an unenc"),
         ({"key": b"-----BEGIN RSA PRIVATE KEY-----\ngarbage\n-----END RSA PRIVATE KEY-----\n"},
-         "is not a usable key"),
+         "DIGEST_DKIM_KEY_FILE: .*not an unencrypted PEM"),
+        ({"key": "ed25519"}, "DIGEST_DKIM_KEY_FILE: .*not an RSA private key"),
+        ({"dkim_domain": "localhost"}, "DIGEST_DKIM_DOMAIN: .*not a domain name"),
     ],
 )  # fmt: skip
 def test_bad_settings_fail_early_with_a_clear_message(tmp_path, rsa_key, settings, problem):
     key_file = tmp_path / "dkim.pem"
-    key_file.write_bytes(settings.pop("key", rsa_key[0]))
+    key = settings.pop("key", rsa_key[0])
+    if key == "ed25519":
+        key = ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    key_file.write_bytes(key)
     values = {"dkim_key_file": str(key_file), "dkim_selector": SELECTOR,
               "mail_from": "digest@example.org", **settings}  # fmt: skip
     with pytest.raises(ConfigError, match=problem):

@@ -1,4 +1,5 @@
 import socket
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -6,10 +7,18 @@ import pytest
 from digest.config import Settings
 from digest.mailer import Envelope, FileMailer, SendResult, SmtpMailer
 from digest.message import build_message, make_message_id
+from digest.ratelimit import RateLimiter
 from digest.smtp_connection import SmtpOptions
 from tests.smtp_server import DROP, SmtpServer, self_signed_cert, slow
 
 SENDER = "bounces@example.org"
+
+
+@pytest.fixture(params=["pipelining", "one-command-at-a-time"])
+def smtp_server(request):
+    """Every test here runs against a server with and without PIPELINING (RFC 2920)."""
+    with SmtpServer(pipelining=request.param == "pipelining") as server:
+        yield server
 
 
 def message(to: str, n: int = 1) -> bytes:
@@ -239,3 +248,95 @@ def test_file_mailer_refuses_a_key_that_is_not_a_file_name(tmp_path):
     bad = Envelope(key="../escape", sender=SENDER, recipient="a@example.com", data=b"x")
     with pytest.raises(ValueError, match="cannot be used as a file name"):
         list(FileMailer(tmp_path).send_many([bad]))
+
+
+def test_lines_starting_with_a_dot_survive_delivery(smtp_server):
+    data = build_message(
+        subject="dots",
+        html=".\n..\n.hidden",
+        text=".\n.. two\n" + "x" * 75 + ".end",
+        headers={},
+        sender="digest@example.org",
+        to="ada@example.com",
+        message_id="<dots@example.org>",
+        date=datetime(2026, 3, 4, tzinfo=UTC),
+    )
+    results = send(mailer_for(smtp_server), [Envelope(1, SENDER, "ada@example.com", data)])
+    assert results[1].status == "sent"
+    [got] = smtp_server.received
+    assert got.data == data
+    text, html = (p.get_payload(decode=True) for p in got.parse().get_payload())
+    assert text.replace(b"\r\n", b"\n") == b".\n.. two\n" + b"x" * 75 + b".end\n"
+    assert html.replace(b"\r\n", b"\n") == b".\n..\n.hidden\n"
+
+
+def test_an_abandoned_batch_sends_nothing_more(smtp_server):
+    mailer = mailer_for(smtp_server, connections=1)
+    try:
+        stream = mailer.send_many(envelope(i) for i in range(50))
+        first = next(stream)
+        stream.close()
+        # Whatever was already queued is skipped, not sent behind the caller's back.
+        [last] = mailer.send_many([envelope(100)])
+        assert last.status == "sent"
+    finally:
+        mailer.close()
+    assert first.status == "sent"
+    assert len(smtp_server.received) <= 1 + 2 + 1  # the first, at most the in-flight two, #100
+
+
+def test_connections_closed_by_the_server_while_idle_are_replaced(smtp_server):
+    mailer = mailer_for(smtp_server, connections=2, idle_check=0.0)
+    try:
+        assert {r.status for r in mailer.send_many(envelope(i) for i in range(6))} == {"sent"}
+        assert smtp_server.disconnect_all() >= 1
+        second = list(mailer.send_many(envelope(i) for i in range(6, 12)))
+    finally:
+        mailer.close()
+    assert [r.status for r in second] == ["sent"] * 6
+    assert len(smtp_server.received) == 12
+
+
+def test_internationalised_address_uses_smtputf8(smtp_server):
+    results = send(mailer_for(smtp_server), [envelope(1, "jürgen@example.com")])
+    assert results[1].status == "sent"
+    [got] = smtp_server.received
+    assert got.recipients == ("jürgen@example.com",)
+
+
+def test_internationalised_address_without_server_support_bounces():
+    with SmtpServer(smtputf8=False) as server:
+        results = send(mailer_for(server), [envelope(1, "jürgen@example.com"), envelope(2)])
+    assert (results[1].status, results[1].detail) == ("bounce", "server does not support SMTPUTF8")
+    assert results[2].status == "sent"
+
+
+class SharedClock:
+    def __init__(self) -> None:
+        self.now = 1_772_604_000.0
+        self.lock = threading.Lock()
+        self.slept = 0.0
+
+    def __call__(self) -> float:
+        with self.lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.now += seconds
+            self.slept += seconds
+
+
+def test_rate_limiter_is_asked_before_every_message(smtp_server, sqlite_engine):
+    clock = SharedClock()
+    rate = RateLimiter(sqlite_engine, 5, 1000, clock=clock, sleep=clock.sleep)
+    options = SmtpOptions(host="127.0.0.1", port=smtp_server.port, timeout=5)
+    mailer = SmtpMailer(options, connections=2, rate=rate)
+    results = send(mailer, [envelope(i) for i in range(12)])
+    assert {r.status for r in results.values()} == {"sent"}
+    start = 1_772_604_000
+    assert rate.used("hour", start) == 12
+    seconds = [rate.used("second", start + s) for s in range(int(clock.now) - start + 1)]
+    assert sum(seconds) == 12  # no window kept beyond a minute, all within this run
+    assert max(seconds) <= 5
+    assert clock.slept >= 2
