@@ -11,15 +11,22 @@ import queue
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from digest.smtp_connection import SmtpConnection, SmtpOptions, TransactionFailed
+from digest.config import ConfigError, Settings
+from digest.smtp_connection import (
+    ConnectFailed,
+    SmtpConnection,
+    SmtpOptions,
+    TransactionFailed,
+)
 
 if TYPE_CHECKING:
-    from digest.config import Settings
     from digest.ratelimit import RateLimiter
 
 Status = Literal["sent", "retry", "bounce"]
@@ -48,10 +55,23 @@ class SendResult:
 
 class Mailer(Protocol):
     def send_many(self, envelopes: Iterable[Envelope]) -> Iterator[SendResult]:
-        """One result per envelope, yielded as soon as its SMTP transaction ends."""
+        """One result per envelope, yielded as soon as its SMTP transaction ends.
+
+        Results may come in a different order from the envelopes; match them by `key`.
+        Consume the iterator to the end: envelopes queued behind an abandoned iterator are
+        dropped unsent and unreported.
+        """
         ...
 
     def close(self) -> None: ...
+
+
+def envelope_sender(settings: Settings) -> str:
+    """The bare address for MAIL FROM (where bounces go): DIGEST_RETURN_PATH, else DIGEST_FROM."""
+    _, address = parseaddr(settings.return_path or settings.require_sender())
+    if "@" not in address:
+        raise ConfigError(f"DIGEST_RETURN_PATH / DIGEST_FROM: {address!r} is not an email address")
+    return address
 
 
 # --------------------------------------------------------------------------- files
@@ -107,6 +127,10 @@ class SmtpMailer:
     At most `2 * connections` envelopes are taken from the caller's iterable ahead of their
     results, and each connection carries one message at a time, so a crash of the caller can
     leave at most one accepted-but-unrecorded message per connection.
+
+    When a message cannot get a connection twice in a row, messages that would need a new
+    connection in the next `unreachable_pause` seconds are reported "retry" without trying,
+    so a dead server costs two timeouts, not two per message.
     """
 
     def __init__(
@@ -115,6 +139,7 @@ class SmtpMailer:
         *,
         connections: int = 4,
         rate: RateLimiter | None = None,
+        unreachable_pause: float = 30.0,
     ) -> None:
         if connections < 1:
             raise ValueError("connections must be at least 1")
@@ -125,6 +150,9 @@ class SmtpMailer:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._closed = False
+        self.unreachable_pause = unreachable_pause
+        self._unreachable_until = 0.0
+        self._unreachable = ""
 
     @classmethod
     def from_settings(cls, settings: Settings, rate: RateLimiter | None = None) -> SmtpMailer:
@@ -198,15 +226,24 @@ class SmtpMailer:
     def _deliver(self, connection: SmtpConnection, envelope: Envelope) -> SendResult:
         """Send once; on a broken connection, once more on a fresh one; never raise."""
         failure = ""
-        for _attempt in range(2):
-            if self.rate is not None:
-                self.rate.acquire()
+        for attempt in range(2):
+            if not connection.is_open and time.monotonic() < self._unreachable_until:
+                # Another attempt just failed twice to connect: do not spend a timeout per
+                # message while the server is down; the caller retries later.
+                return SendResult(envelope.key, "retry", None, f"not tried: {self._unreachable}")
             try:
+                if self.rate is not None:
+                    self.rate.acquire()
                 code, detail = connection.send(envelope.sender, envelope.recipient, envelope.data)
                 return SendResult(envelope.key, "sent", code, detail)
             except TransactionFailed as exc:
                 return SendResult(envelope.key, exc.status, exc.code, exc.detail)
-            except OSError as exc:  # timeouts, resets, refusals, TLS errors, disconnects
+            except ConnectFailed as exc:
+                failure = _describe(exc)
+                if attempt == 1:
+                    self._unreachable = f"server unreachable ({failure})"
+                    self._unreachable_until = time.monotonic() + self.unreachable_pause
+            except OSError as exc:  # timeouts, resets, disconnects mid-transaction
                 connection.discard()
                 failure = _describe(exc)
             except Exception as exc:  # a bug must not hang the caller waiting for a result

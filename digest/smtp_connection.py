@@ -61,6 +61,10 @@ class ServerClosing(smtplib.SMTPServerDisconnected):
     """A 421 reply: the server is closing this connection; the message was not taken."""
 
 
+class ConnectFailed(OSError):
+    """No connection could be opened: refused, unreachable, no greeting, TLS failure."""
+
+
 class SmtpConnection:
     def __init__(self, options: SmtpOptions) -> None:
         self.options = options
@@ -106,6 +110,10 @@ class SmtpConnection:
             self._step(smtp, "DATA", go, permanent="bounce")
         smtp.send(_dot_stuffed(data))
         return smtp.getreply()
+
+    @property
+    def is_open(self) -> bool:
+        return self._smtp is not None
 
     def discard(self) -> None:
         """Drop the connection without a goodbye (it is broken or in an unknown state)."""
@@ -162,7 +170,10 @@ class SmtpConnection:
                 self.discard()
                 smtp = None
         if smtp is None:
-            smtp = self._smtp = self._connect()
+            try:
+                smtp = self._smtp = self._connect()
+            except OSError as exc:
+                raise ConnectFailed(f"{type(exc).__name__}: {exc}") from exc
         self._last_used = time.monotonic()
         return smtp
 

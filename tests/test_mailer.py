@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from digest.config import Settings
-from digest.mailer import Envelope, FileMailer, SendResult, SmtpMailer
+from digest.config import ConfigError, Settings
+from digest.mailer import Envelope, FileMailer, SendResult, SmtpMailer, envelope_sender
 from digest.message import build_message, make_message_id
 from digest.ratelimit import RateLimiter
 from digest.smtp_connection import SmtpOptions
@@ -141,6 +141,19 @@ def test_refused_connection_is_a_retry():
     assert "ConnectionRefusedError" in results[1].detail
 
 
+def test_a_silent_server_costs_two_timeouts_not_two_per_message():
+    with socket.socket() as silent:  # accepts TCP connections, never says hello
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        options = SmtpOptions(host="127.0.0.1", port=silent.getsockname()[1], timeout=0.2)
+        mailer = SmtpMailer(options, connections=2)
+        results = send(mailer, [envelope(i) for i in range(30)])
+    assert {r.status for r in results.values()} == {"retry"}
+    skipped = [r for r in results.values() if r.detail.startswith("not tried: server unreachable")]
+    assert len(skipped) >= 30 - 2 * 2  # each thread's first message tried twice, no more
+    assert "timed out" in skipped[0].detail
+
+
 def test_a_few_connections_are_reused_for_many_messages(smtp_server):
     envs = [envelope(i) for i in range(100)]
     results = send(mailer_for(smtp_server, connections=3), envs)
@@ -226,6 +239,18 @@ def test_untrusted_certificate_is_refused(tmp_path):
     assert result.status == "retry"
     assert "CERTIFICATE_VERIFY_FAILED" in result.detail
     assert server.received == []
+
+
+def test_envelope_sender_prefers_the_return_path():
+    assert envelope_sender(Settings(mail_from="Digest <digest@example.org>")) == (
+        "digest@example.org"
+    )
+    settings = Settings(mail_from="digest@example.org", return_path="bounces@example.org")
+    assert envelope_sender(settings) == "bounces@example.org"
+    with pytest.raises(ConfigError, match="DIGEST_FROM"):
+        envelope_sender(Settings())
+    with pytest.raises(ConfigError, match="is not an email address"):
+        envelope_sender(Settings(mail_from="digest@example.org", return_path="nobody"))
 
 
 def test_file_mailer_writes_eml_files_and_opens_no_socket(tmp_path, monkeypatch):
