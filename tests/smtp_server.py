@@ -346,9 +346,15 @@ class _SinkProtocol(asyncio.Protocol):
 class SinkServer:
     """The fast sink in a background thread of this process (see `sink_process`)."""
 
-    def __init__(self, port: int = 0, pipelining: bool = True) -> None:
+    def __init__(
+        self, port: int = 0, pipelining: bool = True, tls_files: tuple[str, str] | None = None
+    ) -> None:
         self.port = port or free_port()
         self.pipelining = pipelining
+        self.ssl: ssl.SSLContext | None = None
+        if tls_files:  # implicit TLS, as on port 465
+            self.ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self.ssl.load_cert_chain(*tls_files)
         self.stats = {"connections": 0, "messages": 0, "bytes": 0}
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -356,7 +362,7 @@ class SinkServer:
     def start(self) -> SinkServer:
         self._thread.start()
         make = self.loop.create_server(
-            lambda: _SinkProtocol(self.stats, self.pipelining), "127.0.0.1", self.port
+            lambda: _SinkProtocol(self.stats, self.pipelining), "127.0.0.1", self.port, ssl=self.ssl
         )
         self._server = asyncio.run_coroutine_threadsafe(make, self.loop).result(10)
         return self
@@ -372,8 +378,10 @@ class SinkServer:
         self.loop.close()
 
 
-def _sink_main(port: int, pipelining: bool, ready: Any, commands: Any) -> None:
-    sink = SinkServer(port, pipelining).start()
+def _sink_main(
+    port: int, pipelining: bool, tls_files: tuple[str, str] | None, ready: Any, commands: Any
+) -> None:
+    sink = SinkServer(port, pipelining, tls_files).start()
     ready.set()
     while (command := commands.recv()) != "stop":
         if command == "stats":
@@ -393,13 +401,20 @@ class SinkProcess:
 
 
 @contextmanager
-def sink_process(pipelining: bool = True) -> Iterator[SinkProcess]:
-    """A `SinkServer` in its own process; `.stats()` reads its counters."""
+def sink_process(
+    pipelining: bool = True, tls_files: tuple[str, str] | None = None
+) -> Iterator[SinkProcess]:
+    """A `SinkServer` in its own process; `.stats()` reads its counters.
+
+    `tls_files` (certificate, key) makes it speak implicit TLS (see `self_signed_cert`).
+    """
     ctx = multiprocessing.get_context("spawn")
     port = free_port()
     ready = ctx.Event()
     ours, theirs = ctx.Pipe()
-    process = ctx.Process(target=_sink_main, args=(port, pipelining, ready, theirs), daemon=True)
+    process = ctx.Process(
+        target=_sink_main, args=(port, pipelining, tls_files, ready, theirs), daemon=True
+    )
     process.start()
     try:
         if not ready.wait(30):

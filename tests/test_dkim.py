@@ -1,4 +1,6 @@
 import base64
+import random
+import re
 from datetime import UTC, date, datetime
 
 import dkim
@@ -7,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from digest.config import ConfigError, Settings
-from digest.dkim import DkimSigner
+from digest.dkim import DkimSigner, _relaxed_body
 from digest.message import build_message, make_message_id
 
 SELECTOR = "digest2026"
@@ -163,3 +165,14 @@ def test_bad_settings_fail_early_with_a_clear_message(tmp_path, rsa_key, setting
               "mail_from": "digest@example.org", **settings}  # fmt: skip
     with pytest.raises(ConfigError, match=problem):
         DkimSigner.from_settings(Settings(**values))
+
+
+def test_relaxed_body_canonicalisation_matches_the_rfc_rules():
+    rng = random.Random(6376)
+    for _ in range(300):
+        body = "".join(rng.choice(["a", " ", "\t", "\r\n", "é"]) for _ in range(rng.randint(0, 60)))
+        raw = body.encode()
+        expected = re.sub(rb"[ \t]+\r\n", b"\r\n", re.sub(rb"[ \t]+", b" ", raw))
+        expected = re.sub(rb"(\r\n)+\Z", b"", expected)
+        expected = expected + b"\r\n" if expected else b""
+        assert _relaxed_body(raw) == expected, body

@@ -1,3 +1,4 @@
+import re
 import socket
 import threading
 from datetime import UTC, date, datetime
@@ -8,7 +9,7 @@ from digest.config import ConfigError, Settings
 from digest.mailer import Envelope, FileMailer, SendResult, SmtpMailer, envelope_sender
 from digest.message import build_message, make_message_id
 from digest.ratelimit import RateLimiter
-from digest.smtp_connection import SmtpOptions
+from digest.smtp_connection import SmtpOptions, _dot_stuffed
 from tests.smtp_server import DROP, SmtpServer, self_signed_cert, slow
 
 SENDER = "bounces@example.org"
@@ -365,3 +366,12 @@ def test_rate_limiter_is_asked_before_every_message(smtp_server, sqlite_engine):
     assert sum(seconds) == 12  # no window kept beyond a minute, all within this run
     assert max(seconds) <= 5
     assert clock.slept >= 2
+
+
+@pytest.mark.parametrize(
+    "data", [b".", b".a\r\n..b\r\nc.\r\n", b"x\r\n.\r\n", b"no dots", b"\r\n.\r\n.\r\n", b""]
+)
+def test_dot_stuffing_matches_smtplib(data):
+    expected = re.sub(rb"(?m)^\.", b"..", data)
+    expected += b"" if expected.endswith(b"\r\n") else b"\r\n"
+    assert _dot_stuffed(data) == expected + b".\r\n"
