@@ -76,7 +76,7 @@ def envelope_sender(settings: Settings) -> str:
 
 # --------------------------------------------------------------------------- files
 
-_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,200}\Z")  # ids or email addresses
 
 
 class FileMailer:

@@ -10,7 +10,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from digest.config import ConfigError, Settings
 from digest.dkim import DkimSigner, _relaxed_body
+from digest.mailer import Envelope, SmtpMailer
 from digest.message import build_message, make_message_id
+from digest.smtp_connection import SmtpOptions
+from tests.smtp_server import SmtpServer
 
 SELECTOR = "digest2026"
 
@@ -108,14 +111,18 @@ def test_headers_absent_from_the_message_are_not_listed(rsa_key):
     assert dkim.verify(data, dnsfunc=dns_for(record))
 
 
-def test_signature_survives_delivery_over_smtp(rsa_key, smtp_server):
-    import smtplib
-
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_signature_survives_delivery_by_the_mailer(rsa_key, pipelining):
     pem, record = rsa_key
-    data = digest_message(DkimSigner(SELECTOR, "example.org", pem))
-    with smtplib.SMTP("127.0.0.1", smtp_server.port, timeout=5) as client:
-        client.sendmail("bounces@example.org", ["ada@example.com"], data)
-    [got] = smtp_server.received
+    data = digest_message(DkimSigner(SELECTOR, "example.org", pem), text=".dot\n" * 3)
+    with SmtpServer(pipelining=pipelining) as server:
+        mailer = SmtpMailer(SmtpOptions(host="127.0.0.1", port=server.port), connections=1)
+        envelope = Envelope(1, "bounces@example.org", "ada@example.com", data)
+        [result] = mailer.send_many([envelope])
+        mailer.close()
+    assert result.status == "sent"
+    [got] = server.received
+    assert got.data == data
     assert dkim.verify(got.data, dnsfunc=dns_for(record))
 
 

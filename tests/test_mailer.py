@@ -270,10 +270,25 @@ def test_file_mailer_writes_eml_files_and_opens_no_socket(tmp_path, monkeypatch)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["7.eml", "8.eml"]
 
 
-def test_file_mailer_refuses_a_key_that_is_not_a_file_name(tmp_path):
-    bad = Envelope(key="../escape", sender=SENDER, recipient="a@example.com", data=b"x")
+@pytest.mark.parametrize("key", ["../escape", "a/b", ".hidden", "x\n", ""])
+def test_file_mailer_refuses_a_key_that_is_not_a_file_name(tmp_path, key):
+    bad = Envelope(key=key, sender=SENDER, recipient="a@example.com", data=b"x")
     with pytest.raises(ValueError, match="cannot be used as a file name"):
         list(FileMailer(tmp_path).send_many([bad]))
+
+
+def test_file_mailer_accepts_an_address_as_key(tmp_path):
+    good = Envelope(key="ada+ml@example.com", sender=SENDER, recipient="a@example.com", data=b"x")
+    [result] = FileMailer(tmp_path).send_many([good])
+    assert (tmp_path / "ada+ml@example.com.eml").read_bytes() == b"x"
+    assert result.status == "sent"
+
+
+def test_starttls_required_but_not_offered_is_a_retry_with_the_reason(smtp_server):
+    [result] = send(mailer_for(smtp_server, tls="starttls"), [envelope(1)]).values()
+    assert result.status == "retry"
+    assert "STARTTLS extension not supported" in result.detail
+    assert smtp_server.received == []
 
 
 def test_lines_starting_with_a_dot_survive_delivery(smtp_server):
