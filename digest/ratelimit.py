@@ -6,7 +6,8 @@ while it is under its limit, then the second row likewise, and roll both back wh
 full. The conditional UPDATE is atomic on SQLite (one writer at a time) and on PostgreSQL (the
 row lock makes a concurrent UPDATE re-check `count < limit`), so workers together never exceed
 either limit. Fixed windows allow a burst of up to two windows' worth across a boundary, which
-is how providers count quotas too.
+is how providers count quotas too. Windows follow each machine's wall clock: keep clocks in
+sync (NTP) when workers run on several machines.
 """
 
 from __future__ import annotations
