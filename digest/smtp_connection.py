@@ -8,6 +8,8 @@ lets `OSError` through for a connection that broke (the caller reconnects and re
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import re
 import smtplib
 import socket
@@ -183,7 +185,9 @@ class SmtpConnection:
         return self._context
 
     def _connect(self) -> smtplib.SMTP:
-        opt = self.options
+        opt = dataclasses.replace(
+            self.options, local_hostname=self.options.local_hostname or _fqdn()
+        )
         smtp: smtplib.SMTP
         if opt.tls == "ssl":
             smtp = smtplib.SMTP_SSL(
@@ -220,6 +224,12 @@ class SmtpConnection:
             smtp.close()
             raise
         return smtp
+
+
+@functools.cache
+def _fqdn() -> str:
+    """This machine's name for EHLO; smtplib would look it up again on every connection."""
+    return socket.getfqdn()
 
 
 def _mail_options(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> list[str]:
