@@ -235,6 +235,11 @@ class SmtpServer:
             return list(self.handler.received)
 
     @property
+    def message_ids(self) -> list[str]:
+        """The Message-ID of every accepted message, in arrival order (to count duplicates)."""
+        return [str(item.parse()["Message-ID"]) for item in self.received]
+
+    @property
     def connections(self) -> int:
         return self.controller.connections
 

@@ -162,6 +162,9 @@ def test_a_few_connections_are_reused_for_many_messages(smtp_server):
     assert {r.status for r in results.values()} == {"sent"}
     assert len(smtp_server.received) == 100
     assert 1 <= smtp_server.connections <= 3
+    assert sorted(smtp_server.message_ids) == sorted(
+        f"<digest.2026-03-04.{i}@example.org>" for i in range(100)
+    )
 
 
 def test_results_arrive_while_the_input_is_still_being_read(smtp_server):
