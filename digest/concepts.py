@@ -21,6 +21,7 @@ B = 0.75
 TITLE_WEIGHT = 2.5  # a title occurrence counts as this many abstract ones
 SCATTER = 0.4  # share of an unquoted multi-word interest's score its words get found apart
 MAX_ALTERNATIVES = 24
+PRIOR_DOCS = 20
 
 Why = tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]
 
@@ -114,7 +115,9 @@ class ConceptBook:
             for f, _, _ in hits[p]:
                 tf[row, f] += 1
         df = len(papers)
-        idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        # PRIOR_DOCS unseen papers without the term: in a small set (one day's listing)
+        # a term every paper shares still tells something, and scores stay comparable
+        idf = math.log(1 + (self.n + PRIOR_DOCS - df + 0.5) / (df + 0.5))
         weighted = tf / self.norms[papers]
         t = weighted[:, 0] * TITLE_WEIGHT + weighted[:, 1]
         score = idf * t * (K1 + 1) / (K1 + t)
