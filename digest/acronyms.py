@@ -16,9 +16,23 @@ HAND: dict[str, tuple[str, ...]] = {
     "KD": ("knowledge distillation",),
     "LLM": ("large language model",),
     "LM": ("language model",),
-    "VLM": ("vision-language model",),
-    "MLLM": ("multimodal large language model",),
-    "LVLM": ("large vision-language model",),
+    # one family: a researcher typing any of these wants the others' papers too
+    "VLM": (
+        "vision-language model",
+        "large vision-language model",
+        "multimodal large language model",
+    ),
+    "MLLM": (
+        "multimodal large language model",
+        "large vision-language model",
+        "vision-language model",
+    ),
+    "LVLM": (
+        "large vision-language model",
+        "vision-language model",
+        "multimodal large language model",
+    ),
+    "LMM": ("large multimodal model", "multimodal large language model"),
     "RLHF": ("reinforcement learning from human feedback",),
     "RLVR": ("reinforcement learning with verifiable rewards",),
     "RL": ("reinforcement learning",),

@@ -1,9 +1,14 @@
 """Concepts (pure): one interest with its variants, scored per paper with BM25F.
 
-A concept's alternatives are key sequences: the interest as written, each acronym in it
-replaced by its expansions, each expansion in it replaced by its acronym, and a two- or
+A concept's *phrase* alternatives are key sequences: the interest as written, each acronym
+in it replaced by its expansions, each expansion in it replaced by its acronym, and a two- or
 three-word interest written joined ("pre-training" -> "pretraining"). Occurrences of any
-alternative count as occurrences of the concept (one document frequency for the union).
+alternative count as occurrences of the phrase (one document frequency for the union).
+
+An unquoted interest of several *units* (a content word, or a known expansion such as
+"large language model", each with its acronym forms) also scores its units found apart:
+their BM25F sum scaled by the share of units present, so "code LLMs" finds a paper on
+"code generation with large language models", while the phrase itself earns a bonus.
 """
 
 from __future__ import annotations
@@ -19,18 +24,20 @@ from digest.models import Span
 K1 = 1.2
 B = 0.75
 TITLE_WEIGHT = 2.5  # a title occurrence counts as this many abstract ones
-SCATTER = 0.4  # share of an unquoted multi-word interest's score its words get found apart
+PHRASE_BONUS = 1.0  # extra weight of the phrase over its units found apart
 MAX_ALTERNATIVES = 24
 PRIOR_DOCS = 20
 
 Why = tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]
+Keys = tuple[str, ...]
+Unit = tuple[Keys, ...]  # alternatives of one unit
 
 
 @dataclass
 class Concept:
     id: int
-    alternatives: tuple[tuple[str, ...], ...]
-    words: tuple[str, ...]  # content words scored apart (unquoted multi-word interests)
+    alternatives: tuple[Keys, ...]
+    units: tuple[Unit, ...]  # scored apart (unquoted interests of two or more units)
     scores: dict[int, float] = field(default_factory=dict)
     occurrences: dict[int, list[Occurrence]] = field(default_factory=dict)
     word_hits: dict[int, list[Occurrence]] = field(default_factory=dict)
@@ -57,7 +64,7 @@ class ConceptBook:
         self.concepts: list[Concept] = []
         self.by_key: dict[tuple[str, bool], Concept] = {}
         self.by_shape: dict[tuple[object, ...], Concept] = {}
-        self._word_scores: dict[str, dict[int, float]] = {}
+        self._units: dict[Unit, tuple[dict[int, float], dict[int, list[Occurrence]]]] = {}
         self._matrix: np.ndarray | None = None
 
     # ------------------------------------------------------------------ building
@@ -68,12 +75,11 @@ class ConceptBook:
         if found is not None:
             return found
         alternatives = self._alternatives(text)
-        primary = alternatives[0]
-        words = () if phrase or len(primary) < 2 else tuple(k for k in primary if k not in STOP)
-        shape = (alternatives, words)
+        units = () if phrase else self._units_of(alternatives[0])
+        shape = (alternatives, units if len(units) > 1 else ())
         concept = self.by_shape.get(shape)
         if concept is None:
-            concept = Concept(len(self.concepts), alternatives, words)
+            concept = Concept(len(self.concepts), *shape)
             self._score(concept)
             self.concepts.append(concept)
             self.by_shape[shape] = concept
@@ -85,8 +91,8 @@ class ConceptBook:
         keys = tuple(self._fold_plural(k) for k in surface_keys(text))
         out = [keys]
         for i, k in enumerate(keys):
-            for long in sorted(self.expansions.get(k, ())):
-                out.append(keys[:i] + long + keys[i + 1 :])
+            for form in self._forms(k):
+                out.append(keys[:i] + form + keys[i + 1 :])
         for i, k in enumerate(keys):
             for long in self.by_first.get(k, ()):
                 if keys[i : i + len(long)] == long:
@@ -103,6 +109,31 @@ class ConceptBook:
         if key.endswith("s") and key not in self.text.postings and key[:-1] in self.expansions:
             return key[:-1]
         return key
+
+    def _forms(self, short: str) -> list[Keys]:
+        """An acronym's expansions, then the other acronyms of those expansions."""
+        longs = sorted(self.expansions.get(short, ()))
+        siblings = {(s,) for lg in longs for s in self.shorts[lg] if s != short}
+        return longs + sorted(siblings)
+
+    def _units_of(self, keys: Keys) -> tuple[Unit, ...]:
+        """Split keys into units: known expansions (with their acronyms) and content words."""
+        units: list[Unit] = []
+        i = 0
+        while i < len(keys):
+            long = next(
+                (lg for lg in self.by_first.get(keys[i], ()) if keys[i : i + len(lg)] == lg), None
+            )
+            if long is not None:
+                units.append((long, *sorted((s,) for s in self.shorts[long])))
+                i += len(long)
+                continue
+            if keys[i] not in STOP:
+                units.append(((keys[i],), *self._forms(keys[i])))
+            i += 1
+        if len(units) == 1 and len(keys) > 1:  # the interest is one expansion: use its words
+            units = [((k,), *self._forms(k)) for k in keys if k not in STOP]
+        return tuple(dict.fromkeys(units))
 
     # ------------------------------------------------------------------ scoring
 
@@ -123,27 +154,37 @@ class ConceptBook:
         score = idf * t * (K1 + 1) / (K1 + t)
         return dict(zip(papers.tolist(), score.tolist(), strict=True))
 
-    def _score(self, concept: Concept) -> None:
+    def _hits(self, alternatives: tuple[Keys, ...]) -> dict[int, list[Occurrence]]:
         hits: dict[int, list[Occurrence]] = {}
-        for alt in concept.alternatives:
+        for alt in alternatives:
             for p, occ in self.text.phrase(alt).items():
                 hits.setdefault(p, []).extend(occ)
-        for p, occ in hits.items():  # an alternative inside another counts once
-            hits[p] = sorted(set(occ))
-        concept.occurrences = hits
-        concept.scores = self._bm25f(hits)
-        if not concept.words:
-            return
-        share = SCATTER / len(concept.words)
-        for word in concept.words:
-            for p, s in self._word_score(word).items():
-                concept.scores[p] = concept.scores.get(p, 0.0) + share * s
-                concept.word_hits.setdefault(p, []).extend(self.text.postings[word][p])
+        return {p: sorted(set(occ)) for p, occ in hits.items()}  # nested alternatives count once
 
-    def _word_score(self, word: str) -> dict[int, float]:
-        if word not in self._word_scores:
-            self._word_scores[word] = self._bm25f(self.text.postings.get(word, {}))
-        return self._word_scores[word]
+    def _score(self, concept: Concept) -> None:
+        concept.occurrences = self._hits(concept.alternatives)
+        phrase = self._bm25f(concept.occurrences)
+        if not concept.units:
+            concept.scores = phrase
+            return
+        bag: dict[int, float] = {}
+        present: dict[int, int] = {}
+        for unit in concept.units:
+            scores, hits = self._unit(unit)
+            for p, v in scores.items():
+                bag[p] = bag.get(p, 0.0) + v
+                present[p] = present.get(p, 0) + 1
+                concept.word_hits.setdefault(p, []).extend(hits[p])
+        share = 1.0 / len(concept.units)
+        concept.scores = {p: v * present[p] * share for p, v in bag.items()}
+        for p, v in phrase.items():
+            concept.scores[p] = concept.scores.get(p, 0.0) + PHRASE_BONUS * v
+
+    def _unit(self, unit: Unit) -> tuple[dict[int, float], dict[int, list[Occurrence]]]:
+        if unit not in self._units:
+            hits = self._hits(unit)
+            self._units[unit] = (self._bm25f(hits), hits)
+        return self._units[unit]
 
     def matrix(self) -> np.ndarray:
         """Concept x paper scores (float32)."""

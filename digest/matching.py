@@ -52,6 +52,7 @@ STOP = frozenset(
     ]
 )
 _stemmer = snowballstemmer.stemmer("english")
+_IZE = re.compile(r"^([a-z]{3,})i(z|s)(ation|ations|er|ers|e|es|ed|ing)$")
 
 
 @lru_cache(maxsize=500_000)
@@ -60,7 +61,12 @@ def norm(word: str) -> str:
     if len(word) > 2 and word[-1] == "s" and sum(c.isupper() for c in word[:-1]) >= 2:
         word = word[:-1]  # "LLMs", "NeRFs": plural of an acronym
     low = word.lower()
-    return _stemmer.stemWord(low) if low.isalpha() else low
+    if not low.isalpha():
+        return low
+    m = _IZE.match(low)
+    if m and (m.group(2) == "z" or m.group(3) in ("ation", "ations", "er", "ers")):
+        return m.group(1) + "iz"  # tokenizer/tokenization stay apart from token(s)
+    return _stemmer.stemWord(low)
 
 
 Occurrence = tuple[int, int, int]  # (field, first token, token count)
