@@ -31,11 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digest.dkim import DkimSigner  # noqa: E402
-from digest.mailer import Envelope, SmtpMailer  # noqa: E402
-from digest.message import build_message, make_message_id  # noqa: E402
-from digest.smtp_connection import SmtpOptions  # noqa: E402
-from tests.smtp_server import self_signed_cert, sink_process  # noqa: E402
+from digest.dkim import DkimSigner
+from digest.mailer import Envelope, SmtpMailer
+from digest.message import build_message, make_message_id
+from digest.smtp_connection import SmtpOptions
+from tests.smtp_server import self_signed_cert, sink_process
 
 CORPUS = Path("/work/shared/corpus/papers.json")
 SENDER = "Paper Digest <digest@example.org>"

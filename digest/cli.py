@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from digest.commands import papers, subscribers
+from digest.commands import papers, rank, subscribers
 
 
 class DigestGroup(click.Group):
@@ -51,5 +51,6 @@ for command in (
     subscribers.subscribe,
     subscribers.unsubscribe,
     subscribers.subscribers,
+    rank.rank,
 ):
     cli.add_command(command)

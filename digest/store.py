@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -11,7 +11,16 @@ import sqlalchemy as sa
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
-from digest.models import FetchRun, ListedPaper, Paper, PaperText, Subscriber
+from digest.acronyms import select_expansions
+from digest.models import (
+    Acronym,
+    Feedback,
+    FetchRun,
+    ListedPaper,
+    Paper,
+    PaperText,
+    Subscriber,
+)
 from digest.subscribers import SubscriberInput
 
 T = TypeVar("T")
@@ -279,3 +288,52 @@ def iter_subscribers(
             return
         yield from rows
         last_id = rows[-1].id or 0
+
+
+# --------------------------------------------------------------------------- acronyms
+
+
+def save_acronyms(session: Session, *, counts: Mapping[tuple[str, str], int], now: datetime) -> int:
+    """Add learned (short, long) counts to the stored ones; returns the pairs written.
+
+    An upsert (ON CONFLICT) on both SQLite and PostgreSQL, so concurrent fetches add up.
+    """
+    rows = [
+        {"short": s, "long": lg, "count": n, "updated_at": now}
+        for (s, lg), n in sorted(counts.items())
+        if 0 < len(s) <= 32 and 0 < len(lg) <= 200 and n > 0
+    ]
+    for batch in chunks(rows):
+        stmt = dialect_insert(session, Acronym).values(batch)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["short", "long"],
+            set_={"count": Acronym.count + stmt.excluded.count, "updated_at": now},
+        )
+        session.execute(stmt)
+    return len(rows)
+
+
+def acronym_counts(session: Session) -> dict[tuple[str, str], int]:
+    rows = session.exec(select(Acronym.short, Acronym.long, Acronym.count))
+    return {(s, lg): n for s, lg, n in rows}
+
+
+def acronym_expansions(session: Session) -> dict[str, list[str]]:
+    """Learned short form -> expansions, for build_index (rare rival expansions dropped)."""
+    return select_expansions(acronym_counts(session))
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+def feedback_for(
+    session: Session, *, subscriber_ids: Iterable[int]
+) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """subscriber id -> (liked paper ids, disliked paper ids), oldest vote first."""
+    out: dict[int, tuple[list[str], list[str]]] = {}
+    for batch in chunks(set(subscriber_ids)):
+        query = select(Feedback).where(col(Feedback.subscriber_id).in_(batch))
+        for fb in session.exec(query.order_by(col(Feedback.created_at), col(Feedback.paper_id))):
+            liked, disliked = out.setdefault(fb.subscriber_id, ([], []))
+            (liked if fb.vote > 0 else disliked).append(fb.paper_id)
+    return {k: (tuple(v[0]), tuple(v[1])) for k, v in out.items()}
