@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from digest.commands import papers, subscribers, web
+from digest.commands import papers, rank, subscribers, web
 
 
 class DigestGroup(click.Group):
@@ -51,6 +51,7 @@ for command in (
     subscribers.subscribe,
     subscribers.unsubscribe,
     subscribers.subscribers,
+    rank.rank,
     web.serve,
 ):
     cli.add_command(command)
