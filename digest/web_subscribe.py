@@ -178,7 +178,8 @@ def _recent(ctx: WebContext) -> _Recent:
         return cached
     with session_scope(ctx.engine) as session:
         papers = store.paper_texts(session, listing_from=since)
-    fresh = _Recent(since, time.monotonic(), build_index(papers), _titles(papers))
+        acronyms = store.acronym_expansions(session)
+    fresh = _Recent(since, time.monotonic(), build_index(papers, acronyms), _titles(papers))
     ctx.cache["preview"] = fresh
     return fresh
 

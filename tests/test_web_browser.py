@@ -9,9 +9,7 @@ import email
 import email.policy
 import re
 import shutil
-import socket
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -26,6 +24,7 @@ from digest.models import Delivery, Feedback, Subscriber
 from digest.tokens import Links
 from digest.web import start_in_thread
 from tests.factories import listed
+from tests.smtp_server import SmtpServer, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -46,40 +45,14 @@ if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
     pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[int, list[EmailMessage]]]:
-    """An aiosmtpd server on loopback; yields (port, received messages)."""
-    from aiosmtpd.controller import Controller
-
-    received: list[EmailMessage] = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-            msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            received.append(msg)  # type: ignore[arg-type]
-            return "250 OK"
-
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, received
-    finally:
-        controller.stop()
-
-
-def wait_for_mail(received: list[EmailMessage], count: int) -> EmailMessage:
+def wait_for_mail(server: SmtpServer, count: int) -> EmailMessage:
+    """The count-th message the SMTP server accepted (the page mails in the background)."""
     deadline = time.monotonic() + 15
-    while len(received) < count:
-        assert time.monotonic() < deadline, f"expected {count} emails, got {len(received)}"
+    while len(server.received) < count:
+        assert time.monotonic() < deadline, f"expected {count} emails, got {len(server.received)}"
         time.sleep(0.05)
-    return received[count - 1]
+    data = server.received[count - 1].data
+    return email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[return-value]
 
 
 def link_in(msg: EmailMessage, path: str) -> str:
@@ -91,10 +64,8 @@ def link_in(msg: EmailMessage, path: str) -> str:
 
 
 @pytest.fixture
-def site(sqlite_engine, smtp):  # type: ignore[no-untyped-def]
+def site(sqlite_engine, smtp_server):  # type: ignore[no-untyped-def]
     pytest.importorskip("digest.render", reason="digest.render not merged yet")
-    pytest.importorskip("digest.mailer", reason="digest.mailer not merged yet")
-    smtp_port, received = smtp
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = Settings(
@@ -102,7 +73,7 @@ def site(sqlite_engine, smtp):  # type: ignore[no-untyped-def]
         mail_from="digest@example.org",
         base_url=base,
         smtp_host="127.0.0.1",
-        smtp_port=smtp_port,
+        smtp_port=smtp_server.port,
         smtp_timeout=10,
     )
     now = datetime.now(UTC)
@@ -117,7 +88,7 @@ def site(sqlite_engine, smtp):  # type: ignore[no-untyped-def]
         s.commit()
     server, thread = start_in_thread(settings, sqlite_engine, "127.0.0.1", port)
     try:
-        yield base, received
+        yield base, smtp_server
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -153,7 +124,7 @@ def subscriber(engine, address: str) -> Subscriber:  # type: ignore[no-untyped-d
 
 
 def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # type: ignore[no-untyped-def]
-    base, received = site
+    base, smtp = site
     page = browser
     links = Links(base, SECRET)
 
@@ -179,7 +150,7 @@ def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # 
     )
 
     # the confirmation email, then its link
-    confirm_mail = wait_for_mail(received, 1)
+    confirm_mail = wait_for_mail(smtp, 1)
     assert confirm_mail["To"] == "ada@example.org"
     confirm_url = link_in(confirm_mail, "confirm")
     assert confirm_url.startswith(base + "/confirm/")
@@ -284,6 +255,6 @@ def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # 
     page.fill("#keywords", "anything")
     page.click("button[type=submit]")
     page.wait_for_selector("text=Check your inbox")
-    manage_mail = wait_for_mail(received, 2)
+    manage_mail = wait_for_mail(smtp, 2)
     assert link_in(manage_mail, "manage").startswith(base + "/manage/")
     assert subscriber(sqlite_engine, "ada@example.org").keywords.startswith('"knowledge')
