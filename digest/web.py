@@ -29,14 +29,17 @@ from digest.web_limits import Limits
 MailerFactory = Callable[[], Any]
 
 
-def smtp_mailer_factory(settings: Settings) -> MailerFactory:
-    """One connection per email: the pages send a few emails, never a batch."""
+def smtp_mailer_factory(settings: Settings, engine: Engine) -> MailerFactory:
+    """One connection per email (the pages send a few, never a batch), within the shared
+    sending rate (DIGEST_RATE_PER_SECOND / _PER_HOUR) that digests use too."""
 
     def factory() -> Any:
         from digest.mailer import SmtpMailer
+        from digest.ratelimit import RateLimiter
         from digest.smtp_connection import SmtpOptions
 
-        return SmtpMailer(SmtpOptions.from_settings(settings), connections=1)
+        rate = RateLimiter.from_settings(engine, settings)
+        return SmtpMailer(SmtpOptions.from_settings(settings), connections=1, rate=rate)
 
     return factory
 
@@ -74,7 +77,7 @@ def create_app(
         settings=settings,
         engine=engine,
         links=Links(settings.base_url, secret),
-        mailer_factory=mailer_factory or smtp_mailer_factory(settings),
+        mailer_factory=mailer_factory or smtp_mailer_factory(settings, engine),
         clock=clock,
         limits=limits or Limits(),
         env=template_env(),

@@ -31,6 +31,10 @@ class Limits:
     emails_per_address: Limit = Limit(3, 3600)
     emails_per_ip: Limit = Limit(20, 3600)
 
+    @property
+    def longest(self) -> int:
+        return max(limit.seconds for limit in vars(self).values())
+
 
 def window_start(now: datetime, seconds: int) -> datetime:
     epoch = int(now.timestamp())
@@ -54,3 +58,12 @@ def hit(engine: Engine, key: str, limit: Limit, now: datetime) -> bool:
     with engine.begin() as conn:
         count = conn.execute(stmt).scalar_one()
     return bool(count <= limit.count)
+
+
+def prune(engine: Engine, prefixes: tuple[str, ...], before: datetime) -> int:
+    """Forget counters under `prefixes` whose window started before `before`."""
+    table = Counter.__table__  # type: ignore[attr-defined]
+    mine = sa.or_(*(table.c.key.startswith(p, autoescape=True) for p in prefixes))
+    with engine.begin() as conn:
+        result = conn.execute(sa.delete(table).where(mine, table.c.window_start < before))
+    return int(result.rowcount or 0)

@@ -30,13 +30,14 @@ from digest.web_base import (
     web,
 )
 from digest.web_forms import client_ip, csrf_ok, text_field
-from digest.web_limits import hit
+from digest.web_limits import hit, prune
 from digest.web_mail import send_confirm, send_manage_link
 
 log = logging.getLogger("digest.web")
 
 FIELDS = ("email", "keywords", "exclude", "send_at", "timezone", "max_papers", "frequency")
 PREVIEW_DAYS = 7
+PRUNED_PREFIXES = ("subscribe:", "email:")
 PREVIEW_TOP = 10
 PREVIEW_CACHE_SECONDS = 60.0
 
@@ -141,6 +142,7 @@ def _register(ctx: WebContext, value: SubscriberInput, now: datetime) -> Outgoin
 
 def _send(ctx: WebContext, out: Outgoing, ip: str, now: datetime) -> None:
     limits = ctx.limits
+    _prune_hourly(ctx, now)
     if not hit(ctx.engine, f"email:to:{out.email}", limits.emails_per_address, now):
         log.warning("rate limit: no %s email to %s", out.kind, out.email)
         return
@@ -154,6 +156,16 @@ def _send(ctx: WebContext, out: Outgoing, ip: str, now: datetime) -> None:
             send_manage_link(ctx, out.subscriber_id, out.email, out.version)
     except Exception:  # the page is already shown; the owner can submit again
         log.exception("%s email to %s failed", out.kind, out.email)
+
+
+def _prune_hourly(ctx: WebContext, now: datetime) -> None:
+    """Drop old per-address / per-client counters so the table does not grow forever."""
+    last = ctx.cache.get("pruned_at")
+    if last is not None and now - last < timedelta(hours=1):
+        return
+    ctx.cache["pruned_at"] = now
+    before = now - timedelta(seconds=2 * ctx.limits.longest)
+    prune(ctx.engine, PRUNED_PREFIXES, before)
 
 
 # --------------------------------------------------------------------------- preview

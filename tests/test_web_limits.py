@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from digest.models import Counter
 from digest.web_limits import Limit, hit, window_start
@@ -37,3 +37,16 @@ def test_window_start_is_aligned_to_the_window():
     t = datetime(2026, 3, 4, 6, 59, 59, tzinfo=UTC)
     assert window_start(t, 3600) == datetime(2026, 3, 4, 6, 0, tzinfo=UTC)
     assert window_start(t, 86400) == datetime(2026, 3, 4, 0, 0, tzinfo=UTC)
+
+
+def test_prune_forgets_only_old_counters_under_the_given_prefixes(engine, now):
+    from digest.web_limits import prune
+
+    old = now - timedelta(days=3)
+    for key in ("subscribe:ip:1.2.3.4", "smtp:hour:1", "email_x"):
+        hit(engine, key, Limit(9, 60), old)
+    hit(engine, "subscribe:to:a@example.org", Limit(9, 60), now)
+    assert prune(engine, ("subscribe:", "email:"), now - timedelta(days=2)) == 1
+    with Session(engine) as s:
+        keys = sorted(c.key for c in s.exec(select(Counter)))
+    assert keys == ["email_x", "smtp:hour:1", "subscribe:to:a@example.org"]
