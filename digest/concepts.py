@@ -66,6 +66,7 @@ class ConceptBook:
         self.by_shape: dict[tuple[object, ...], Concept] = {}
         self._units: dict[Unit, tuple[dict[int, float], dict[int, list[Occurrence]]]] = {}
         self._matrix: np.ndarray | None = None
+        self._present: np.ndarray | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -185,6 +186,12 @@ class ConceptBook:
             hits = self._hits(unit)
             self._units[unit] = (self._bm25f(hits), hits)
         return self._units[unit]
+
+    def present(self) -> np.ndarray:
+        """Concept x paper, 1.0 where the concept matched (float32, for sparse products)."""
+        if self._present is None or self._present.shape[0] != len(self.concepts):
+            self._present = (self.matrix() > 0).astype(np.float32)
+        return self._present
 
     def matrix(self) -> np.ndarray:
         """Concept x paper scores (float32)."""
