@@ -59,17 +59,11 @@ def rank_chunk(
     limits = np.array([max(p.max_papers, 0) for p in profiles], dtype=np.int64)
     keep = np.arange(len(rows)) - starts[rows] < limits[rows]
     rows, cols, rel, score = rows[keep], cols[keep], rel[keep], score[keep]
-    masks = _match_masks(wanted, rows, cols, present).tolist()
+    masks = _match_masks(wanted, rows, cols, present)
     bounds = np.searchsorted(rows, np.arange(len(profiles) + 1)).tolist()
-    cols_l, rel_l = cols.tolist(), np.round(rel, 6).tolist()
-    score_l = np.round(score, 6).tolist()
-    row = index.explainer.row
-    out = []
-    for i, p in enumerate(profiles):
-        a, b = bounds[i], bounds[i + 1]
-        shared = not (p.liked or p.disliked)
-        out.append(row(wanted[i][0], cols_l[a:b], masks[a:b], score_l[a:b], rel_l[a:b], shared))
-    return out
+    feedback = np.array([bool(p.liked or p.disliked) for p in profiles], dtype=bool)
+    made = index.explainer.results(wanted, rows, cols, masks, rel, score, feedback[rows])
+    return [made[bounds[i] : bounds[i + 1]] for i in range(len(profiles))]
 
 
 def _top_candidates(
@@ -77,7 +71,7 @@ def _top_candidates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row, column) of every candidate that may be in its row's top k, ties included.
 
-    A float32 partition finds each row's k-th best score; everything within a relative
+    A float32 sort finds each row's k-th best score; everything within a relative
     1e-5 of it is kept, so the exact ordering afterwards sees every tie.
     """
     n = relevance.shape[1]
@@ -86,7 +80,7 @@ def _top_candidates(
     if 0 < k < n:
         score = relevance * factor[None, :]
         np.copyto(score, -1.0, where=~ok)
-        kth = np.partition(score, n - k, axis=1)[:, n - k]
+        kth = np.sort(score, axis=1)[:, n - k]  # (a vectorised sort beats partition here)
         cand = ok & (score >= (kth * (1 - 1e-5))[:, None])
     flat = np.flatnonzero(cand)
     rows = flat // n

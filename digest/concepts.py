@@ -211,12 +211,12 @@ class ConceptBook:
             return concept.why[paper]
         result: Why | None = None
         if concept.scores.get(paper, 0.0) > 0:
-            occ = concept.occurrences.get(paper, []) + concept.word_hits.get(paper, [])
+            # the phrase where it is found; its words only in papers without the phrase
+            occ = concept.occurrences.get(paper) or concept.word_hits.get(paper, [])
             spans = [self.text.span(paper, o) for o in occ]
             where = tuple(f for f in FIELDS if any(s[0] == f for s in spans))
             terms: dict[str, str] = {}
-            named = spans[: len(concept.occurrences.get(paper, []))] or spans
-            for f, start, end in named:  # the phrase as found; its words only when apart
+            for f, start, end in spans:
                 word = texts[FIELDS.index(f)][start:end]
                 terms.setdefault(word.lower(), word)
             result = (where, tuple(terms.values()), tuple(Span(*s) for s in spans))

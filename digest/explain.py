@@ -10,10 +10,13 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from digest.matching import FIELDS
 from digest.models import Match, ScoredPaper, Span
 
 if TYPE_CHECKING:
+    from digest.batch import Wanted
     from digest.concepts import Concept
     from digest.rank import RankIndex
 
@@ -46,6 +49,8 @@ def scored(
     return obj
 
 
+COMBO = 1 << 40  # result keys at or below -COMBO name a combination of interests
+PACK = 20  # bits per interest when up to three matched interests are packed in one number
 Raw = tuple[tuple[int, int, int], ...]  # (field index, start, end), sorted
 
 
@@ -82,49 +87,102 @@ class Explainer:
         self.base: dict[int, tuple[Raw, tuple[Span, ...]]] = {}  # concept.id * n + paper
         self.spans: dict[tuple[int, int, int], Span] = {}
         self.one: dict[int, Why] = {}  # slot * n + paper
-        self.many: dict[tuple[tuple[int, ...], int], Why] = {}
+        self.many: dict[int, Why] = {}  # combination id
+        self.combo_ids: dict[tuple[object, int], int] = {}  # (packed or slots, paper) -> id
+        self.combos: list[tuple[tuple[int, ...], int]] = []
         self.raw: dict[int, Raw] = {}  # slot * n + paper
-        self.made: dict[tuple[object, float], ScoredPaper] = {}
+        self.made: dict[tuple[int, int], ScoredPaper] = {}  # (result key, relevance * 1e6)
 
-    def row(
+    def results(
         self,
-        include: Sequence[tuple[Concept, str, float]],
-        js: Sequence[int],
-        masks: Sequence[int],
-        scores: Sequence[float],
-        relevances: Sequence[float],
-        shared: bool,
+        wanted: Sequence[Wanted],
+        rows: np.ndarray,
+        cols: np.ndarray,
+        masks: np.ndarray,
+        relevance: np.ndarray,
+        score: np.ndarray,
+        private: np.ndarray,
     ) -> list[ScoredPaper]:
-        """ScoredPapers of one profile; `masks` has a bit per interest that matched the paper.
+        """One ScoredPaper per result (row = profile in `wanted`, col = paper).
 
-        With `shared`, an identical ScoredPaper already made for another subscriber is reused.
+        `masks` has a bit per interest of the profile that matched the paper. A result is
+        identified by the interests that matched, the paper and the relevance: identical ones
+        (another subscriber with the same interest) share one ScoredPaper, looked up in bulk.
+        `private` results (profiles with feedback) are made apart.
         """
-        n, made, one, many = self.n, self.made, self.one, self.many
+        keys = self._keys(wanted, rows, cols, masks)
+        rel_q = np.rint(relevance * 1e6).astype(np.int64)
+        rel_q[private] = -1  # never stored: profiles with feedback get their own
+        full = list(zip(keys.tolist(), rel_q.tolist(), strict=True))
+        out: list[ScoredPaper | None] = list(map(self.made.get, full))
+        missing = [i for i, paper in enumerate(out) if paper is None]
+        if missing:
+            cols_l = cols.tolist()
+            rel_l = np.round(relevance, 6).tolist()
+            score_l = np.round(score, 6).tolist()
+            for i in missing:
+                paper = self._make(full[i][0], cols_l[i], score_l[i], rel_l[i])
+                if full[i][1] >= 0:
+                    self.made[full[i]] = paper
+                out[i] = paper
+        return out  # type: ignore[return-value]
+
+    def _keys(
+        self, wanted: Sequence[Wanted], rows: np.ndarray, cols: np.ndarray, masks: np.ndarray
+    ) -> np.ndarray:
+        """Per result: slot * n + paper when one interest matched, else a combination id."""
+        width = max((len(inc) for inc, _ in wanted), default=1) or 1
+        slots = np.zeros((len(wanted), width), dtype=np.int64)
+        for i, (inc, _) in enumerate(wanted):
+            slots[i, : len(inc)] = [self._slot(c, written) for c, written, _ in inc]
+        one = (masks & (masks - 1)) == 0
+        bit = np.zeros(len(masks), dtype=np.int64)
+        bit[one] = np.log2(np.maximum(masks[one], 1)).astype(np.int64)
+        keys = slots[rows, bit] * self.n + cols
+        keys[masks == 0] = -1 - cols[masks == 0]  # picked by feedback alone
+        multi = np.flatnonzero(~one)
+        if len(multi):
+            keys[multi] = self._combo_ids(slots, rows[multi], cols[multi], masks[multi])
+        return keys
+
+    def _combo_ids(
+        self, slots: np.ndarray, rows: np.ndarray, cols: np.ndarray, masks: np.ndarray
+    ) -> list[int]:
+        """Ids of (interests that matched, paper), looked up in bulk by a packed number."""
+        width = slots.shape[1]
+        bits = ((masks[:, None] >> np.arange(width)) & 1).astype(bool)
+        place = np.clip(np.cumsum(bits, axis=1) - 1, 0, 2)
+        packed = np.where(bits, (slots[rows] + 1) << (PACK * place), 0).sum(axis=1)
+        exact = (bits.sum(axis=1) <= 3) & (slots[rows].max(axis=1) < (1 << PACK) - 1)
+        wanted = list(zip(packed.tolist(), cols.tolist(), strict=True))
+        ids: list[int | None] = list(map(self.combo_ids.get, wanted))
+        for i in np.flatnonzero(~exact).tolist():
+            ids[i] = None  # packed number not unique: use the tuple itself
+        for i, found in enumerate(ids):
+            if found is None:
+                chosen = tuple(slots[rows[i]][bits[i]].tolist())
+                j = int(cols[i])
+                ids[i] = self._combo_id(chosen, j, wanted[i] if exact[i] else None)
+        return ids  # type: ignore[return-value]
+
+    def _combo_id(self, slots: tuple[int, ...], j: int, packed: tuple[int, int] | None) -> int:
+        found = self.combo_ids.get((slots, j))
+        if found is None:
+            found = self.combo_ids[(slots, j)] = -COMBO - len(self.combos)
+            self.combos.append((slots, j))
+        if packed is not None:
+            self.combo_ids[packed] = found
+        return found
+
+    def _make(self, key: int, j: int, score: float, relevance: float) -> ScoredPaper:
+        if key <= -COMBO:
+            why = self.many.get(key) or self._many(key)
+        elif key < 0:
+            why = NOTHING
+        else:
+            why = self.one.get(key) or self._one(key)
         ids, trending = self.index.id_list, self.index.trending_list
-        slots = [self._slot(c, written) for c, written, _ in include]
-        out = []
-        for j, mask, score, relevance in zip(js, masks, scores, relevances, strict=True):
-            key: object
-            if mask & (mask - 1) == 0:  # one interest matched (or none: by feedback alone)
-                key = slots[mask.bit_length() - 1] * n + j if mask else -1 - j
-                why = one.get(key) if mask else NOTHING
-                if why is None:
-                    why = self._one(key)
-            else:
-                key = (tuple(slots[b] for b in range(len(slots)) if mask >> b & 1), j)
-                why = many.get(key)
-                if why is None:
-                    why = self._many(key)
-            if shared:
-                paper = made.get((key, relevance))
-                if paper is None:
-                    paper = made[(key, relevance)] = scored(
-                        ids[j], score, relevance, trending[j], *why
-                    )
-            else:
-                paper = scored(ids[j], score, relevance, trending[j], *why)
-            out.append(paper)
-        return out
+        return scored(ids[j], score, relevance, trending[j], *why)
 
     def _slot(self, concept: Concept, written: str) -> int:
         slot = self.slot_of.get((concept.id, written))
@@ -149,14 +207,18 @@ class Explainer:
         self.raw[key] = raw
         return why
 
-    def _many(self, key: tuple[tuple[int, ...], int]) -> Why:
-        slots, j = key
+    def _many(self, key: int) -> Why:
+        slots, j = self.combos[-COMBO - key]
         parts = [self.one.get(s * self.n + j) or self._one(s * self.n + j) for s in slots]
         raw = merge_raw([r for s in slots for r in self.raw[s * self.n + j]])
         why = self.many[key] = (tuple(p[0][0] for p in parts), self._span_objects(raw))
         return why
 
     def _span_objects(self, raw: Raw) -> tuple[Span, ...]:
+        try:
+            return tuple(map(self.spans.__getitem__, raw))
+        except KeyError:
+            pass
         out = []
         for r in raw:
             span = self.spans.get(r)
