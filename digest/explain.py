@@ -117,6 +117,7 @@ class Explainer:
         out: list[ScoredPaper | None] = list(map(self.made.get, full))
         missing = [i for i, paper in enumerate(out) if paper is None]
         if missing:
+            self._prepare({full[i][0] for i in missing})
             cols_l = cols.tolist()
             rel_l = np.round(relevance, 6).tolist()
             score_l = np.round(score, 6).tolist()
@@ -208,11 +209,29 @@ class Explainer:
         return why
 
     def _many(self, key: int) -> Why:
-        slots, j = self.combos[-COMBO - key]
-        parts = [self.one.get(s * self.n + j) or self._one(s * self.n + j) for s in slots]
-        raw = merge_raw([r for s in slots for r in self.raw[s * self.n + j]])
-        why = self.many[key] = (tuple(p[0][0] for p in parts), self._span_objects(raw))
-        return why
+        self._prepare({key})
+        return self.many[key]
+
+    def _prepare(self, keys: set[int]) -> None:
+        """Make the explanations of new combinations (several interests matched one paper)."""
+        n, one, raw, many, combos = self.n, self.one, self.raw, self.many, self.combos
+        spans_get = self.spans.get
+        for key in keys:
+            if key > -COMBO or key in many:
+                continue
+            slots, j = combos[-COMBO - key]
+            matches = []
+            found: list[tuple[int, int, int]] = []
+            for s in slots:
+                k = s * n + j
+                why = one.get(k) or self._one(k)
+                matches.append(why[0][0])
+                found.extend(raw[k])
+            merged = merge_raw(found)
+            spans = tuple(map(spans_get, merged))
+            if None in spans:
+                spans = self._span_objects(merged)
+            many[key] = (tuple(matches), spans)  # type: ignore[assignment]
 
     def _span_objects(self, raw: Raw) -> tuple[Span, ...]:
         try:

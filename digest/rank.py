@@ -1,15 +1,17 @@
 """Ranking (pure): papers scored for many keyword profiles at once, with the reasons.
 
-Each interest becomes a *concept*: the phrase as written plus its variants (acronym <->
-expansion, joined spelling), matched on stems. A concept is scored per paper with BM25F
-(title weighted above abstract, corpus statistics of all indexed papers); an unquoted
-multi-word interest adds a smaller share for its words found apart, so the phrase ranks
-first. A profile's relevance is the weighted sum of its concepts' saturating scores, so one
-strong interest is never averaged away by a weak one. Papers below MIN_RELEVANCE are dropped;
-the rest are blended with a capped trending boost (upvotes) and feedback similarity.
+Each interest becomes a *concept* (digest.concepts): the phrase as written plus its
+variants (acronym <-> expansion, joined spelling), matched on stems, scored per paper with
+BM25F (title above abstract, statistics of all indexed papers); an unquoted interest of
+several words also scores its words found apart, below the phrase. A profile's relevance is
+the weighted sum of its concepts' saturating scores, so one strong interest is never averaged
+away by a weak one; feedback adds similarity to liked papers and removes it for disliked
+ones. Papers below MIN_RELEVANCE are never returned; the rest are ordered by relevance times
+a capped trending boost (upvotes), then newer first, then id.
 
-All profiles are scored together: profile x concept weights (sparse) times concept x paper
-scores, in chunks of profiles so memory stays bounded.
+All profiles are scored together (digest.batch): profile x concept weights (sparse) times
+concept x paper scores, in chunks so memory stays bounded; the reasons (digest.explain) are
+built once per interest and paper and shared by every subscriber.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ def _acronym_keys(acronyms: Mapping[str, Sequence[str]]) -> dict[str, set[tuple[
             continue
         for long in longs:
             expansion = surface_keys(long)
-            if len(expansion) > 1:
+            if expansion and expansion != keys:
                 out.setdefault(keys[0], set()).add(expansion)
     return out
 
