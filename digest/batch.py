@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from digest.rank import RankIndex
 
 Wanted = tuple[list[tuple["Concept", str, float]], list["Concept"]]
-MIN_RELEVANCE = 1.0
 
 
 def sparse_rows(rows: Sequence[Sequence[tuple[int, float]]], width: int) -> sparse.csr_matrix:
@@ -38,7 +37,7 @@ def rank_chunk(
     wanted: Sequence[Wanted],
     scores: np.ndarray,
     present: np.ndarray,
-    min_relevance: float = MIN_RELEVANCE,
+    min_relevance: float,
 ) -> list[list[ScoredPaper]]:
     weights = sparse_rows([[(c.id, w) for c, _, w in inc] for inc, _ in wanted], len(scores))
     relevance = np.asarray(weights @ scores, dtype=np.float32)
@@ -76,12 +75,15 @@ def _top_candidates(
     """
     n = relevance.shape[1]
     k = max((p.max_papers for p in profiles), default=0)
-    cand = ok
+    score = relevance * factor[None, :]
+    np.multiply(score, ok, out=score)  # not a candidate: 0 (a candidate scores at least 1)
+    floor = np.float32(1e-9)
     if 0 < k < n:
-        score = relevance * factor[None, :]
-        np.copyto(score, -1.0, where=~ok)
         kth = np.sort(score, axis=1)[:, n - k]  # (a vectorised sort beats partition here)
-        cand = ok & (score >= (kth * (1 - 1e-5))[:, None])
+        threshold = np.maximum(kth * np.float32(1 - 1e-5), floor)
+        cand = score >= threshold[:, None]
+    else:
+        cand = score >= floor
     flat = np.flatnonzero(cand)
     rows = flat // n
     return rows, flat - rows * n

@@ -41,7 +41,6 @@ class Concept:
     scores: dict[int, float] = field(default_factory=dict)
     occurrences: dict[int, list[Occurrence]] = field(default_factory=dict)
     word_hits: dict[int, list[Occurrence]] = field(default_factory=dict)
-    why: dict[int, Why | None] = field(default_factory=dict)
 
 
 class ConceptBook:
@@ -207,8 +206,6 @@ class ConceptBook:
 
     def why(self, concept: Concept, paper: int, texts: tuple[str, str]) -> Why | None:
         """(where, terms found, spans) of a concept in a paper, or None when it has no score."""
-        if paper in concept.why:
-            return concept.why[paper]
         result: Why | None = None
         if concept.scores.get(paper, 0.0) > 0:
             # the phrase where it is found; its words only in papers without the phrase
@@ -220,5 +217,4 @@ class ConceptBook:
                 word = texts[FIELDS.index(f)][start:end]
                 terms.setdefault(word.lower(), word)
             result = (where, tuple(terms.values()), tuple(Span(*s) for s in spans))
-        concept.why[paper] = result
         return result

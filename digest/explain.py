@@ -66,11 +66,6 @@ def merge_raw(raw: Sequence[tuple[int, int, int]]) -> Raw:
     return tuple(out)
 
 
-def merge_spans(spans: Sequence[Span]) -> tuple[Span, ...]:
-    raw = merge_raw([(FIELDS.index(s.field), s.start, s.end) for s in spans])
-    return tuple(Span(FIELDS[f], a, b) for f, a, b in raw)
-
-
 class Explainer:
     """Matches and spans per (interest, paper), computed once and shared by every subscriber.
 
@@ -82,6 +77,7 @@ class Explainer:
         self.index = index
         self.n = max(len(index), 1)
         self.slot_of: dict[tuple[int, str], int] = {}
+        self.profile_slots: dict[int, tuple[Wanted, list[int]]] = {}  # id(Wanted) -> slots
         self.slot_concept: list[Concept] = []
         self.slot_written: list[str] = []
         self.base: dict[int, tuple[Raw, tuple[Span, ...]]] = {}  # concept.id * n + paper
@@ -134,8 +130,11 @@ class Explainer:
         """Per result: slot * n + paper when one interest matched, else a combination id."""
         width = max((len(inc) for inc, _ in wanted), default=1) or 1
         slots = np.zeros((len(wanted), width), dtype=np.int64)
-        for i, (inc, _) in enumerate(wanted):
-            slots[i, : len(inc)] = [self._slot(c, written) for c, written, _ in inc]
+        for i, w in enumerate(wanted):
+            known = self.profile_slots.get(id(w))
+            if known is None or known[0] is not w:  # (w is kept, so its id stays its own)
+                known = self.profile_slots[id(w)] = (w, [self._slot(c, t) for c, t, _ in w[0]])
+            slots[i, : len(known[1])] = known[1]
         one = (masks & (masks - 1)) == 0
         bit = np.zeros(len(masks), dtype=np.int64)
         bit[one] = np.log2(np.maximum(masks[one], 1)).astype(np.int64)
@@ -159,11 +158,15 @@ class Explainer:
         ids: list[int | None] = list(map(self.combo_ids.get, wanted))
         for i in np.flatnonzero(~exact).tolist():
             ids[i] = None  # packed number not unique: use the tuple itself
-        for i, found in enumerate(ids):
-            if found is None:
-                chosen = tuple(slots[rows[i]][bits[i]].tolist())
-                j = int(cols[i])
-                ids[i] = self._combo_id(chosen, j, wanted[i] if exact[i] else None)
+        todo = [i for i, found in enumerate(ids) if found is None]
+        if todo:
+            rows_l, masks_l, exact_l = rows.tolist(), masks.tolist(), exact.tolist()
+            slot_rows = slots.tolist()
+            for i in todo:
+                row, mask = slot_rows[rows_l[i]], masks_l[i]
+                chosen = tuple(row[b] for b in range(width) if mask >> b & 1)
+                packed = wanted[i] if exact_l[i] else None
+                ids[i] = self._combo_id(chosen, wanted[i][1], packed)
         return ids  # type: ignore[return-value]
 
     def _combo_id(self, slots: tuple[int, ...], j: int, packed: tuple[int, int] | None) -> int:
@@ -215,7 +218,6 @@ class Explainer:
     def _prepare(self, keys: set[int]) -> None:
         """Make the explanations of new combinations (several interests matched one paper)."""
         n, one, raw, many, combos = self.n, self.one, self.raw, self.many, self.combos
-        spans_get = self.spans.get
         for key in keys:
             if key > -COMBO or key in many:
                 continue
@@ -227,11 +229,7 @@ class Explainer:
                 why = one.get(k) or self._one(k)
                 matches.append(why[0][0])
                 found.extend(raw[k])
-            merged = merge_raw(found)
-            spans = tuple(map(spans_get, merged))
-            if None in spans:
-                spans = self._span_objects(merged)
-            many[key] = (tuple(matches), spans)  # type: ignore[assignment]
+            many[key] = (tuple(matches), self._span_objects(merge_raw(found)))
 
     def _span_objects(self, raw: Raw) -> tuple[Span, ...]:
         try:
