@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from digest.matching import FIELDS, STOP, TOKEN, Occurrence, TextIndex, norm, surface_keys
-from digest.models import Span
 
 K1 = 1.2
 B = 0.75
@@ -28,7 +27,7 @@ PHRASE_BONUS = 1.0  # extra weight of the phrase over its units found apart
 MAX_ALTERNATIVES = 24
 PRIOR_DOCS = 20
 
-Why = tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]
+Why = tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int, int]]]
 Keys = tuple[str, ...]
 Unit = tuple[Keys, ...]  # alternatives of one unit
 
@@ -205,16 +204,18 @@ class ConceptBook:
     # ------------------------------------------------------------------ explaining
 
     def why(self, concept: Concept, paper: int, texts: tuple[str, str]) -> Why | None:
-        """(where, terms found, spans) of a concept in a paper, or None when it has no score."""
-        result: Why | None = None
-        if concept.scores.get(paper, 0.0) > 0:
-            # the phrase where it is found; its words only in papers without the phrase
-            occ = concept.occurrences.get(paper) or concept.word_hits.get(paper, [])
-            spans = [self.text.span(paper, o) for o in occ]
-            where = tuple(f for f in FIELDS if any(s[0] == f for s in spans))
-            terms: dict[str, str] = {}
-            for f, start, end in spans:
-                word = texts[FIELDS.index(f)][start:end]
-                terms.setdefault(word.lower(), word)
-            result = (where, tuple(terms.values()), tuple(Span(*s) for s in spans))
-        return result
+        """(where, terms found, spans as (field index, start, end)) of a concept in a paper;
+        None when it has no score there."""
+        if concept.scores.get(paper, 0.0) <= 0:
+            return None
+        # the phrase where it is found; its words only in papers without the phrase
+        occ = concept.occurrences.get(paper) or concept.word_hits.get(paper, [])
+        tokens = self.text.tokens[paper]
+        spans = [(f, tokens[f].starts[pos], tokens[f].ends[pos + n - 1]) for f, pos, n in occ]
+        fields = {f for f, _, _ in spans}
+        where = tuple(name for f, name in enumerate(FIELDS) if f in fields)
+        terms: dict[str, str] = {}
+        for f, start, end in spans:
+            word = texts[f][start:end]
+            terms.setdefault(word.lower(), word)
+        return where, tuple(terms.values()), spans

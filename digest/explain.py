@@ -80,7 +80,8 @@ class Explainer:
         self.profile_slots: dict[int, tuple[Wanted, list[int]]] = {}  # id(Wanted) -> slots
         self.slot_concept: list[Concept] = []
         self.slot_written: list[str] = []
-        self.base: dict[int, tuple[Raw, tuple[Span, ...]]] = {}  # concept.id * n + paper
+        # concept.id * n + paper -> (where, terms, spans)
+        self.base: dict[int, tuple[tuple[str, ...], tuple[str, ...], Raw]] = {}
         self.spans: dict[tuple[int, int, int], Span] = {}
         self.one: dict[int, Why] = {}  # slot * n + paper
         self.many: dict[int, Why] = {}  # combination id
@@ -197,11 +198,14 @@ class Explainer:
         return slot
 
     def _base(self, concept: Concept, j: int) -> tuple[tuple[str, ...], tuple[str, ...], Raw]:
-        paper = self.index.papers[j]
-        why = self.index.book.why(concept, j, (paper.title, paper.abstract))
-        assert why is not None  # only asked for papers the concept scored
-        where, terms, spans = why
-        return where, terms, merge_raw([(FIELDS.index(s.field), s.start, s.end) for s in spans])
+        key = concept.id * self.n + j
+        found = self.base.get(key)
+        if found is None:
+            paper = self.index.papers[j]
+            why = self.index.book.why(concept, j, (paper.title, paper.abstract))
+            assert why is not None  # only asked for papers the concept scored
+            found = self.base[key] = (why[0], why[1], merge_raw(why[2]))
+        return found
 
     def _one(self, key: int) -> Why:
         slot, j = divmod(key, self.n)

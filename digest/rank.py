@@ -60,8 +60,9 @@ class RankIndex:
         self.trending_factor32 = self.trending_factor.astype(np.float32)
         self.tiebreak = np.arange(len(self.papers) - 1, -1, -1, dtype=np.float64)
         self.explainer = Explainer(self)
-        # an interest as written -> (concept, text, weight, excluded), None when malformed
-        self.items: dict[str, tuple[Concept, str, float, bool] | None] = {}
+        # an interest as written -> (concept, text, weight, excluded, lowered text); None when
+        # empty or malformed
+        self.items: dict[str, tuple[Concept, str, float, bool, str] | None] = {}
         self.profiles: dict[tuple[str, str], Wanted] = {}  # (keywords, exclude) -> concepts
 
     def __len__(self) -> int:
@@ -173,26 +174,32 @@ def _concepts(index: RankIndex, profile: Profile) -> Wanted:
 def _parse_profile(index: RankIndex, keywords: str, also_exclude: str) -> Wanted:
     include: dict[str, tuple[Concept, str, float]] = {}
     exclude: list[Concept] = []
+    items = index.items
     for raw, forced in ((keywords, False), (also_exclude, True)):
-        for item in split_items(raw):
-            if item in index.items:
-                found = index.items[item]
+        # pieces between commas are looked up as they are; quotes need the real splitter
+        pieces = split_items(raw) if '"' in raw else raw.split(",")
+        for piece in pieces:
+            if piece in items:
+                found = items[piece]
             else:
-                found = index.items[item] = _item(index, item)
+                found = items[piece] = _item(index, piece)
             if found is None:
-                continue  # a malformed stored interest is skipped, the rest still count
-            concept, text, weight, excluded = found
+                continue  # empty, or a malformed stored interest: the rest still count
+            concept, text, weight, excluded, lowered = found
             if excluded or forced:
                 exclude.append(concept)
             else:  # the same interest twice counts once, as first written
-                include.setdefault(text.lower(), (concept, text, weight))
+                include.setdefault(lowered, (concept, text, weight))
     return list(include.values()), exclude
 
 
-def _item(index: RankIndex, item: str) -> tuple[Concept, str, float, bool] | None:
+def _item(index: RankIndex, piece: str) -> tuple[Concept, str, float, bool, str] | None:
+    item = " ".join(piece.split())
+    if not item:
+        return None
     try:
         interest, excluded = parse_item(item)
     except InterestError:
         return None
     concept = index.book.concept(interest.text, interest.phrase)
-    return concept, interest.text, interest.weight, excluded
+    return concept, interest.text, interest.weight, excluded, interest.text.lower()
