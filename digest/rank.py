@@ -34,7 +34,7 @@ from digest.models import PaperText, Profile, ScoredPaper
 MIN_RELEVANCE = 1.0
 TREND_CAP = 100  # upvotes beyond this add nothing more
 TREND_WEIGHT = 0.25  # the largest trending boost: score = relevance * (1 + boost)
-CHUNK = 4096  # profiles scored per matrix product
+CHUNK = 2048  # profiles scored per matrix product
 BLOCK = 8 * CHUNK  # profiles read at once; identical ones among them are ranked once
 
 
