@@ -42,11 +42,16 @@ def rank_chunk(
     weights = sparse_rows([[(c.id, w) for c, _, w in inc] for inc, _ in wanted], len(scores))
     relevance = np.asarray(weights @ scores, dtype=np.float32)
     blocked = _blocked(index, profiles, wanted, present)
+    matched = None
     for i, p in enumerate(profiles):
         if p.liked or p.disliked:
             assert blocked is not None  # made whenever a profile has feedback
+            if matched is None:
+                matched = relevance > 0  # feedback moves papers; it never picks one alone
             relevance[i] += feedback_adjustment(index, p.liked, p.disliked, blocked[i])
     ok = relevance >= min_relevance
+    if matched is not None:
+        ok &= matched
     if blocked is not None:
         ok &= ~blocked
     rows, cols = _top_candidates(relevance, index.trending_factor32, ok, profiles)

@@ -244,3 +244,10 @@ def test_keyword_case_is_kept_as_written_per_subscriber():
     assert upper[0].matched == ("OOD",)
     assert lower[0].matched == ("ood",)
     assert upper[0].score == lower[0].score
+
+
+def test_feedback_alone_never_picks_a_paper():
+    liked = paper_text("liked", title="Reward models for RLHF", abstract="Reward models.")
+    twin = paper_text("twin", title="Reward models revisited", abstract="Reward models.")
+    results = ranked([liked, twin], "RLHF", liked=("liked",), already_sent=frozenset({"liked"}))
+    assert results == []
