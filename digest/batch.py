@@ -41,7 +41,7 @@ def rank_chunk(
 ) -> list[list[ScoredPaper]]:
     weights = sparse_rows([[(c.id, w) for c, _, w in inc] for inc, _ in wanted], len(scores))
     relevance = np.asarray(weights @ scores, dtype=np.float32)
-    blocked = _blocked(index, profiles, wanted, present)
+    blocked = _blocked(index, profiles, wanted, index.book.phrase_present())
     matched = None
     for i, p in enumerate(profiles):
         if p.liked or p.disliked:
@@ -104,13 +104,13 @@ def _order(rows: np.ndarray, score: np.ndarray, tiebreak: np.ndarray, n: int) ->
 
 
 def _blocked(
-    index: RankIndex, profiles: Sequence[Profile], wanted: Sequence[Wanted], present: np.ndarray
+    index: RankIndex, profiles: Sequence[Profile], wanted: Sequence[Wanted], phrases: np.ndarray
 ) -> np.ndarray | None:
     """Papers that are not candidates: excluded by a term, too old, or already sent."""
     blocked: np.ndarray | None = None
     if any(exc for _, exc in wanted):
-        excluded = sparse_rows([[(c.id, 1.0) for c in exc] for _, exc in wanted], len(present))
-        blocked = np.asarray(excluded @ present) > 0
+        excluded = sparse_rows([[(c.id, 1.0) for c in exc] for _, exc in wanted], len(phrases))
+        blocked = np.asarray(excluded @ phrases) > 0
     since = np.array([_ts(p) for p in profiles], dtype=np.float64)
     timed = ~np.isnan(since)
     sent = [(i, p.already_sent) for i, p in enumerate(profiles) if p.already_sent]

@@ -65,6 +65,7 @@ class ConceptBook:
         self._units: dict[Unit, tuple[dict[int, float], dict[int, list[Occurrence]]]] = {}
         self._matrix: np.ndarray | None = None
         self._present: np.ndarray | None = None
+        self._phrases: np.ndarray | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -190,6 +191,16 @@ class ConceptBook:
         if self._present is None or self._present.shape[0] != len(self.concepts):
             self._present = (self.matrix() > 0).astype(np.float32)
         return self._present
+
+    def phrase_present(self) -> np.ndarray:
+        """Concept x paper, 1.0 where the phrase itself (or a variant) occurs: what `-term`
+        excludes (its words found apart do not)."""
+        if self._phrases is None or self._phrases.shape[0] != len(self.concepts):
+            m = np.zeros((len(self.concepts), self.n), dtype=np.float32)
+            for c in self.concepts:
+                m[c.id, list(c.occurrences)] = 1.0
+            self._phrases = m
+        return self._phrases
 
     def matrix(self) -> np.ndarray:
         """Concept x paper scores (float32)."""

@@ -251,3 +251,10 @@ def test_feedback_alone_never_picks_a_paper():
     twin = paper_text("twin", title="Reward models revisited", abstract="Reward models.")
     results = ranked([liked, twin], "RLHF", liked=("liked",), already_sent=frozenset({"liked"}))
     assert results == []
+
+
+def test_excluding_a_phrase_needs_the_phrase_not_its_words_apart():
+    phrase = paper_text("a", title="RLHF for image generation", abstract="RLHF.")
+    apart = paper_text("b", title="RLHF image study", abstract="RLHF. Text generation too.")
+    assert ids(ranked([phrase, apart], "RLHF, -image generation")) == ["b"]
+    assert ids(ranked([phrase, apart], "RLHF, -surveys, -images")) == []
