@@ -138,3 +138,17 @@ def test_feedback_for_groups_votes_by_subscriber(engine, now):
     with session_scope(engine) as session:
         got = store.feedback_for(session, subscriber_ids=[1, 2, 3])
     assert got == {1: (("p0", "p1"), ("p2",)), 2: ((), ("p3",))}
+
+
+def test_acronyms_learned_from_stored_papers_are_used(sqlite_engine, now):
+    papers = [
+        listed("2603.00011", title="Sparse xylophone yield zones", abstract="We study them."),
+        listed("2603.00012", title="Other", abstract="Sparse xylophone yield zones (SXYZ) help."),
+    ]
+    with session_scope(sqlite_engine) as session:
+        store.insert_papers(session, papers=papers, now=now)
+    app = App(
+        settings_factory=lambda: Settings(database_url=str(sqlite_engine.url)), clock=lambda: now
+    )
+    result = CliRunner().invoke(cli, ["rank", "--keywords", "SXYZ", "--json"], obj=app)
+    assert {r["id"] for r in json.loads(result.output)} == {"2603.00011", "2603.00012"}
