@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from digest.commands import papers, subscribers
+from digest.commands import papers, send, subscribers
 
 
 class DigestGroup(click.Group):
@@ -51,5 +51,10 @@ for command in (
     subscribers.subscribe,
     subscribers.unsubscribe,
     subscribers.subscribers,
+    send.send,
+    send.plan,
+    send.worker,
+    send.status,
+    send.run,
 ):
     cli.add_command(command)

@@ -128,12 +128,21 @@ def _claimable(now: datetime) -> Any:
 
 
 def claim(
-    session: Session, *, owner: str, now: datetime, lease_seconds: int, limit: int
+    session: Session,
+    *,
+    owner: str,
+    now: datetime,
+    lease_seconds: int,
+    limit: int,
+    subscriber_id: int | None = None,
 ) -> list[Claimed]:
     """Take up to `limit` due rows (pending, retry due, or with an expired lease)."""
+    where = _claimable(now)
+    if subscriber_id is not None:
+        where = sa.and_(where, DELIVERY.c.subscriber_id == subscriber_id)
     ids = (
         sa.select(DELIVERY.c.id)
-        .where(_claimable(now))
+        .where(where)
         .order_by(DELIVERY.c.next_attempt_at, DELIVERY.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

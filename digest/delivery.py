@@ -1,0 +1,342 @@
+"""Planning and sending digests: the outbox driven end to end.
+
+`plan` creates the outbox rows for due subscribers; a `Worker` claims due rows under a
+lease and, batch by batch, ranks (all subscribers of a batch at once), renders, builds MIME
+and hands the messages to a pooled mailer, recording each result in its own commit as soon
+as the server answered. A worker killed at any moment loses nothing (its lease runs out and
+another worker finishes the rows); a digest is sent twice only if the process died between
+the server's acceptance and that commit: at most one message per connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from digest import outbox
+from digest.compose import Composer, Digest, PaperCache, Recipient, rank_batch, recipients
+from digest.config import Settings
+from digest.mailer import Envelope, Mailer, SendResult
+from digest.models import RunReport
+from digest.schedule import backoff, due_date, retry_deadline
+
+log = logging.getLogger("digest.delivery")
+
+SEND_COUNTS = ("claimed", "sent", "empty", "retry", "failed", "bounced", "skipped", "lost")
+
+
+class Db:
+    """Where delivery reads and writes.
+
+    Normally each unit of work gets its own session and commits. A dry run shares one
+    session whose "commits" only flush, and `close` rolls everything back.
+    """
+
+    def __init__(self, engine: Engine, *, dry_run: bool = False) -> None:
+        self.engine, self.dry_run = engine, dry_run
+        self._shared = Session(engine, expire_on_commit=False) if dry_run else None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        if self._shared is not None:
+            yield self._shared
+            self._shared.flush()
+            return
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def commit(self, session: Session) -> None:
+        session.flush() if self.dry_run else session.commit()
+
+    def close(self) -> None:
+        if self._shared is not None:
+            self._shared.rollback()
+            self._shared.close()
+
+
+def plan(
+    db: Db,
+    *,
+    now: datetime,
+    digest_date: date | None = None,
+    email: str | None = None,
+    batch: int = 2000,
+) -> RunReport:
+    """Create outbox rows for every due subscriber (idempotent; safe to run concurrently).
+
+    Without `digest_date` each subscriber gets their latest due date (their own time zone);
+    a date earlier than one already planned for them is never planned.
+    """
+    counts = {"subscribers": 0, "due": 0, "planned": 0}
+    with db.session() as session:
+        for slots in outbox.iter_slots(session, email=email, batch=batch):
+            counts["subscribers"] += len(slots)
+            due = [
+                (s.id, day)
+                for s in slots
+                if (
+                    day := due_date(
+                        now=now, send_at=s.send_at, timezone=s.timezone,
+                        frequency=s.frequency, status=s.status, wanted=digest_date,
+                    )
+                )
+                is not None
+            ]  # fmt: skip
+            latest = outbox.latest_planned(session, subscriber_ids=[sid for sid, _ in due])
+            fresh = [(sid, day) for sid, day in due if sid not in latest or latest[sid] < day]
+            counts["due"] += len(due)
+            counts["planned"] += outbox.insert_planned(session, rows=fresh, now=now)
+            db.commit(session)
+    counts["existing"] = counts["due"] - counts["planned"]
+    report = RunReport("plan", counts)
+    log.info(report.line())
+    return report
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Worker:
+    """Claims due outbox rows and sends them; any number may run against one database."""
+
+    db: Db
+    mailer: Mailer
+    composer: Composer
+    settings: Settings
+    clock: Callable[[], datetime]
+    owner: str = field(default_factory=worker_name)
+    batch: int = 200
+    subscriber_id: int | None = None  # only this subscriber's rows (`digest send --to`)
+    keep_items: bool = False  # report one item per digest (dry runs, --json, tests)
+    on_done: Callable[[int], Any] | None = None  # progress: called with rows finished
+    rng: random.Random = field(default_factory=random.Random)
+    stop: threading.Event = field(default_factory=threading.Event)
+    cache: PaperCache = field(default_factory=PaperCache)
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    _finished: set[int] = field(default_factory=set)  # rows of the current batch recorded
+
+    def run(self, *, until_idle: bool = True, idle_wait: float = 30.0) -> RunReport:
+        """Claim and send until nothing is due (`until_idle`) or until `stop` is set."""
+        self.counts = Counter(dict.fromkeys(SEND_COUNTS, 0))
+        self.errors, self.items = [], []
+        while not self.stop.is_set():
+            with self.db.session() as session:
+                rows = outbox.claim(
+                    session,
+                    owner=self.owner,
+                    now=self.clock(),
+                    lease_seconds=self.settings.lease_seconds,
+                    limit=self.batch,
+                    subscriber_id=self.subscriber_id,
+                )
+            if rows:
+                self.counts["claimed"] += len(rows)
+                if not self._batch(rows):
+                    break  # the mail server or database failed outright: do not hammer it
+            elif until_idle:
+                break
+            else:
+                self.stop.wait(self._idle_seconds(idle_wait))
+        report = RunReport("send", dict(self.counts), tuple(self.errors), tuple(self.items))
+        log.info(report.line())
+        return report
+
+    def _idle_seconds(self, most: float) -> float:
+        with self.db.session() as session:
+            due = outbox.next_due(session)
+        if due is None:
+            return most
+        return min(most, max(0.5, (due - self.clock()).total_seconds()))
+
+    # ------------------------------------------------------------------ one batch
+
+    def _batch(self, rows: Sequence[outbox.Claimed]) -> bool:
+        cutoff = self.clock()
+        self._finished = set()
+        with self.db.session() as session:
+            people = recipients(session, rows=rows, cutoff=cutoff)
+            live = [r for r in rows if not self._skip(session, r, people.get(r.subscriber_id))]
+            digests = rank_batch(session, rows=live, people=people, cutoff=cutoff, cache=self.cache)
+            to_send = []
+            for d in digests:
+                if d.ranked or self.composer.send_empty:
+                    to_send.append(d)
+                else:
+                    self._record_empty(session, d, cutoff)
+            self.db.commit(session)
+            return self._send(session, to_send, cutoff)
+
+    def _skip(self, session: Session, row: outbox.Claimed, to: Recipient | None) -> bool:
+        if to is not None and to.status == "active" and to.frequency != "paused":
+            return False
+        reason = "subscriber deleted" if to is None else f"subscriber is {to.status}"
+        if to is not None and to.status == "active":
+            reason = "subscriber paused"
+        status = "suppressed" if to is not None and to.status == "suppressed" else "skipped"
+        outbox.record_skipped(
+            session, delivery_id=row.id, owner=self.owner, now=self.clock(), status=status,
+            reason=reason,
+        )  # fmt: skip
+        self._done("skipped", None, row, detail=reason)
+        return True
+
+    def _record_empty(self, session: Session, d: Digest, cutoff: datetime) -> None:
+        ok = outbox.record_empty(
+            session, delivery_id=d.row.id, subscriber_id=d.to.id, owner=self.owner,
+            now=self.clock(), cutoff=cutoff,
+        )  # fmt: skip
+        self._done("empty" if ok else "lost", d, d.row)
+
+    def _send(self, session: Session, digests: Sequence[Digest], cutoff: datetime) -> bool:
+        waiting: dict[int | str, tuple[Digest, str]] = {}
+        broken: list[tuple[Digest, str]] = []
+
+        def envelopes() -> Iterator[Envelope]:
+            for d in digests:
+                if self.stop.is_set():
+                    return
+                try:
+                    envelope, message_id = self.composer.envelope(d, self.clock())
+                except Exception as exc:  # one bad digest must not stop the others
+                    log.exception("could not build the digest for delivery %s", d.row.id)
+                    broken.append((d, f"could not build the message: {exc!r}"[:500]))
+                    continue
+                waiting[d.row.id] = (d, message_id)
+                yield envelope
+
+        renewed = self.clock()
+        healthy = True
+        try:
+            for result in self.mailer.send_many(envelopes()):
+                d, message_id = waiting.pop(result.key)
+                self._record(session, d, message_id, result, cutoff)
+                self.db.commit(session)
+                if (self.clock() - renewed).total_seconds() > self.settings.lease_seconds / 3:
+                    renewed = self.clock()
+                    ids = [d.row.id for d in digests]
+                    outbox.renew(session, owner=self.owner, ids=ids, now=renewed,
+                                 lease_seconds=self.settings.lease_seconds)  # fmt: skip
+                    self.db.commit(session)
+        except Exception as exc:
+            healthy = False
+            self.errors.append(f"sending stopped: {exc!r}"[:500])
+            log.exception("sending stopped")
+            session.rollback()
+            for d, _ in waiting.values():
+                self._retry(session, d, f"sending stopped: {exc!r}", None)
+        for d, reason in broken:
+            outbox.record_skipped(session, delivery_id=d.row.id, owner=self.owner,
+                                  now=self.clock(), status="failed", reason=reason)  # fmt: skip
+            self.errors.append(f"delivery {d.row.id}: {reason}")
+            self._done("failed", d, d.row, detail=reason)
+        left = [d.row.id for d in digests if d.row.id not in self._finished]
+        if left:  # stopped early: hand the rest back at once rather than at lease expiry
+            outbox.release(session, owner=self.owner, ids=left, now=self.clock())
+        self.db.commit(session)
+        return healthy
+
+    # ------------------------------------------------------------------ results
+
+    def _record(
+        self, session: Session, d: Digest, message_id: str, result: SendResult, cutoff: datetime
+    ) -> None:
+        kw: dict[str, Any] = {
+            "delivery_id": d.row.id, "subscriber_id": d.to.id, "owner": self.owner,
+            "now": self.clock(),
+        }  # fmt: skip
+        if result.status == "sent":
+            if d.ranked:
+                ids = [paper.id for paper, _ in d.ranked]
+                ok = outbox.record_sent(
+                    session, **kw, message_id=message_id, paper_ids=ids, cutoff=cutoff
+                )
+                self._done("sent" if ok else "lost", d, d.row, detail=result.detail)
+            else:
+                ok = outbox.record_empty(session, **kw, cutoff=cutoff, message_id=message_id)
+                self._done("empty" if ok else "lost", d, d.row, detail=result.detail)
+        elif result.status == "retry":
+            self._retry(session, d, _describe(result), result.code)
+        else:
+            ok = outbox.record_bounce(
+                session, **kw, error=_describe(result), hard_limit=self.settings.hard_bounce_limit
+            )
+            log.warning("bounced delivery=%s to=%s: %s", d.row.id, d.to.email, _describe(result))
+            self._done("bounced" if ok else "lost", d, d.row, detail=_describe(result))
+
+    def _retry(self, session: Session, d: Digest, error: str, code: int | None) -> None:
+        now = self.clock()
+        attempt = d.row.attempts + 1
+        at: datetime | None = now + timedelta(
+            seconds=backoff(attempt, jitter=self.rng.random() / 2)
+        )
+        deadline = retry_deadline(d.row.digest_date, d.to.send_at, d.to.timezone, d.to.frequency)
+        if at is not None and at >= deadline:
+            at = None  # the next digest is due by then: give up on this one
+        status = outbox.record_retry(
+            session, delivery_id=d.row.id, subscriber_id=d.to.id, owner=self.owner, now=now,
+            error=error, next_attempt_at=at, soft_bounce=code is not None and 400 <= code < 500,
+            soft_limit=self.settings.soft_bounce_limit,
+        )  # fmt: skip
+        log.warning("delivery=%s to=%s %s: %s", d.row.id, d.to.email, status or "lost", error)
+        self._done(status or "lost", d, d.row, detail=error)
+
+    def _done(
+        self, what: str, d: Digest | None, row: outbox.Claimed, detail: str | None = None
+    ) -> None:
+        self.counts[what] += 1
+        self._finished.add(row.id)
+        if self.keep_items:
+            papers = [] if d is None else [paper for paper, _ in d.ranked]
+            self.items.append(
+                {
+                    "delivery_id": row.id,
+                    "email": None if d is None else d.to.email,
+                    "digest_date": row.digest_date.isoformat(),
+                    "status": what,
+                    "papers": len(papers),
+                    "titles": [p.title for p in papers[:3]],
+                    "detail": detail,
+                }
+            )
+        if self.on_done is not None:
+            self.on_done(1)
+
+
+def _describe(result: SendResult) -> str:
+    code = f"{result.code} " if result.code is not None else ""
+    return f"{code}{result.detail}".strip()[:1000]
+
+
+def send_digests(
+    db: Db,
+    worker: Worker,
+    *,
+    now: datetime,
+    digest_date: date | None = None,
+    email: str | None = None,
+) -> tuple[RunReport, RunReport]:
+    """The one-process way: plan the due digests, then send until nothing is due."""
+    planned = plan(db, now=now, digest_date=digest_date, email=email)
+    return planned, worker.run(until_idle=True)
