@@ -104,18 +104,17 @@ class Jobs:
 
 
 def build_scheduler(jobs: Jobs, *, poll_minutes: int, start: datetime) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
-        timezone=UTC,
-        executors={"default": ThreadPoolExecutor(2)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-    )
+    """Both jobs run at `start` (the catch-up run), never overlap themselves, and a backlog of
+    missed runs (the machine slept) collapses into one run."""
+    scheduler = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(2)})
+    once = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
     scheduler.add_job(
         jobs.poll, IntervalTrigger(minutes=poll_minutes, timezone=UTC), id="poll",
-        name="poll sources", next_run_time=start,
+        name="poll sources", next_run_time=start, **once,
     )  # fmt: skip
     scheduler.add_job(
         jobs.deliver, IntervalTrigger(minutes=1, timezone=UTC), id="deliver",
-        name="plan and send digests", next_run_time=start,
+        name="plan and send digests", next_run_time=start, **once,
     )  # fmt: skip
     return scheduler
 
