@@ -153,7 +153,13 @@ class Worker:
                 )
             if rows:
                 self.counts["claimed"] += len(rows)
-                if not self._batch(rows):
+                try:
+                    healthy = self._batch(rows)
+                except Exception as exc:  # unrecorded rows come back when their lease runs out
+                    log.exception("batch of %d deliveries failed", len(rows))
+                    self.errors.append(f"batch failed: {exc!r}"[:500])
+                    healthy = False
+                if not healthy:
                     break  # the mail server or database failed outright: do not hammer it
             elif until_idle:
                 break

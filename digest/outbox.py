@@ -63,6 +63,17 @@ def _insert(session: Session, table: sa.Table) -> Any:
     raise RuntimeError(f"unsupported database {name!r}: use SQLite or PostgreSQL")
 
 
+_SENT_PAPERS: dict[str, Any] = {}
+
+
+def _insert_sent(session: Session, rows: list[dict[str, Any]]) -> None:
+    name = session.get_bind().dialect.name
+    stmt = _SENT_PAPERS.get(name)
+    if stmt is None:
+        stmt = _SENT_PAPERS[name] = _insert(session, SENT_PAPER).on_conflict_do_nothing()
+    session.connection().execute(stmt, rows)
+
+
 # --------------------------------------------------------------------------- planning
 
 
@@ -212,14 +223,36 @@ def _owned(owner: str) -> Any:
 # --------------------------------------------------------------------------- results
 
 
-def _finish(session: Session, delivery_id: int, owner: str, **values: Any) -> bool:
-    """Update a row still owned by `owner`, dropping the lease; False if it was lost."""
-    stmt = (
-        sa.update(DELIVERY)
-        .where(DELIVERY.c.id == delivery_id, _owned(owner))
-        .values(lease_owner=None, lease_until=None, **values)
-    )
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+_FINISH: dict[tuple[tuple[str, ...], bool], Any] = {}
+
+
+def _finish(
+    session: Session, delivery_id: int, owner: str, *, bump: bool = False, **values: Any
+) -> bool:
+    """Update a row still owned by `owner`, dropping the lease; False if it was lost.
+
+    `bump` counts one more attempt. Statements are built once per shape and reused: this
+    runs once per message, so building SQL each time would dominate its cost.
+    """
+    shape = (tuple(sorted(values)), bump)
+    stmt = _FINISH.get(shape)
+    if stmt is None:
+        sets: dict[str, Any] = {
+            k: sa.bindparam(f"v_{k}", type_=DELIVERY.c[k].type) for k in shape[0]
+        }
+        if bump:
+            sets["attempts"] = DELIVERY.c.attempts + 1
+        stmt = _FINISH[shape] = (
+            sa.update(DELIVERY)
+            .where(
+                DELIVERY.c.id == sa.bindparam("w_id"),
+                DELIVERY.c.status == "sending",
+                DELIVERY.c.lease_owner == sa.bindparam("w_owner"),
+            )
+            .values(lease_owner=None, lease_until=None, **sets)
+        )
+    params = {f"v_{k}": v for k, v in values.items()} | {"w_id": delivery_id, "w_owner": owner}
+    return bool(session.connection().execute(stmt, params).rowcount)
 
 
 def record_sent(
@@ -243,7 +276,7 @@ def record_sent(
         updated_at=now,
         message_id=message_id,
         paper_ids=list(paper_ids),
-        attempts=DELIVERY.c.attempts + 1,
+        bump=True,
         last_error=None,
     )
     if not done:
@@ -258,9 +291,8 @@ def record_sent(
             }
             for pid in paper_ids
         ]
-        stmt = _insert(session, SENT_PAPER).values(rows).on_conflict_do_nothing()
-        session.execute(stmt)
-    _advance(session, subscriber_id, cutoff, now, soft_bounces=0)
+        _insert_sent(session, rows)
+    _advance(session, subscriber_id, cutoff, reset=True)
     return True
 
 
@@ -286,24 +318,27 @@ def record_empty(
         last_error=None,
     )
     if done:
-        _advance(session, subscriber_id, cutoff, now)
+        _advance(session, subscriber_id, cutoff, reset=False)
     return done
 
 
-def _advance(
-    session: Session, subscriber_id: int, cutoff: datetime, now: datetime, **extra: Any
-) -> None:
-    """Move `last_digest_at` forward (never back: a late retry must not re-open old papers)."""
-    last = SUBSCRIBER.c.last_digest_at
-    stmt = (
-        sa.update(SUBSCRIBER)
-        .where(SUBSCRIBER.c.id == subscriber_id)
-        .values(
-            last_digest_at=sa.case((sa.or_(last.is_(None), last < cutoff), cutoff), else_=last),
-            **extra,
-        )
+_LAST = SUBSCRIBER.c.last_digest_at
+_CUTOFF = sa.bindparam("v_cutoff", type_=_LAST.type)
+_ADVANCE = {
+    reset: sa.update(SUBSCRIBER)
+    .where(SUBSCRIBER.c.id == sa.bindparam("w_id"))
+    .values(
+        last_digest_at=sa.case((sa.or_(_LAST.is_(None), _LAST < _CUTOFF), _CUTOFF), else_=_LAST),
+        **({"soft_bounces": 0} if reset else {}),
     )
-    session.execute(stmt)
+    for reset in (False, True)
+}
+
+
+def _advance(session: Session, subscriber_id: int, cutoff: datetime, *, reset: bool) -> None:
+    """Move `last_digest_at` forward (never back: a late retry must not re-open old papers);
+    `reset` clears the soft-bounce streak (a digest got through)."""
+    session.connection().execute(_ADVANCE[reset], {"w_id": subscriber_id, "v_cutoff": cutoff})
 
 
 def record_retry(
@@ -329,7 +364,7 @@ def record_retry(
             delivery_id,
             owner,
             status="retry",
-            attempts=DELIVERY.c.attempts + 1,
+            bump=True,
             next_attempt_at=next_attempt_at,
             last_error=error[:1000],
             updated_at=now,
@@ -340,7 +375,7 @@ def record_retry(
         delivery_id,
         owner,
         status="failed",
-        attempts=DELIVERY.c.attempts + 1,
+        bump=True,
         last_error=f"gave up: {error}"[:1000],
         updated_at=now,
     )
@@ -365,7 +400,7 @@ def record_bounce(
         delivery_id,
         owner,
         status="failed",
-        attempts=DELIVERY.c.attempts + 1,
+        bump=True,
         last_error=error[:1000],
         updated_at=now,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -334,3 +335,54 @@ def test_plan_and_status(db_url: str, smtp: SmtpServer) -> None:
     assert re.search(r"sent\s+1", status.output) and re.search(r"failed\s+1", status.output)
     assert re.search(r"suppressed_subscribers\s+1", status.output)
     assert "last fetch: never" in status.output
+
+
+def test_fetch_then_send_end_to_end(
+    db_url: str, tmp_path: Path, smtp: SmtpServer, httpserver: Any
+) -> None:
+    """A local server speaking the HF API, then the commands a person runs."""
+    from werkzeug import Request, Response
+
+    listing = [
+        factories.hf_item("2603.30001", title="Diffusion transformers at scale", upvotes=40),
+        factories.hf_item("2603.30002", title="OOD detection with energy scores", upvotes=12),
+        factories.hf_item("2603.30003", title="Soil moisture from satellites", upvotes=90),
+        factories.hf_item("2603.30004", title="A survey of graph coloring", upvotes=2),
+    ]
+
+    def handler(request: Request) -> Response:
+        day = request.args.get("date")
+        page = int(request.args.get("p", "0"))
+        items = listing if day == DAY.isoformat() and page == 0 else []
+        return Response(json.dumps(items), content_type="application/json")
+
+    httpserver.expect_request("/api/daily_papers").respond_with_handler(handler)
+    settings = replace(
+        settings_for(smtp), database_url=db_url, hf_api_url=httpserver.url_for("/").rstrip("/")
+    )
+    fetched = run_cli(settings, "fetch", "--json")
+    assert fetched.exit_code == 0, fetched.output
+    assert json.loads(fetched.output)["counts"]["new"] == 4
+    for email, keywords in (
+        ("ada@example.org", "diffusion"),
+        ("bob@example.org", "OOD, energy"),
+        ("cy@example.org", "quantum chemistry"),
+    ):
+        assert run_cli(settings, "subscribe", email, "--keywords", keywords).exit_code == 0
+    out = tmp_path / "preview"
+    dry = run_cli(settings, "send", "--dry-run", "--out", str(out))
+    assert dry.exit_code == 0, dry.output
+    assert smtp.received == [] and len(list(out.glob("*.eml"))) == 2
+    first = run_cli(settings, "send", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["counts"]["sent"] == 2
+    got = {r.recipients[0]: r.parse() for r in smtp.received}
+    assert sorted(got) == ["ada@example.org", "bob@example.org"]
+    ada_text = got["ada@example.org"].get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index, union-attr]
+    assert "Diffusion transformers at scale" in ada_text and "Soil moisture" not in ada_text
+    second = run_cli(settings, "send", "--json")
+    assert json.loads(second.output)["counts"]["claimed"] == 0 and len(smtp.received) == 2
+    status = run_cli(settings, "status", "--json")
+    body = json.loads(status.output)
+    assert body["outbox"]["sent"] == 2 and body["outbox"]["empty"] == 1
+    assert body["last_fetch"]["new"] == 4
