@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from digest.commands import papers, send, subscribers
+from digest.commands import papers, rank, send, subscribers
 
 
 class DigestGroup(click.Group):
@@ -51,6 +51,7 @@ for command in (
     subscribers.subscribe,
     subscribers.unsubscribe,
     subscribers.subscribers,
+    rank.rank,
     send.send,
     send.plan,
     send.worker,

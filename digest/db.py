@@ -24,6 +24,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if "+psycopg" in url.split("://", 1)[0]:
+        # psycopg 3 prepares a statement after 5 runs and may keep a generic plan made while a
+        # table was still empty (a sequential scan for every later bulk look-up); plan each time.
+        kwargs.setdefault("connect_args", {"prepare_threshold": None})
     return create_engine(url, **kwargs)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from digest import store
+from digest.acronyms import learn_acronyms
 from digest.db import session_scope
 from digest.diff import diff, needs_write
 from digest.models import RunReport
@@ -91,7 +92,10 @@ def _store_listing(engine: Engine, papers: Sequence[Any], now: datetime) -> dict
 
 
 def _learn_acronyms(session: Any, papers: Sequence[Any], now: datetime) -> None:
-    """Hook for the ranking's acronym learner (filled in by digest.rank when available)."""
+    """Learn "long form (LF)" pairs from the newly stored papers and add them to the store."""
+    counts = learn_acronyms(f"{p.title}\n{p.abstract}" for p in papers)
+    if counts:
+        store.save_acronyms(session, counts=counts, now=now)
 
 
 def _record_fetch(engine: Engine, report: RunReport, days: Sequence[date], now: datetime) -> None:

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, update
+import sqlalchemy as sa
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
-from digest.models import FetchRun, ListedPaper, Paper, PaperText, Subscriber
+from digest.acronyms import select_expansions
+from digest.models import (
+    Acronym,
+    Feedback,
+    FetchRun,
+    ListedPaper,
+    Paper,
+    PaperText,
+    Subscriber,
+)
 from digest.subscribers import SubscriberInput
 
 T = TypeVar("T")
+PAPER: sa.Table = Paper.__table__  # type: ignore[attr-defined]
+SUBSCRIBER: sa.Table = Subscriber.__table__  # type: ignore[attr-defined]
 CHUNK = 500  # rows per statement: well under SQLite's and PostgreSQL's parameter limits
 
 
@@ -21,6 +33,17 @@ def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
     it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """INSERT with ON CONFLICT support for the session's database (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 # --------------------------------------------------------------------------- papers
@@ -74,13 +97,23 @@ def insert_papers(session: Session, *, papers: Sequence[ListedPaper], now: datet
             _row(p) | {"listing_day": p.listing_day, "first_seen_at": now, "updated_at": now}
             for p in batch
         ]
-        session.execute(insert(Paper), rows)
+        stmt = insert(PAPER).returning(PAPER.c.id)
+        session.connection().execute(stmt, rows)
 
 
 def update_papers(session: Session, *, papers: Sequence[ListedPaper], now: datetime) -> None:
     """Refresh stored papers; first-seen time and listing day stay as first recorded."""
     for batch in chunks(papers):
-        session.execute(update(Paper), [_row(p) | {"updated_at": now} for p in batch])
+        rows = [
+            _row(p) | {"listing_day": p.listing_day, "first_seen_at": now, "updated_at": now}
+            for p in batch
+        ]
+        stmt = dialect_insert(session, PAPER)
+        refreshed = [k for k in rows[0] if k not in ("id", "listing_day", "first_seen_at")]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["id"], set_={k: stmt.excluded[k] for k in refreshed}
+        )
+        session.connection().execute(stmt.returning(stmt.table.c.id), rows)
 
 
 def last_listing_day(session: Session) -> date | None:
@@ -194,39 +227,38 @@ def upsert_subscriber(
 def import_subscribers(
     session: Session, *, values: Sequence[SubscriberInput], now: datetime, defaults: dict[str, Any]
 ) -> tuple[int, int]:
-    """Bulk add-or-update (last row wins for a repeated email); returns (created, updated)."""
+    """Bulk add-or-update (last row wins for a repeated email); returns (created, updated).
+
+    One INSERT ... ON CONFLICT (email) DO UPDATE per chunk and shape of row; an existing
+    subscriber keeps the fields a row leaves empty.
+    """
     latest = {v.email: v for v in values}
     created = updated = 0
     for batch in chunks(list(latest.values())):
         emails = [v.email for v in batch]
-        existing = dict(
-            session.exec(
-                select(Subscriber.email, Subscriber.id).where(col(Subscriber.email).in_(emails))
-            ).all()
+        existing = set(
+            session.exec(select(Subscriber.email).where(col(Subscriber.email).in_(emails))).all()
         )
-        new_rows = [
-            {
+        shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for v in batch:
+            given = _fields(v, {})
+            row = {
                 "email": v.email,
                 "status": "active",
                 "created_at": now,
                 "updated_at": now,
                 "confirmed_at": now,
-            }
-            | _fields(v, defaults)
-            for v in batch
-            if v.email not in existing
-        ]
-        old_rows = [
-            {"id": existing[v.email], "updated_at": now} | _fields(v, {})
-            for v in batch
-            if v.email in existing
-        ]
-        if new_rows:
-            session.execute(insert(Subscriber), new_rows)
-        if old_rows:
-            session.execute(update(Subscriber), old_rows)
-        created += len(new_rows)
-        updated += len(old_rows)
+            } | _fields(v, defaults)
+            shapes.setdefault(frozenset(given) | {"updated_at"}, []).append(row)
+        for given_keys, rows in shapes.items():
+            stmt = dialect_insert(session, SUBSCRIBER)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["email"], set_={k: stmt.excluded[k] for k in given_keys}
+            )
+            # RETURNING makes SQLAlchemy batch the rows into multi-row INSERTs ("insertmanyvalues")
+            session.connection().execute(stmt.returning(stmt.table.c.id), rows)
+        created += len(batch) - len(existing)
+        updated += len(existing)
     return created, updated
 
 
@@ -256,3 +288,52 @@ def iter_subscribers(
             return
         yield from rows
         last_id = rows[-1].id or 0
+
+
+# --------------------------------------------------------------------------- acronyms
+
+
+def save_acronyms(session: Session, *, counts: Mapping[tuple[str, str], int], now: datetime) -> int:
+    """Add learned (short, long) counts to the stored ones; returns the pairs written.
+
+    An upsert (ON CONFLICT) on both SQLite and PostgreSQL, so concurrent fetches add up.
+    """
+    rows = [
+        {"short": s, "long": lg, "count": n, "updated_at": now}
+        for (s, lg), n in sorted(counts.items())
+        if 0 < len(s) <= 32 and 0 < len(lg) <= 200 and n > 0
+    ]
+    for batch in chunks(rows):
+        stmt = dialect_insert(session, Acronym).values(batch)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["short", "long"],
+            set_={"count": Acronym.count + stmt.excluded.count, "updated_at": now},
+        )
+        session.execute(stmt)
+    return len(rows)
+
+
+def acronym_counts(session: Session) -> dict[tuple[str, str], int]:
+    rows = session.exec(select(Acronym.short, Acronym.long, Acronym.count))
+    return {(s, lg): n for s, lg, n in rows}
+
+
+def acronym_expansions(session: Session) -> dict[str, list[str]]:
+    """Learned short form -> expansions, for build_index (rare rival expansions dropped)."""
+    return select_expansions(acronym_counts(session))
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+def feedback_for(
+    session: Session, *, subscriber_ids: Iterable[int]
+) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """subscriber id -> (liked paper ids, disliked paper ids), oldest vote first."""
+    out: dict[int, tuple[list[str], list[str]]] = {}
+    for batch in chunks(set(subscriber_ids)):
+        query = select(Feedback).where(col(Feedback.subscriber_id).in_(batch))
+        for fb in session.exec(query.order_by(col(Feedback.created_at), col(Feedback.paper_id))):
+            liked, disliked = out.setdefault(fb.subscriber_id, ([], []))
+            (liked if fb.vote > 0 else disliked).append(fb.paper_id)
+    return {k: (tuple(v[0]), tuple(v[1])) for k, v in out.items()}

@@ -58,7 +58,7 @@ def _truncate_all(engine: Engine) -> None:
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def sqlite_engine(tmp_path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
     upgrade(engine)
     yield engine
@@ -78,3 +78,15 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     """The same test on SQLite and, when configured, PostgreSQL."""
     name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
     return request.getfixturevalue(name)
+
+
+# --------------------------------------------------------------------------- SMTP (mailer)
+
+
+@pytest.fixture
+def smtp_server():
+    """A scripted aiosmtpd `SmtpServer` on 127.0.0.1 (see tests/smtp_server.py)."""
+    from tests.smtp_server import SmtpServer
+
+    with SmtpServer() as server:
+        yield server

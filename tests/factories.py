@@ -24,7 +24,11 @@ def listed(id: str = "2603.00001", **kw: Any) -> ListedPaper:
 
 
 def paper_text(id: str = "2603.00001", **kw: Any) -> PaperText:
-    values: dict[str, Any] = {"title": f"A paper {id}", "abstract": "We study things.", "upvotes": 0}
+    values: dict[str, Any] = {
+        "title": f"A paper {id}",
+        "abstract": "We study things.",
+        "upvotes": 0,
+    }
     values.update(kw)
     return PaperText(id=id, **values)
 
@@ -47,7 +51,9 @@ def hf_item(
     return {
         "paper": {
             "id": id,
-            "authors": [{"_id": f"a{i}", "name": n, "hidden": False} for i, n in enumerate(authors)],
+            "authors": [
+                {"_id": f"a{i}", "name": n, "hidden": False} for i, n in enumerate(authors)
+            ],
             "publishedAt": f"{day.isoformat()}T01:00:00.000Z",
             "submittedOnDailyAt": stamp,
             "title": title,

@@ -1,0 +1,163 @@
+"""Acronyms: a small hand list, and pairs learned from text written "long form (LF)" (pure).
+
+The learner follows Schwartz & Hearst (2003): the short form sits in parentheses right after
+its long form; the long form is the shortest run of preceding words whose letters contain the
+short form's characters in order, the first one starting a word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+HAND: dict[str, tuple[str, ...]] = {
+    "OOD": ("out-of-distribution",),
+    "KD": ("knowledge distillation",),
+    "LLM": ("large language model",),
+    "LM": ("language model",),
+    # one family: a researcher typing any of these wants the others' papers too
+    "VLM": (
+        "vision-language model",
+        "large vision-language model",
+        "multimodal large language model",
+    ),
+    "MLLM": (
+        "multimodal large language model",
+        "large vision-language model",
+        "vision-language model",
+    ),
+    "LVLM": (
+        "large vision-language model",
+        "vision-language model",
+        "multimodal large language model",
+    ),
+    "LMM": ("large multimodal model", "multimodal large language model"),
+    "RLHF": ("reinforcement learning from human feedback",),
+    "RLVR": ("reinforcement learning with verifiable rewards",),
+    "RL": ("reinforcement learning",),
+    "DPO": ("direct preference optimization",),
+    "PPO": ("proximal policy optimization",),
+    "GRPO": ("group relative policy optimization",),
+    "SFT": ("supervised fine-tuning",),
+    "PEFT": ("parameter-efficient fine-tuning",),
+    "LoRA": ("low-rank adaptation",),
+    "RAG": ("retrieval-augmented generation",),
+    "CoT": ("chain-of-thought",),
+    "ICL": ("in-context learning",),
+    "MoE": ("mixture of experts", "mixture-of-experts"),
+    "NeRF": ("neural radiance field",),
+    "3DGS": ("3d gaussian splatting",),
+    "GAN": ("generative adversarial network",),
+    "VAE": ("variational autoencoder",),
+    "ViT": ("vision transformer",),
+    "CNN": ("convolutional neural network",),
+    "RNN": ("recurrent neural network",),
+    "GNN": ("graph neural network",),
+    "MLP": ("multilayer perceptron", "multi-layer perceptron"),
+    "NLP": ("natural language processing",),
+    "ASR": ("automatic speech recognition",),
+    "TTS": ("text-to-speech",),
+    "VQA": ("visual question answering",),
+    "QA": ("question answering",),
+    "NAS": ("neural architecture search",),
+    "SSL": ("self-supervised learning",),
+    "OCR": ("optical character recognition",),
+    "KG": ("knowledge graph",),
+    "VLA": ("vision-language-action",),
+    "DiT": ("diffusion transformer",),
+    "SAE": ("sparse autoencoder",),
+    "SLAM": ("simultaneous localization and mapping",),
+    "FL": ("federated learning",),
+    "NMT": ("neural machine translation",),
+    "DLM": ("diffusion language model",),
+    "MDM": ("masked diffusion model",),
+    "T2I": ("text-to-image",),
+    "I2V": ("image-to-video",),
+    "T2V": ("text-to-video",),
+}
+
+_PAREN = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9\-]{0,11}?)(s?)\s*[);,]")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
+_LEADING = {"a", "an", "the", "our", "we", "this", "that", "its", "their", "and", "or", "of"}
+_LEADING |= {"to", "for", "in", "on", "with", "by", "as", "is", "are", "from", "via", "using"}
+
+
+def looks_like_acronym(short: str) -> bool:
+    letters = [c for c in short if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return 2 <= len(short) <= 10 and upper >= 2 and short[0].isalnum() and len(letters) >= 2
+
+
+def long_form(short: str, before: str) -> str | None:
+    """The long form ending `before` whose letters spell `short`, or None."""
+    words = _WORD.findall(before)[-min(len(short) + 5, 2 * len(short)) :]
+    if not words:
+        return None
+    text = " ".join(words)
+    s, t = len(short) - 1, len(text) - 1
+    chars = short.lower()
+    low = text.lower()
+    while s >= 0:
+        c = chars[s]
+        if not c.isalnum():
+            s -= 1
+            continue
+        # the first character of the short form must start a word
+        while t >= 0 and (low[t] != c or (s == 0 and t > 0 and low[t - 1].isalnum())):
+            t -= 1
+        if t < 0:
+            return None
+        s, t = s - 1, t - 1
+    start = text.rfind(" ", 0, t + 1) + 1
+    found = text[start:].split(" ")
+    while found and found[0].lower() in _LEADING:
+        found = found[1:]
+    if not found or len(found) > len(short) + 2:
+        return None
+    result = " ".join(found).lower()
+    if short.lower() in result.split() or len(result) <= len(short):
+        return None
+    return result
+
+
+def learn_acronyms(texts: Iterable[str]) -> Counter[tuple[str, str]]:
+    """Count (short, long) pairs written "long form (LF)" in `texts`; plurals ("LLMs") folded."""
+    found: Counter[tuple[str, str]] = Counter()
+    for text in texts:
+        seen: set[tuple[str, str]] = set()
+        for m in _PAREN.finditer(text):
+            short = m.group(1)
+            if not looks_like_acronym(short):
+                continue
+            long = long_form(short, text[: m.start()])
+            if long is None:
+                continue
+            if m.group(2) and long.endswith("s") and not long.endswith("ss"):
+                long = long[:-1]
+            seen.add((short, long))
+        found.update(seen)  # once per text: a pair repeated in one abstract is one vote
+    return found
+
+
+def select_expansions(
+    counts: Mapping[tuple[str, str], int], min_share: float = 0.25
+) -> dict[str, list[str]]:
+    """Keep, for each short form, the expansions seen at least min_share as often as its best."""
+    best: dict[str, int] = {}
+    for (short, _), n in counts.items():
+        best[short] = max(best.get(short, 0), n)
+    out: dict[str, list[str]] = {}
+    for (short, long), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if n >= min_share * best[short]:
+            out.setdefault(short, []).append(long)
+    return out
+
+
+def merged(learned: Mapping[str, Sequence[str]] | None) -> dict[str, list[str]]:
+    """The hand list plus learned expansions (hand first)."""
+    out = {k: list(v) for k, v in HAND.items()}
+    for short, longs in (learned or {}).items():
+        known = out.setdefault(short, [])
+        known.extend(lg for lg in longs if lg not in known)
+    return out

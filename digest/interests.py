@@ -1,0 +1,106 @@
+"""The interest language: what a subscriber types, parsed into interests (pure).
+
+    OOD, "diffusion language models", RLHF^2, -survey
+
+Comma-separated interests. A "quoted phrase" must match as a phrase (an unquoted
+multi-word interest prefers the phrase but also counts its words found apart);
+`-term` excludes papers that mention it; `term^2` weighs an interest (0 < w <= 10).
+Commas inside quotes do not split.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+MAX_WEIGHT = 10.0
+_WEIGHT = re.compile(r"\^\s*([0-9]*\.?[0-9]+)\s*$")
+
+
+class InterestError(ValueError):
+    """An interest that cannot be parsed; the message is one line naming it."""
+
+
+@dataclass(frozen=True)
+class Interest:
+    text: str  # as the subscriber wrote it (without -, ^w or quotes)
+    written: str  # the whole item as written, e.g. '"normalizing flows"^2'
+    phrase: bool = False  # quoted: only the exact phrase counts
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Interests:
+    include: tuple[Interest, ...]
+    exclude: tuple[Interest, ...]
+
+
+def split_items(raw: str) -> list[str]:
+    """Comma-separated items, commas inside double quotes kept; empty items dropped."""
+    items: list[str] = []
+    buf: list[str] = []
+    quoted = False
+    for ch in raw:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            items.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    items.append("".join(buf))
+    return [" ".join(i.split()) for i in items if i.strip()]
+
+
+def parse_item(item: str) -> tuple[Interest, bool]:
+    """One item -> (interest, excluded). Raises InterestError on a malformed item."""
+    written = " ".join(item.split())
+    body = written
+    excluded = body.startswith("-")
+    if excluded:
+        body = body[1:].strip()
+    weight = 1.0
+    m = _WEIGHT.search(body)
+    if m:
+        weight = float(m.group(1))
+        body = body[: m.start()].strip()
+        if not 0 < weight <= MAX_WEIGHT:
+            raise InterestError(f"interest {written!r}: weight must be above 0 and at most 10")
+    elif "^" in body:
+        raise InterestError(f"interest {written!r}: a weight is written term^2")
+    if body.count('"') % 2:
+        raise InterestError(f"interest {written!r}: unbalanced quote")
+    phrase = len(body) >= 2 and body.startswith('"') and body.endswith('"')
+    text = " ".join(body.replace('"', " ").split())
+    if not re.search(r"[0-9A-Za-z]", text):
+        raise InterestError(f"interest {written!r}: no letters or digits to match")
+    return Interest(text=text, written=written, phrase=phrase, weight=weight), excluded
+
+
+@lru_cache(maxsize=65536)
+def parse_interests(keywords: str, exclude: str = "", strict: bool = True) -> Interests:
+    """Parse a profile's keywords and its extra comma-separated excludes.
+
+    strict=False skips malformed items instead of raising (for stored profiles).
+    """
+    include: list[Interest] = []
+    excluded: list[Interest] = []
+    for raw, force_exclude in ((keywords, False), (exclude, True)):
+        for item in split_items(raw):
+            try:
+                interest, is_excluded = parse_item(item)
+            except InterestError:
+                if strict:
+                    raise
+                continue
+            (excluded if is_excluded or force_exclude else include).append(interest)
+    return Interests(tuple(include), tuple(excluded))
+
+
+def validate_interests(keywords: str, exclude: str = "") -> Interests:
+    """Strict parse for user input: needs at least one interest to look for."""
+    parsed = parse_interests(keywords, exclude, strict=True)
+    if not parsed.include:
+        raise InterestError('give at least one interest to look for, e.g. "diffusion, OOD"')
+    return parsed

@@ -1,0 +1,120 @@
+import json
+from datetime import date, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from digest import store
+from digest.cli import cli
+from digest.commands import App
+from digest.config import Settings
+from digest.db import session_scope
+from tests.factories import listed
+
+NEWEST = date(2026, 3, 4)
+
+
+@pytest.fixture
+def run(sqlite_engine, now):
+    papers = [
+        listed(
+            "2603.00001",
+            title="Out-of-Distribution detection with energy scores",
+            abstract="We detect OOD inputs.",
+            upvotes=12,
+            listing_day=NEWEST,
+        ),
+        listed(
+            "2603.00002",
+            title="Knowledge distillation for small students",
+            abstract="A teacher helps (KD).",
+            upvotes=3,
+            listing_day=NEWEST - timedelta(days=2),
+        ),
+        listed(
+            "2602.00003",
+            title="Old OOD benchmark",
+            abstract="An out-of-distribution benchmark.",
+            upvotes=40,
+            listing_day=NEWEST - timedelta(days=20),
+        ),
+        listed("2603.00004", title="Robots that walk", abstract="Legged robots.", upvotes=900),
+    ]
+    with session_scope(sqlite_engine) as session:
+        store.insert_papers(session, papers=papers, now=now)
+    settings = Settings(database_url=str(sqlite_engine.url))
+
+    def invoke(*args: str):
+        app = App(settings_factory=lambda: settings, clock=lambda: now)
+        return CliRunner().invoke(cli, list(args), obj=app, catch_exceptions=False)
+
+    return invoke
+
+
+def test_json_best_first_with_reasons(run):
+    result = run("rank", "--keywords", "OOD, KD", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert {r["id"] for r in rows} == {"2603.00001", "2603.00002"}
+    assert rows[0]["score"] >= rows[1]["score"]
+    top = next(r for r in rows if r["id"] == "2603.00001")
+    assert top["title"].startswith("Out-of-Distribution")
+    assert top["matched"] == ["OOD"]
+    assert top["where"] == {"OOD": ["title", "abstract"]}
+    assert top["terms"]["OOD"] == ["Out-of-Distribution", "OOD"]
+    assert top["upvotes"] == 12
+
+
+def test_all_and_since_widen_the_window(run):
+    everything = json.loads(run("rank", "--keywords", "OOD", "--all", "--json").output)
+    assert {r["id"] for r in everything} == {"2603.00001", "2602.00003"}
+    since = run("rank", "--keywords", "OOD", "--since", "2026-03-04", "--json")
+    assert [r["id"] for r in json.loads(since.output)] == ["2603.00001"]
+
+
+def test_exclude_and_top(run):
+    result = run("rank", "--keywords", "OOD", "--exclude", "energy", "--all", "--json")
+    assert [r["id"] for r in json.loads(result.output)] == ["2602.00003"]
+    result = run("rank", "--keywords", "OOD", "--all", "--top", "1", "--json")
+    assert len(json.loads(result.output)) == 1
+
+
+def test_table_says_why(run):
+    result = run("rank", "--keywords", "knowledge distillation")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["#", "id", "score", "upvotes", "title", "why"]
+    assert "2603.00002" in lines[1]
+    assert "knowledge distillation (title+abstract)" in lines[1]
+    assert lines[-1] == "1 of 3 papers (listed since 2026-02-26)"
+
+
+def test_no_match_says_so(run):
+    result = run("rank", "--keywords", "normalizing flows")
+    assert result.exit_code == 0
+    assert result.output.startswith("no paper matches among 3")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--keywords", "x^abc"], "a weight is written term^2"),
+        (["--keywords", "-survey"], "at least one interest"),
+        (["--keywords", "OOD", "--all", "--since", "2026-01-01"], "cannot be combined"),
+        (["--keywords", "OOD", "--top", "0"], "--top must be between 1"),
+        (["--keywords", "OOD", "--since", "March"], "is not a date"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(run, args, message):
+    result = run("rank", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_empty_store(tmp_path, now):
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    app = App(settings_factory=lambda: settings, clock=lambda: now)
+    result = CliRunner().invoke(cli, ["rank", "--keywords", "OOD", "--json"], obj=app)
+    assert result.exit_code == 0
+    assert json.loads(result.output) == []

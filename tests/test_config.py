@@ -1,0 +1,65 @@
+from dataclasses import FrozenInstanceError
+from pathlib import Path
+
+import pytest
+
+from digest.config import ConfigError, Settings, load_settings
+
+
+def test_defaults_match_the_contract() -> None:
+    s = load_settings({}, env_file=None)
+    assert s == Settings()
+    assert (s.database_url, s.smtp_port, s.smtp_tls, s.send_at, s.timezone) == (
+        "sqlite:///digest.db",
+        25,
+        "none",
+        "07:00",
+        "UTC",
+    )
+    assert (s.poll_minutes, s.max_papers, s.base_url) == (60, 10, "http://localhost:8000")
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("DIGEST_MAX_PAPERS=7\nDIGEST_TIMEZONE=Europe/Paris\n")
+    s = load_settings({"DIGEST_MAX_PAPERS": "3"}, env_file=env)
+    assert (s.max_papers, s.timezone) == (3, "Europe/Paris")
+
+
+def test_settings_are_frozen() -> None:
+    with pytest.raises(FrozenInstanceError):
+        Settings().max_papers = 3
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DIGEST_SMTP_PORT", "99999"),
+        ("DIGEST_SMTP_TLS", "maybe"),
+        ("DIGEST_SEND_AT", "7pm"),
+        ("DIGEST_TIMEZONE", "Nowhere/Town"),
+        ("DIGEST_BASE_URL", "localhost:8000"),
+        ("DIGEST_POLL_MINUTES", "0"),
+        ("DIGEST_SEND_EMPTY", "perhaps"),
+        ("DIGEST_DATABASE_URL", "digest.db"),
+    ],
+)
+def test_bad_values_name_the_setting(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name}: "):
+        load_settings({name: value}, env_file=None)
+
+
+@pytest.mark.parametrize("secret", ["", "change-me", "short"])
+def test_placeholder_or_missing_secret_is_refused_where_needed(secret: str) -> None:
+    s = load_settings({"DIGEST_SECRET_KEY": secret}, env_file=None)
+    with pytest.raises(ConfigError, match="DIGEST_SECRET_KEY"):
+        s.require_secret()
+
+
+def test_real_secret_and_sender_are_accepted() -> None:
+    s = load_settings(
+        {"DIGEST_SECRET_KEY": "x" * 32, "DIGEST_FROM": "d@example.org"}, env_file=None
+    )
+    assert s.require_secret() == "x" * 32 and s.require_sender() == "d@example.org"
+    with pytest.raises(ConfigError, match="DIGEST_FROM"):
+        Settings().require_sender()

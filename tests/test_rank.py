@@ -1,0 +1,212 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from digest import rank as rank_module
+from digest.models import Profile
+from digest.rank import build_index, rank_papers, rank_profiles
+from tests.factories import paper_text
+
+FILLER = [
+    paper_text(
+        f"f{n}",
+        title=f"A study of topic {n} in graphs",
+        abstract=f"We measure things about topic {n} with a new benchmark and careful analysis.",
+    )
+    for n in range(8)
+]
+
+
+def ids(results):
+    return [r.paper_id for r in results]
+
+
+def ranked(papers, keywords, **kw):
+    return rank_papers([*papers, *FILLER], Profile("p", keywords, **kw))
+
+
+def test_acronym_finds_expansion_and_expansion_finds_acronym():
+    long = paper_text("a", title="Detecting out-of-distribution inputs", abstract="We detect.")
+    short = paper_text("b", title="Better OOD detectors", abstract="OOD inputs are detected.")
+    assert set(ids(ranked([long, short], "OOD"))) == {"a", "b"}
+    assert set(ids(ranked([long, short], "out of distribution"))) == {"a", "b"}
+    assert set(ids(ranked([long, short], "out-of-distribution"))) == {"a", "b"}
+
+
+def test_learned_acronyms_extend_the_hand_list():
+    paper = paper_text("a", title="Sparse xylophone yield zones", abstract="We study them.")
+    assert ranked([paper], "XYZ") == []
+    results = rank_papers([paper, *FILLER], Profile("p", "XYZ"), {"XYZ": ["xylophone yield zone"]})
+    assert ids(results) == ["a"]
+    assert results[0].matches[0].terms == ("xylophone yield zones",)
+
+
+def test_inflections_match():
+    net = paper_text("a", title="Graph neural networks for molecules", abstract="Networks.")
+    distill = paper_text("b", title="Model distillation at scale", abstract="We distilled it.")
+    assert ids(ranked([net, distill], "neural network")) == ["a"]
+    assert ids(ranked([net, distill], "distill")) == ["b"]
+    assert ids(ranked([net, distill], "distilling")) == ["b"]
+
+
+def test_joined_and_hyphenated_spellings_match_each_other():
+    hyphen = paper_text("a", title="Efficient pre-training of encoders", abstract="We pre-train.")
+    closed = paper_text("b", title="Efficient pretraining of encoders", abstract="We pretrain.")
+    assert set(ids(ranked([hyphen, closed], "pretraining"))) == {"a", "b"}
+    assert set(ids(ranked([hyphen, closed], "pre-training"))) == {"a", "b"}
+
+
+def test_quoted_phrase_must_match_as_phrase():
+    phrase = paper_text("a", title="Diffusion language models", abstract="Text by denoising.")
+    apart = paper_text(
+        "b",
+        title="Language models meet image diffusion",
+        abstract="Language models guide diffusion of images; language models rank diffusion.",
+    )
+    assert ids(ranked([phrase, apart], '"diffusion language models"')) == ["a"]
+    unquoted = ids(ranked([phrase, apart], "diffusion language models"))
+    assert unquoted[0] == "a"
+
+
+def test_title_match_ranks_above_abstract_match():
+    title = paper_text("a", title="Normalizing flows revisited", abstract="We revisit them.")
+    abstract = paper_text(
+        "b", title="Generative models revisited", abstract="We compare normalizing flows."
+    )
+    assert ids(ranked([abstract, title], "normalizing flows")) == ["a", "b"]
+
+
+def test_exclusions_remove_papers():
+    survey = paper_text("a", title="A survey of RLHF", abstract="We review RLHF.")
+    method = paper_text("b", title="Cheaper RLHF", abstract="RLHF made cheap.")
+    assert ids(ranked([survey, method], "RLHF, -survey")) == ["b"]
+    assert ids(ranked([survey, method], "RLHF", exclude="survey")) == ["b"]
+    assert ids(ranked([survey, method], 'RLHF, -"cheaper rlhf"')) == ["a"]
+
+
+def test_weight_ranks_one_interest_above_another():
+    kd = paper_text("a", title="Knowledge distillation tricks", abstract="Teachers and students.")
+    flows = paper_text("b", title="Normalizing flows tricks", abstract="Invertible maps.")
+    plain = ids(ranked([kd, flows], "KD, normalizing flows"))
+    assert set(plain) == {"a", "b"}
+    assert ids(ranked([kd, flows], "KD^3, normalizing flows"))[0] == "a"
+    assert ids(ranked([kd, flows], "KD, normalizing flows^3"))[0] == "b"
+
+
+def test_one_strong_interest_is_not_drowned_by_a_weak_one():
+    strong = paper_text(
+        "a",
+        title="Knowledge distillation for compact students",
+        abstract="Knowledge distillation (KD) transfers a teacher. KD works.",
+    )
+    weak = paper_text("b", title="A benchmark for agents", abstract="Agents use an LLM once.")
+    assert ids(ranked([weak, strong], "KD, LLM"))[0] == "a"
+
+
+def test_unrelated_popular_paper_is_never_sent():
+    hot = paper_text("a", title="A trending robotics dataset", abstract="Robots.", upvotes=5000)
+    assert ranked([hot], "normalizing flows") == []
+    assert ranked([hot], "flows") == []
+
+
+def test_trending_breaks_near_ties_but_is_capped():
+    quiet = paper_text("a", title="RLHF at scale", abstract="RLHF.", upvotes=0)
+    loud = paper_text("b", title="RLHF at scale", abstract="RLHF.", upvotes=50)
+    louder = paper_text("c", title="RLHF at scale", abstract="RLHF.", upvotes=5000)
+    results = ranked([quiet, loud, louder], "RLHF")
+    assert ids(results) == ["c", "b", "a"]
+    assert results[0].trending == rank_module.TREND_WEIGHT
+    assert results[0].score <= results[2].score * (1 + rank_module.TREND_WEIGHT) + 1e-6
+
+
+def test_ties_break_by_newer_listing_then_id():
+    day = date(2026, 3, 4)
+    same = {"title": "RLHF at scale", "abstract": "RLHF."}
+    papers = [
+        paper_text("c", listing_day=day, **same),
+        paper_text("b", listing_day=day, **same),
+        paper_text("a", listing_day=day - timedelta(days=1), **same),
+    ]
+    results = ranked(papers, "RLHF")
+    assert ids(results) == ["b", "c", "a"]
+    assert len({r.score for r in results}) == 1
+
+
+def test_since_and_already_sent_limit_candidates():
+    t0 = datetime(2026, 3, 4, tzinfo=UTC)
+    old = paper_text("a", title="RLHF one", abstract="RLHF.", first_seen_at=t0)
+    new = paper_text("b", title="RLHF two", abstract="RLHF.", first_seen_at=t0 + timedelta(hours=1))
+    newer = paper_text("c", title="RLHF 3", abstract="RLHF.", first_seen_at=t0 + timedelta(hours=2))
+    papers = [old, new, newer]
+    assert set(ids(ranked(papers, "RLHF", since=t0))) == {"b", "c"}
+    assert ids(ranked(papers, "RLHF", since=t0, already_sent=frozenset({"c"}))) == ["b"]
+
+
+def test_max_papers_is_respected():
+    papers = [paper_text(f"p{n}", title=f"RLHF number {n}", abstract="RLHF.") for n in range(5)]
+    assert len(ranked(papers, "RLHF", max_papers=3)) == 3
+
+
+def test_liked_pulls_similar_papers_up_and_disliked_pushes_down():
+    liked = paper_text(
+        "liked", title="Reward models for RLHF", abstract="Reward models trained on preferences."
+    )
+    similar = paper_text(
+        "sim", title="RLHF baseline", abstract="RLHF. Reward models trained on preferences."
+    )
+    other = paper_text("other", title="RLHF baselines", abstract="RLHF for robots and games.")
+    papers = [liked, similar, other]
+    neutral = ids(ranked(papers, "RLHF"))
+    assert neutral.index("other") < neutral.index("sim")
+    assert ids(ranked(papers, "RLHF", liked=("liked",), already_sent=frozenset({"liked"}))) == [
+        "sim",
+        "other",
+    ]
+    down = ids(ranked(papers, "RLHF", disliked=("liked",)))
+    assert "liked" not in down
+    assert down[0] == "other"
+
+
+def test_matches_and_spans_point_at_the_text():
+    paper = paper_text(
+        "a",
+        title="Out-of-Distribution detection with KD",
+        abstract="Knowledge distillation (KD) helps OOD detection.",
+    )
+    (result,) = ranked([paper], "OOD, knowledge distillation")
+    by_kw = {m.keyword: m for m in result.matches}
+    assert set(by_kw) == {"OOD", "knowledge distillation"}
+    assert by_kw["OOD"].where == ("title", "abstract")
+    assert set(by_kw["OOD"].terms) == {"Out-of-Distribution", "OOD"}
+    assert set(by_kw["knowledge distillation"].terms) == {"KD", "Knowledge distillation"}
+    texts = {"title": paper.title, "abstract": paper.abstract}
+    found = [texts[s.field][s.start : s.end] for s in result.spans]
+    assert found == ["Out-of-Distribution", "KD", "Knowledge distillation", "KD", "OOD"]
+
+
+def test_batch_in_chunks_equals_one_by_one(monkeypatch):
+    papers = [
+        paper_text("a", title="RLHF and OOD", abstract="Both."),
+        paper_text("b", title="Knowledge distillation", abstract="KD."),
+        paper_text("c", title="Normalizing flows", abstract="Flows."),
+        *FILLER,
+    ]
+    profiles = [
+        Profile(n, kw, max_papers=2)
+        for n, kw in enumerate(["RLHF", "KD, OOD", "flows, -OOD", "nothing here", "OOD^2, flows"])
+    ]
+    monkeypatch.setattr(rank_module, "CHUNK", 2)
+    batch = rank_profiles(build_index(papers), profiles)
+    assert batch == [rank_papers(papers, p) for p in profiles]
+    assert [ids(r) for r in batch] == [["a"], ["b", "a"], ["c"], [], ["a", "c"]]
+
+
+def test_empty_inputs():
+    assert rank_papers([], Profile("p", "RLHF")) == []
+    assert rank_profiles(build_index(FILLER), []) == []
+    assert ranked([], "-survey") == []
+
+
+def test_duplicate_ids_are_refused():
+    with pytest.raises(ValueError, match="distinct ids"):
+        build_index([paper_text("a"), paper_text("a")])
