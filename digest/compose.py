@@ -21,7 +21,16 @@ from digest import rank, store
 from digest.dkim import DkimSigner
 from digest.mailer import Envelope
 from digest.message import build_message, make_message_id
-from digest.models import Feedback, Paper, PaperText, Profile, ScoredPaper, SentPaper, Subscriber
+from digest.models import (
+    Acronym,
+    Feedback,
+    Paper,
+    PaperText,
+    Profile,
+    ScoredPaper,
+    SentPaper,
+    Subscriber,
+)
 from digest.outbox import Claimed
 from digest.render import RenderedEmail, Renderer, build_digest_context
 from digest.tokens import Links
@@ -30,6 +39,7 @@ NEW_SUBSCRIBER_WINDOW = timedelta(days=2)  # a first digest covers the last two 
 PAPER = Paper.__table__  # type: ignore[attr-defined]
 SENT = SentPaper.__table__  # type: ignore[attr-defined]
 FEEDBACK = Feedback.__table__  # type: ignore[attr-defined]
+ACRONYM = Acronym.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -116,23 +126,24 @@ class PaperCache:
         self.builds = 0
 
     def load(self, session: Session, *, floor: datetime, cutoff: datetime) -> None:
+        """Papers first seen in (floor, cutoff], plus every paper someone voted on (so "more
+        like this" can compare candidates with it); rebuilt only when these changed."""
         reusable = self.floor is not None and self.floor <= floor
         if reusable and _fingerprint(session, self.floor, cutoff) == self.fingerprint:  # type: ignore[arg-type]
             return
-        rows = list(
-            session.exec(
-                select(Paper).where(Paper.first_seen_at > floor, Paper.first_seen_at <= cutoff)
-            )
+        seen = PAPER.c.first_seen_at
+        voted = sa.select(FEEDBACK.c.paper_id).distinct()
+        query = select(Paper).where(
+            sa.or_(sa.and_(seen > floor, seen <= cutoff), PAPER.c.id.in_(voted))
         )
+        rows = list(session.exec(query.order_by(PAPER.c.id)))
         texts = [
             PaperText(p.id, p.title, p.abstract, p.upvotes, p.first_seen_at, p.listing_day)
             for p in rows
         ]
-        loader = getattr(store, "load_acronyms", None)
-        acronyms = loader(session) if loader is not None else None
-        self.index = rank.build_index(texts, acronyms)
+        self.index = rank.build_index(texts, store.acronym_expansions(session))
         self.papers = {p.id: p for p in rows}
-        self.times = sorted(p.first_seen_at.timestamp() for p in rows)
+        self.times = sorted(p.first_seen_at.timestamp() for p in rows if floor < p.first_seen_at)
         self.floor, self.fingerprint = floor, _fingerprint(session, floor, cutoff)
         self.builds += 1
 
@@ -142,8 +153,14 @@ class PaperCache:
 
 def _fingerprint(session: Session, floor: datetime, cutoff: datetime) -> tuple[Any, ...]:
     seen = PAPER.c.first_seen_at
-    query = sa.select(sa.func.count(), sa.func.max(seen), sa.func.max(PAPER.c.updated_at))
-    return tuple(session.execute(query.where(seen > floor, seen <= cutoff)).one())
+    papers = sa.select(sa.func.count(), sa.func.max(seen), sa.func.max(PAPER.c.updated_at))
+    votes = sa.select(sa.func.count(), sa.func.max(FEEDBACK.c.created_at))
+    acronyms = sa.select(sa.func.count(), sa.func.max(ACRONYM.c.updated_at))
+    return (
+        *session.execute(papers.where(seen > floor, seen <= cutoff)).one(),
+        *session.execute(votes).one(),
+        *session.execute(acronyms).one(),
+    )
 
 
 def recipients(
@@ -162,11 +179,9 @@ def recipients(
     return out
 
 
-def _sent_and_votes(
-    session: Session, ids: Sequence[int], floor: datetime
-) -> tuple[Mapping[int, set[str]], Mapping[int, list[tuple[str, int]]]]:
+def _already_sent(session: Session, ids: Sequence[int], floor: datetime) -> dict[int, set[str]]:
+    """Papers among the candidates that already reached these subscribers."""
     sent: dict[int, set[str]] = defaultdict(set)
-    votes: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for batch in store.chunks(ids):
         query = (
             sa.select(SENT.c.subscriber_id, SENT.c.paper_id)
@@ -175,10 +190,7 @@ def _sent_and_votes(
         )
         for sid, pid in session.execute(query):
             sent[sid].add(pid)
-        fb = sa.select(FEEDBACK.c.subscriber_id, FEEDBACK.c.paper_id, FEEDBACK.c.vote)
-        for sid, pid, vote in session.execute(fb.where(FEEDBACK.c.subscriber_id.in_(batch))):
-            votes[sid].append((pid, vote))
-    return sent, votes
+    return sent
 
 
 def rank_batch(
@@ -195,10 +207,13 @@ def rank_batch(
         return []
     floor = min(people[r.subscriber_id].since for r in rows)
     cache.load(session, floor=floor, cutoff=cutoff)
-    sent, votes = _sent_and_votes(session, [r.subscriber_id for r in rows], floor)
+    ids = [r.subscriber_id for r in rows]
+    sent = _already_sent(session, ids, floor)
+    votes = store.feedback_for(session, subscriber_ids=ids)
     profiles = []
     for r in rows:
-        to, mine = people[r.subscriber_id], votes.get(r.subscriber_id, [])
+        to = people[r.subscriber_id]
+        liked, disliked = votes.get(to.id, ((), ()))
         profiles.append(
             Profile(
                 key=r.id,
@@ -207,8 +222,8 @@ def rank_batch(
                 max_papers=to.max_papers,
                 since=to.since,
                 already_sent=frozenset(sent.get(to.id, ())),
-                liked=tuple(p for p, v in mine if v > 0),
-                disliked=tuple(p for p, v in mine if v < 0),
+                liked=liked,
+                disliked=disliked,
             )
         )
     ranked = rank.rank_profiles(cache.index, profiles)

@@ -386,3 +386,44 @@ def test_fetch_then_send_end_to_end(
     body = json.loads(status.output)
     assert body["outbox"]["sent"] == 2 and body["outbox"]["empty"] == 1
     assert body["last_fetch"]["new"] == 4
+
+
+def test_a_digest_that_cannot_be_built_fails_alone(engine: Engine, smtp: SmtpServer) -> None:
+    from digest.render import Renderer
+
+    class Picky(Renderer):
+        def digest(self, ctx: Any) -> Any:
+            if ctx.email == "ada@example.org":
+                raise ValueError("template exploded")
+            return super().digest(ctx)
+
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    subscribe(engine, "bob@example.org", "OOD")
+    settings = settings_for(smtp)
+    from digest.sending import make_composer
+
+    worker = make_worker(settings, engine, clock=lambda: NOW, composer=make_composer(
+        settings, renderer=Picky()
+    ))  # fmt: skip
+    report = delivery.send_digests(worker.db, worker, now=NOW)[1]
+    worker.mailer.close()
+    assert (report.counts["sent"], report.counts["failed"]) == (1, 1)
+    assert "template exploded" in report.errors[0]
+    state = rows(engine)
+    assert state["ada@example.org"].status == "failed"
+    assert "template exploded" in (state["ada@example.org"].last_error or "")
+    assert [r.recipients for r in smtp.received] == [("bob@example.org",)]
+
+
+def test_feedback_reaches_the_ranking(engine: Engine, smtp: SmtpServer) -> None:
+    """A "not for me" vote on a paper keeps it out even though it matches."""
+    from digest.models import Feedback
+
+    seed(engine)
+    ada = subscribe(engine, "ada@example.org", "diffusion")
+    with session_scope(engine) as session:
+        session.add(Feedback(subscriber_id=ada, paper_id="2603.00003", vote=-1, created_at=NOW))
+    report = send(engine, settings_for(smtp))
+    assert report.counts["sent"] == 1
+    assert rows(engine)["ada@example.org"].paper_ids == ["2603.00001"]
