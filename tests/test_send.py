@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from tests.smtp_server import DROP, SmtpServer
 
 from digest import delivery, store
 from digest.cli import cli
@@ -26,6 +25,7 @@ from digest.db import session_scope
 from digest.models import Delivery, SentPaper, Subscriber
 from digest.sending import make_worker
 from tests import factories
+from tests.smtp_server import DROP, SmtpServer
 
 NOW = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
 DAY = date(2026, 3, 4)
