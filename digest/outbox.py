@@ -123,9 +123,11 @@ def insert_planned(session: Session, *, rows: Sequence[tuple[int, date]], now: d
         }
         for sid, day in rows
     ]
-    stmt = _insert(session, DELIVERY).values(values)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["subscriber_id", "digest_date"])
-    return len(session.execute(stmt.returning(DELIVERY.c.id)).all())
+    # one statement executed for many rows (compiled once; batched by the driver layer)
+    stmt = _insert(session, DELIVERY).on_conflict_do_nothing(
+        index_elements=["subscriber_id", "digest_date"]
+    )
+    return len(session.connection().execute(stmt.returning(DELIVERY.c.id), values).all())
 
 
 # --------------------------------------------------------------------------- claiming
