@@ -107,7 +107,7 @@ def plan(
             db.commit(session)
     counts["existing"] = counts["due"] - counts["planned"]
     report = RunReport("plan", counts)
-    log.info(report.line())
+    log.debug(report.line())  # callers report it: the CLI prints it, `digest run` folds it in
     return report
 
 
@@ -131,6 +131,7 @@ class Worker:
     on_done: Callable[[int], Any] | None = None  # progress: called with rows finished
     rng: random.Random = field(default_factory=random.Random)
     stop: threading.Event = field(default_factory=threading.Event)
+    log_level: int = logging.INFO  # `digest run` logs its own line per run instead
     cache: PaperCache = field(default_factory=PaperCache)
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
@@ -152,6 +153,7 @@ class Worker:
                     subscriber_id=self.subscriber_id,
                 )
             if rows:
+                before = Counter(self.counts)
                 self.counts["claimed"] += len(rows)
                 try:
                     healthy = self._batch(rows)
@@ -159,6 +161,9 @@ class Worker:
                     log.exception("batch of %d deliveries failed", len(rows))
                     self.errors.append(f"batch failed: {exc!r}"[:500])
                     healthy = False
+                if not until_idle:  # a long-running worker says what each batch did
+                    delta = {k: self.counts[k] - before[k] for k in SEND_COUNTS}
+                    log.info(RunReport("batch", delta).line())
                 if not healthy:
                     break  # the mail server or database failed outright: do not hammer it
             elif until_idle:
@@ -166,7 +171,7 @@ class Worker:
             else:
                 self.stop.wait(self._idle_seconds(idle_wait))
         report = RunReport("send", dict(self.counts), tuple(self.errors), tuple(self.items))
-        log.info(report.line())
+        log.log(self.log_level, report.line())
         return report
 
     def _idle_seconds(self, most: float) -> float:

@@ -64,6 +64,7 @@ class Jobs:
     ) -> None:
         self.settings, self.engine, self.clock = settings, engine, clock
         self.worker = worker or make_worker(settings, engine, clock=clock)
+        self.worker.log_level = logging.DEBUG  # one line per run: `deliver` logs it
         self._busy = {"poll": threading.Lock(), "deliver": threading.Lock()}
 
     def poll(self) -> RunReport:
