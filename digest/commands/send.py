@@ -1,4 +1,8 @@
-"""`digest send`, `digest plan`, `digest worker`, `digest status`, `digest run`."""
+"""`digest send`, `digest plan`, `digest worker`, `digest status`, `digest run`.
+
+The sending stack (ranking, templates, SMTP) is imported inside the commands that use it, so
+`--help` and `digest status` stay quick and light.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any
 
 import click
 
-from digest import delivery, outbox, store
+from digest import outbox, store
 from digest.commands import (
     DATE,
     App,
@@ -26,7 +30,6 @@ from digest.commands import (
 )
 from digest.db import session_scope
 from digest.models import RunReport
-from digest.sending import make_worker
 from digest.subscribers import normalize_email
 
 
@@ -82,6 +85,9 @@ def send(
       digest send --dry-run --to ada@example.org --out /tmp/preview
       digest send --date 2026-03-04 --json
     """
+    from digest import delivery
+    from digest.sending import make_worker
+
     sid = _subscriber_id(app, email)
     address = normalize_email(email) if email else None
     worker = make_worker(
@@ -142,6 +148,8 @@ def plan(app: App, day: date | None, as_json: bool) -> None:
       digest plan
       digest plan --date 2026-03-04
     """
+    from digest import delivery
+
     report = delivery.plan(delivery.Db(app.engine), now=app.now(), digest_date=day)
     report_out(report, as_json)
 
@@ -165,10 +173,11 @@ def worker(app: App, until_idle: bool, batch: int, as_json: bool) -> None:
       digest worker                 # runs until stopped
       digest worker --until-idle    # exits when nothing is due
     """
+    from digest.scheduler import stop_on_signals
+    from digest.sending import make_worker
+
     setup_logging()
     w = make_worker(app.settings, app.engine, clock=app.now, batch=batch, keep_items=as_json)
-    from digest.scheduler import stop_on_signals
-
     try:
         with stop_on_signals(w.stop.set):
             report = w.run(until_idle=until_idle)
