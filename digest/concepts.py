@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from digest.matching import FIELDS, STOP, TOKEN, Occurrence, TextIndex, norm, surface_keys
-from digest.models import Span
 
 K1 = 1.2
 B = 0.75
@@ -28,7 +27,7 @@ PHRASE_BONUS = 1.0  # extra weight of the phrase over its units found apart
 MAX_ALTERNATIVES = 24
 PRIOR_DOCS = 20
 
-Why = tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]
+Why = tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int, int]]]
 Keys = tuple[str, ...]
 Unit = tuple[Keys, ...]  # alternatives of one unit
 
@@ -41,7 +40,6 @@ class Concept:
     scores: dict[int, float] = field(default_factory=dict)
     occurrences: dict[int, list[Occurrence]] = field(default_factory=dict)
     word_hits: dict[int, list[Occurrence]] = field(default_factory=dict)
-    why: dict[int, Why | None] = field(default_factory=dict)
 
 
 class ConceptBook:
@@ -66,6 +64,8 @@ class ConceptBook:
         self.by_shape: dict[tuple[object, ...], Concept] = {}
         self._units: dict[Unit, tuple[dict[int, float], dict[int, list[Occurrence]]]] = {}
         self._matrix: np.ndarray | None = None
+        self._present: np.ndarray | None = None
+        self._phrases: np.ndarray | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -186,6 +186,22 @@ class ConceptBook:
             self._units[unit] = (self._bm25f(hits), hits)
         return self._units[unit]
 
+    def present(self) -> np.ndarray:
+        """Concept x paper, 1.0 where the concept matched (float32, for sparse products)."""
+        if self._present is None or self._present.shape[0] != len(self.concepts):
+            self._present = (self.matrix() > 0).astype(np.float32)
+        return self._present
+
+    def phrase_present(self) -> np.ndarray:
+        """Concept x paper, 1.0 where the phrase itself (or a variant) occurs: what `-term`
+        excludes (its words found apart do not)."""
+        if self._phrases is None or self._phrases.shape[0] != len(self.concepts):
+            m = np.zeros((len(self.concepts), self.n), dtype=np.float32)
+            for c in self.concepts:
+                m[c.id, list(c.occurrences)] = 1.0
+            self._phrases = m
+        return self._phrases
+
     def matrix(self) -> np.ndarray:
         """Concept x paper scores (float32)."""
         if self._matrix is None or self._matrix.shape[0] != len(self.concepts):
@@ -199,19 +215,18 @@ class ConceptBook:
     # ------------------------------------------------------------------ explaining
 
     def why(self, concept: Concept, paper: int, texts: tuple[str, str]) -> Why | None:
-        """(where, terms found, spans) of a concept in a paper, or None when it has no score."""
-        if paper in concept.why:
-            return concept.why[paper]
-        result: Why | None = None
-        if concept.scores.get(paper, 0.0) > 0:
-            occ = concept.occurrences.get(paper, []) + concept.word_hits.get(paper, [])
-            spans = [self.text.span(paper, o) for o in occ]
-            where = tuple(f for f in FIELDS if any(s[0] == f for s in spans))
-            terms: dict[str, str] = {}
-            named = spans[: len(concept.occurrences.get(paper, []))] or spans
-            for f, start, end in named:  # the phrase as found; its words only when apart
-                word = texts[FIELDS.index(f)][start:end]
-                terms.setdefault(word.lower(), word)
-            result = (where, tuple(terms.values()), tuple(Span(*s) for s in spans))
-        concept.why[paper] = result
-        return result
+        """(where, terms found, spans as (field index, start, end)) of a concept in a paper;
+        None when it has no score there."""
+        if concept.scores.get(paper, 0.0) <= 0:
+            return None
+        # the phrase where it is found; its words only in papers without the phrase
+        occ = concept.occurrences.get(paper) or concept.word_hits.get(paper, [])
+        tokens = self.text.tokens[paper]
+        spans = [(f, tokens[f].starts[pos], tokens[f].ends[pos + n - 1]) for f, pos, n in occ]
+        fields = {f for f, _, _ in spans}
+        where = tuple(name for f, name in enumerate(FIELDS) if f in fields)
+        terms: dict[str, str] = {}
+        for f, start, end in spans:
+            word = texts[f][start:end]
+            terms.setdefault(word.lower(), word)
+        return where, tuple(terms.values()), spans

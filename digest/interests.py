@@ -38,6 +38,10 @@ class Interests:
 
 def split_items(raw: str) -> list[str]:
     """Comma-separated items, commas inside double quotes kept; empty items dropped."""
+    if not raw:
+        return []
+    if '"' not in raw:
+        return [" ".join(i.split()) for i in raw.split(",") if i.strip()]
     items: list[str] = []
     buf: list[str] = []
     quoted = False
@@ -53,6 +57,7 @@ def split_items(raw: str) -> list[str]:
     return [" ".join(i.split()) for i in items if i.strip()]
 
 
+@lru_cache(maxsize=65536)
 def parse_item(item: str) -> tuple[Interest, bool]:
     """One item -> (interest, excluded). Raises InterestError on a malformed item."""
     written = " ".join(item.split())
@@ -78,7 +83,6 @@ def parse_item(item: str) -> tuple[Interest, bool]:
     return Interest(text=text, written=written, phrase=phrase, weight=weight), excluded
 
 
-@lru_cache(maxsize=65536)
 def parse_interests(keywords: str, exclude: str = "", strict: bool = True) -> Interests:
     """Parse a profile's keywords and its extra comma-separated excludes.
 

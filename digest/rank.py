@@ -1,15 +1,17 @@
 """Ranking (pure): papers scored for many keyword profiles at once, with the reasons.
 
-Each interest becomes a *concept*: the phrase as written plus its variants (acronym <->
-expansion, joined spelling), matched on stems. A concept is scored per paper with BM25F
-(title weighted above abstract, corpus statistics of all indexed papers); an unquoted
-multi-word interest adds a smaller share for its words found apart, so the phrase ranks
-first. A profile's relevance is the weighted sum of its concepts' saturating scores, so one
-strong interest is never averaged away by a weak one. Papers below MIN_RELEVANCE are dropped;
-the rest are blended with a capped trending boost (upvotes) and feedback similarity.
+Each interest becomes a *concept* (digest.concepts): the phrase as written plus its
+variants (acronym <-> expansion, joined spelling), matched on stems, scored per paper with
+BM25F (title above abstract, statistics of all indexed papers); an unquoted interest of
+several words also scores its words found apart, below the phrase. A profile's relevance is
+the weighted sum of its concepts' saturating scores, so one strong interest is never averaged
+away by a weak one; feedback adds similarity to liked papers and removes it for disliked
+ones. Papers below MIN_RELEVANCE are never returned; the rest are ordered by relevance times
+a capped trending boost (upvotes), then newer first, then id.
 
-All profiles are scored together: profile x concept weights (sparse) times concept x paper
-scores, in chunks of profiles so memory stays bounded.
+All profiles are scored together (digest.batch): profile x concept weights (sparse) times
+concept x paper scores, in chunks so memory stays bounded; the reasons (digest.explain) are
+built once per interest and paper and shared by every subscriber.
 """
 
 from __future__ import annotations
@@ -22,16 +24,18 @@ import numpy as np
 from scipy import sparse
 
 from digest.acronyms import merged
+from digest.batch import Wanted, rank_chunk
 from digest.concepts import Concept, ConceptBook
-from digest.feedback import feedback_adjustment
-from digest.interests import Interests, parse_interests
-from digest.matching import FIELDS, TextIndex, surface_keys
-from digest.models import Match, PaperText, Profile, ScoredPaper, Span
+from digest.explain import Explainer
+from digest.interests import InterestError, parse_item, split_items
+from digest.matching import TextIndex, surface_keys
+from digest.models import PaperText, Profile, ScoredPaper
 
 MIN_RELEVANCE = 1.0
 TREND_CAP = 100  # upvotes beyond this add nothing more
 TREND_WEIGHT = 0.25  # the largest trending boost: score = relevance * (1 + boost)
-CHUNK = 4096  # profiles scored per matrix product
+CHUNK = 2048  # profiles scored per matrix product
+BLOCK = 8 * CHUNK  # profiles read at once; identical ones among them are ranked once
 
 
 class RankIndex:
@@ -50,6 +54,16 @@ class RankIndex:
         self.trending = TREND_WEIGHT * np.minimum(np.log1p(up) / math.log1p(TREND_CAP), 1.0)
         self.first_seen = np.array([_ts(p.first_seen_at) for p in self.papers], dtype=np.float64)
         self.vectors: sparse.csr_matrix | None = None  # TF-IDF rows, built on first feedback
+        self.id_list = [p.id for p in self.papers]
+        self.trending_list = np.round(self.trending, 6).tolist()
+        self.trending_factor = 1.0 + self.trending
+        self.trending_factor32 = self.trending_factor.astype(np.float32)
+        self.tiebreak = np.arange(len(self.papers) - 1, -1, -1, dtype=np.float64)
+        self.explainer = Explainer(self)
+        # an interest as written -> (concept, text, weight, excluded, lowered text); None when
+        # empty or malformed
+        self.items: dict[str, tuple[Concept, str, float, bool, str] | None] = {}
+        self.profiles: dict[tuple[str, str], Wanted] = {}  # (keywords, exclude) -> concepts
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -73,7 +87,7 @@ def _acronym_keys(acronyms: Mapping[str, Sequence[str]]) -> dict[str, set[tuple[
             continue
         for long in longs:
             expansion = surface_keys(long)
-            if len(expansion) > 1:
+            if expansion and expansion != keys:
                 out.setdefault(keys[0], set()).add(expansion)
     return out
 
@@ -102,127 +116,90 @@ def rank_profiles(index: RankIndex, profiles: Sequence[Profile]) -> list[list[Sc
 
 
 def iter_ranked(index: RankIndex, profiles: Sequence[Profile]) -> Iterator[list[list[ScoredPaper]]]:
-    """rank_profiles chunk by chunk (CHUNK profiles at a time), for bounded memory."""
-    parsed = [parse_interests(p.keywords, p.exclude, strict=False) for p in profiles]
-    concepts = [_concepts(index, q) for q in parsed]
+    """rank_profiles block by block (BLOCK profiles at a time), for bounded memory.
+
+    Within a block, profiles that would get the same answer (same interests as written,
+    since, sent papers, feedback and size) are ranked once; each gets its own list.
+    """
     if len(index) == 0:
-        for lo in range(0, len(profiles), CHUNK):
-            yield [[] for _ in profiles[lo : lo + CHUNK]]
+        for lo in range(0, len(profiles), BLOCK):
+            yield [[] for _ in profiles[lo : lo + BLOCK]]
         return
-    scores = index.book.matrix()
-    present = (scores > 0).astype(np.float32)
-    for lo in range(0, len(profiles), CHUNK):
-        hi = min(lo + CHUNK, len(profiles))
-        yield _rank_chunk(index, profiles[lo:hi], concepts[lo:hi], scores, present)
+    for lo in range(0, len(profiles), BLOCK):
+        block = profiles[lo : lo + BLOCK]
+        wanted = [_concepts(index, p) for p in block]
+        scores = index.book.matrix()  # concept x paper, grown by this block's new interests
+        present = index.book.present()
+        first: dict[tuple[object, ...], int] = {}
+        unique_at: list[int] = []
+        which: list[int] = []
+        for i, (w, p) in enumerate(zip(wanted, block, strict=True)):
+            u = first.setdefault(_same_answer(w, p), len(unique_at))
+            if u == len(unique_at):
+                unique_at.append(i)
+            which.append(u)
+        ranked: list[list[ScoredPaper]] = []
+        for u in range(0, len(unique_at), CHUNK):
+            at = unique_at[u : u + CHUNK]
+            ranked.extend(
+                rank_chunk(
+                    index,
+                    [block[i] for i in at],
+                    [wanted[i] for i in at],
+                    scores,
+                    present,
+                    MIN_RELEVANCE,
+                )
+            )
+        seen: set[int] = set()
+        out = []
+        for u in which:
+            out.append(ranked[u] if u not in seen else list(ranked[u]))
+            seen.add(u)
+        yield out
 
 
-Wanted = tuple[list[tuple[Concept, str, float]], list[Concept]]
+def _same_answer(wanted: Wanted, p: Profile) -> tuple[object, ...]:
+    return id(wanted), p.since, p.already_sent, p.liked, p.disliked, p.max_papers
 
 
-def _concepts(index: RankIndex, parsed: Interests) -> Wanted:
-    include = [(index.book.concept(i.text, i.phrase), i.text, i.weight) for i in parsed.include]
-    exclude = [index.book.concept(i.text, i.phrase) for i in parsed.exclude]
-    return include, exclude
+def _concepts(index: RankIndex, profile: Profile) -> Wanted:
+    key = (profile.keywords, profile.exclude)
+    wanted = index.profiles.get(key)
+    if wanted is None:
+        wanted = index.profiles[key] = _parse_profile(index, *key)
+    return wanted
 
 
-def _sparse_rows(rows: Sequence[Sequence[tuple[int, float]]], width: int) -> sparse.csr_matrix:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(r) for r in rows])
-    cols = np.fromiter((c for r in rows for c, _ in r), dtype=np.int64, count=int(indptr[-1]))
-    vals = np.fromiter((v for r in rows for _, v in r), dtype=np.float32, count=int(indptr[-1]))
-    return sparse.csr_matrix((vals, cols, indptr), shape=(len(rows), width))
+def _parse_profile(index: RankIndex, keywords: str, also_exclude: str) -> Wanted:
+    include: dict[str, tuple[Concept, str, float]] = {}
+    exclude: list[Concept] = []
+    items = index.items
+    for raw, forced in ((keywords, False), (also_exclude, True)):
+        # pieces between commas are looked up as they are; quotes need the real splitter
+        pieces = split_items(raw) if '"' in raw else raw.split(",")
+        for piece in pieces:
+            if piece in items:
+                found = items[piece]
+            else:
+                found = items[piece] = _item(index, piece)
+            if found is None:
+                continue  # empty, or a malformed stored interest: the rest still count
+            concept, text, weight, excluded, lowered = found
+            if excluded or forced:
+                exclude.append(concept)
+            else:  # the same interest twice counts once, as first written
+                include.setdefault(lowered, (concept, text, weight))
+    return list(include.values()), exclude
 
 
-def _rank_chunk(
-    index: RankIndex,
-    profiles: Sequence[Profile],
-    wanted: Sequence[Wanted],
-    scores: np.ndarray,
-    present: np.ndarray,
-) -> list[list[ScoredPaper]]:
-    n = len(index)
-    width = scores.shape[0]
-    weights = _sparse_rows([[(c.id, w) for c, _, w in inc] for inc, _ in wanted], width)
-    excluded = _sparse_rows([[(c.id, 1.0) for c in exc] for _, exc in wanted], width)
-    relevance = np.asarray(weights @ scores, dtype=np.float64)
-    blocked = np.asarray(excluded @ present) > 0
-    _block_candidates(index, profiles, blocked)
-    for i, p in enumerate(profiles):
-        if p.liked or p.disliked:
-            relevance[i] += feedback_adjustment(index, p.liked, p.disliked, blocked[i])
-    blocked |= relevance < MIN_RELEVANCE
-    score = relevance * (1.0 + index.trending[None, :])
-    # one exact integer key: score (to 1e-6), then column order (newer first, then id)
-    key = np.rint(score * 1e6).astype(np.int64) * n + (n - 1 - np.arange(n))[None, :]
-    key[blocked] = -1
-    k = min(n, max(p.max_papers for p in profiles))
-    if k < n:
-        top = np.argpartition(-key, k - 1, axis=1)[:, :k]
-    else:
-        top = np.tile(np.arange(n), (len(profiles), 1))
-    top_keys = np.take_along_axis(key, top, axis=1)
-    order = np.argsort(-top_keys, axis=1, kind="stable")
-    top = np.take_along_axis(top, order, axis=1)
-    top_keys = np.take_along_axis(top_keys, order, axis=1)
-    out = []
-    for i, p in enumerate(profiles):
-        picks = top[i, : max(p.max_papers, 0)][top_keys[i, : max(p.max_papers, 0)] >= 0]
-        out.append(
-            [_scored(index, wanted[i][0], int(j), score[i, j], relevance[i, j]) for j in picks]
-        )
-    return out
-
-
-def _block_candidates(index: RankIndex, profiles: Sequence[Profile], blocked: np.ndarray) -> None:
-    """Not a candidate: first seen before `since`, or already sent."""
-    since = np.array([_ts(p.since) for p in profiles], dtype=np.float64)
-    rows = ~np.isnan(since)
-    if rows.any():
-        seen = index.first_seen[None, :]
-        with np.errstate(invalid="ignore"):
-            blocked[rows] |= ~(seen > since[rows, None])
-    for i, p in enumerate(profiles):
-        for pid in p.already_sent:
-            j = index.ids.get(pid)
-            if j is not None:
-                blocked[i, j] = True
-
-
-def _scored(
-    index: RankIndex,
-    include: Sequence[tuple[Concept, str, float]],
-    j: int,
-    score: float,
-    relevance: float,
-) -> ScoredPaper:
-    matches: list[Match] = []
-    spans: set[Span] = set()
-    seen: set[str] = set()
-    for concept, written, _ in include:
-        paper = index.papers[j]
-        why = index.book.why(concept, j, (paper.title, paper.abstract))
-        if why is None or written.lower() in seen:
-            continue
-        seen.add(written.lower())
-        where, terms, found = why
-        matches.append(Match(keyword=written, where=where, terms=terms))
-        spans.update(found)
-    ordered = tuple(sorted(spans, key=lambda s: (FIELDS.index(s.field), s.start, s.end)))
-    return ScoredPaper(
-        paper_id=index.papers[j].id,
-        score=round(float(score), 6),
-        relevance=round(float(relevance), 6),
-        trending=round(float(index.trending[j]), 6),
-        matches=tuple(matches),
-        spans=_merge(ordered),
-    )
-
-
-def _merge(spans: tuple[Span, ...]) -> tuple[Span, ...]:
-    out: list[Span] = []
-    for s in spans:
-        if out and out[-1].field == s.field and s.start <= out[-1].end:
-            last = out.pop()
-            s = Span(s.field, last.start, max(last.end, s.end))
-        out.append(s)
-    return tuple(out)
+def _item(index: RankIndex, piece: str) -> tuple[Concept, str, float, bool, str] | None:
+    item = " ".join(piece.split())
+    if not item:
+        return None
+    try:
+        interest, excluded = parse_item(item)
+    except InterestError:
+        return None
+    concept = index.book.concept(interest.text, interest.phrase)
+    return concept, interest.text, interest.weight, excluded, interest.text.lower()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 
 from digest.config import parse_hhmm, parse_timezone
+from digest.interests import InterestError, validate_interests
 
 MAX_KEYWORDS = 20
 MAX_KEYWORD_LEN = 100
@@ -112,10 +113,16 @@ def make_input(
         raise InputError(f"time zone: {exc}") from None
     if frequency is not None and frequency not in FREQUENCIES:
         raise InputError(f"frequency: {frequency!r} is not one of {', '.join(FREQUENCIES)}")
+    keywords = normalize_keywords(keywords)
+    exclude = normalize_keywords(exclude, what="exclude", required=False)
+    try:
+        validate_interests(keywords, exclude)
+    except InterestError as exc:
+        raise InputError(f"keywords: {exc}") from None
     return SubscriberInput(
         email=normalize_email(email),
-        keywords=normalize_keywords(keywords),
-        exclude=normalize_keywords(exclude, what="exclude", required=False),
+        keywords=keywords,
+        exclude=exclude,
         send_at=send,
         timezone=zone,
         max_papers=parse_max_papers(max_papers) if max_papers not in (None, "") else None,

@@ -118,3 +118,37 @@ def test_empty_store(tmp_path, now):
     result = CliRunner().invoke(cli, ["rank", "--keywords", "OOD", "--json"], obj=app)
     assert result.exit_code == 0
     assert json.loads(result.output) == []
+
+
+def test_feedback_for_groups_votes_by_subscriber(engine, now):
+    from digest.models import Feedback, Subscriber
+
+    with session_scope(engine) as session:
+        for email in ("a@example.org", "b@example.org"):
+            session.add(Subscriber(email=email, created_at=now, updated_at=now))
+        session.flush()
+        session.add_all(
+            [
+                Feedback(subscriber_id=1, paper_id="p1", vote=1, created_at=now),
+                Feedback(subscriber_id=1, paper_id="p2", vote=-1, created_at=now),
+                Feedback(subscriber_id=1, paper_id="p0", vote=1, created_at=now - timedelta(1)),
+                Feedback(subscriber_id=2, paper_id="p3", vote=-1, created_at=now),
+            ]
+        )
+    with session_scope(engine) as session:
+        got = store.feedback_for(session, subscriber_ids=[1, 2, 3])
+    assert got == {1: (("p0", "p1"), ("p2",)), 2: ((), ("p3",))}
+
+
+def test_acronyms_learned_from_stored_papers_are_used(sqlite_engine, now):
+    papers = [
+        listed("2603.00011", title="Sparse xylophone yield zones", abstract="We study them."),
+        listed("2603.00012", title="Other", abstract="Sparse xylophone yield zones (SXYZ) help."),
+    ]
+    with session_scope(sqlite_engine) as session:
+        store.insert_papers(session, papers=papers, now=now)
+    app = App(
+        settings_factory=lambda: Settings(database_url=str(sqlite_engine.url)), clock=lambda: now
+    )
+    result = CliRunner().invoke(cli, ["rank", "--keywords", "SXYZ", "--json"], obj=app)
+    assert {r["id"] for r in json.loads(result.output)} == {"2603.00011", "2603.00012"}

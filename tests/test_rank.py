@@ -210,3 +210,51 @@ def test_empty_inputs():
 def test_duplicate_ids_are_refused():
     with pytest.raises(ValueError, match="distinct ids"):
         build_index([paper_text("a"), paper_text("a")])
+
+
+def test_many_interests_matching_one_paper_are_all_explained_in_order():
+    paper = paper_text(
+        "a",
+        title="RLHF and DPO for LLM agents with LoRA",
+        abstract="We align LLM agents: RLHF, then DPO, with LoRA adapters and MoE layers.",
+    )
+    other = paper_text("b", title="DPO only", abstract="DPO.")
+    keywords = "MoE, LoRA, agents, DPO, RLHF"
+    (first, second) = ranked([paper, other], keywords)
+    assert first.paper_id == "a"
+    assert first.matched == ("MoE", "LoRA", "agents", "DPO", "RLHF")
+    assert second.matched == ("DPO",)
+    texts = {"title": paper.title, "abstract": paper.abstract}
+    found = [texts[s.field][s.start : s.end] for s in first.spans]
+    assert found[:4] == ["RLHF", "DPO", "agents", "LoRA"]
+    assert sorted(set(found[4:])) == ["DPO", "LoRA", "MoE", "RLHF", "agents"]
+    # the same interests for many subscribers give equal answers, each its own list
+    index = build_index([paper, other, *FILLER])
+    profiles = [Profile(n, keywords) for n in range(3)] + [Profile(9, "RLHF, DPO")]
+    results = rank_profiles(index, profiles)
+    assert results[0] == results[1] == results[2] == [first, second]
+    assert results[0] is not results[1]
+    assert [r.matched for r in results[3]] == [("RLHF", "DPO"), ("DPO",)]
+
+
+def test_keyword_case_is_kept_as_written_per_subscriber():
+    paper = paper_text("a", title="Better OOD detectors", abstract="OOD.")
+    index = build_index([paper, *FILLER])
+    upper, lower = rank_profiles(index, [Profile(1, "OOD"), Profile(2, "ood")])
+    assert upper[0].matched == ("OOD",)
+    assert lower[0].matched == ("ood",)
+    assert upper[0].score == lower[0].score
+
+
+def test_feedback_alone_never_picks_a_paper():
+    liked = paper_text("liked", title="Reward models for RLHF", abstract="Reward models.")
+    twin = paper_text("twin", title="Reward models revisited", abstract="Reward models.")
+    results = ranked([liked, twin], "RLHF", liked=("liked",), already_sent=frozenset({"liked"}))
+    assert results == []
+
+
+def test_excluding_a_phrase_needs_the_phrase_not_its_words_apart():
+    phrase = paper_text("a", title="RLHF for image generation", abstract="RLHF.")
+    apart = paper_text("b", title="RLHF image study", abstract="RLHF. Text generation too.")
+    assert ids(ranked([phrase, apart], "RLHF, -image generation")) == ["b"]
+    assert ids(ranked([phrase, apart], "RLHF, -surveys, -images")) == []

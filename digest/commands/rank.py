@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from digest import store
+from digest.acronyms import learn_acronyms, select_expansions
 from digest.commands import DATE, App, BadInput, echo_json, echo_table, pass_app
 from digest.db import session_scope
 from digest.interests import InterestError, validate_interests
@@ -64,6 +65,8 @@ def rank(
         else:
             click.echo("no papers stored yet: run `digest fetch` first")
         return
+    if not acronyms:  # a store filled before acronyms were learned at fetch time
+        acronyms = select_expansions(learn_acronyms(f"{p.title}\n{p.abstract}" for p in papers))
     first = _first_day(papers, since, everything)
     outside = frozenset(
         p.id for p in papers if first is not None and (p.listing_day or date.min) < first

@@ -50,8 +50,18 @@ def subscribe(
     Interest syntax (comma-separated):
       OOD, knowledge distillation      two interests; acronyms and expansions both match
       "diffusion language models"      quoted: must appear as a phrase
-      diffusion^2, RLHF                ^2 ranks diffusion papers above RLHF ones
-      LLM, -survey                     -term: drop papers that mention "survey"
+      diffusion language models        unquoted: the phrase ranks first, its words apart count too
+      diffusion^2, RLHF                ^2 ranks diffusion papers above RLHF ones (weight 0-10)
+      LLM, -survey                     -term: drop papers that mention "survey" (as --exclude)
+
+    \b
+    Matching ignores case and word endings (network/networks, distill/distillation),
+    hyphens and spacing (out-of-distribution = out of distribution, pre-training =
+    pretraining) and knows acronyms both ways (OOD, KD, RLHF, LLM, ...), including the ones
+    learned from stored abstracts ("long form (LF)"). Title matches count more than abstract
+    ones; each interest adds its own score, so one strong match is never averaged away; a
+    paper with no real match is never sent, however popular. Try keywords first with
+    `digest rank --keywords "..."`.
 
     \b
     Examples:
