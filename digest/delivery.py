@@ -18,97 +18,23 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from digest import outbox
+from digest import outbox, outcomes
 from digest.compose import Composer, Digest, PaperCache, Recipient, rank_batch, recipients
 from digest.config import Settings
 from digest.mailer import Envelope, Mailer, SendResult
 from digest.models import RunReport
-from digest.schedule import backoff, due_date, retry_deadline
+from digest.planning import Db, plan
+from digest.schedule import backoff, retry_deadline
 
 log = logging.getLogger("digest.delivery")
 
 SEND_COUNTS = ("claimed", "sent", "empty", "retry", "failed", "bounced", "skipped", "lost")
-
-
-class Db:
-    """Where delivery reads and writes.
-
-    Normally each unit of work gets its own session and commits. A dry run shares one
-    session whose "commits" only flush, and `close` rolls everything back.
-    """
-
-    def __init__(self, engine: Engine, *, dry_run: bool = False) -> None:
-        self.engine, self.dry_run = engine, dry_run
-        self._shared = Session(engine, expire_on_commit=False) if dry_run else None
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        if self._shared is not None:
-            yield self._shared
-            self._shared.flush()
-            return
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    def commit(self, session: Session) -> None:
-        session.flush() if self.dry_run else session.commit()
-
-    def close(self) -> None:
-        if self._shared is not None:
-            self._shared.rollback()
-            self._shared.close()
-
-
-def plan(
-    db: Db,
-    *,
-    now: datetime,
-    digest_date: date | None = None,
-    email: str | None = None,
-    batch: int = 2000,
-) -> RunReport:
-    """Create outbox rows for every due subscriber (idempotent; safe to run concurrently).
-
-    Without `digest_date` each subscriber gets their latest due date (their own time zone);
-    a date earlier than one already planned for them is never planned.
-    """
-    counts = {"subscribers": 0, "due": 0, "planned": 0}
-    with db.session() as session:
-        for slots in outbox.iter_slots(session, email=email, batch=batch):
-            counts["subscribers"] += len(slots)
-            due = [
-                (s.id, day)
-                for s in slots
-                if (
-                    day := due_date(
-                        now=now, send_at=s.send_at, timezone=s.timezone,
-                        frequency=s.frequency, status=s.status, wanted=digest_date,
-                    )
-                )
-                is not None
-            ]  # fmt: skip
-            latest = outbox.latest_planned(session, subscriber_ids=[sid for sid, _ in due])
-            fresh = [(sid, day) for sid, day in due if sid not in latest or latest[sid] < day]
-            counts["due"] += len(due)
-            counts["planned"] += outbox.insert_planned(session, rows=fresh, now=now)
-            db.commit(session)
-    counts["existing"] = counts["due"] - counts["planned"]
-    report = RunReport("plan", counts)
-    log.debug(report.line())  # callers report it: the CLI prints it, `digest run` folds it in
-    return report
 
 
 def worker_name() -> str:
@@ -206,7 +132,7 @@ class Worker:
         if to is not None and to.status == "active":
             reason = "subscriber paused"
         status = "suppressed" if to is not None and to.status == "suppressed" else "skipped"
-        outbox.record_skipped(
+        outcomes.record_skipped(
             session, delivery_id=row.id, owner=self.owner, now=self.clock(), status=status,
             reason=reason,
         )  # fmt: skip
@@ -214,7 +140,7 @@ class Worker:
         return True
 
     def _record_empty(self, session: Session, d: Digest, cutoff: datetime) -> None:
-        ok = outbox.record_empty(
+        ok = outcomes.record_empty(
             session, delivery_id=d.row.id, subscriber_id=d.to.id, owner=self.owner,
             now=self.clock(), cutoff=cutoff,
         )  # fmt: skip
@@ -258,7 +184,7 @@ class Worker:
             for d, _ in waiting.values():
                 self._retry(session, d, f"sending stopped: {exc!r}", None)
         for d, reason in broken:
-            outbox.record_skipped(session, delivery_id=d.row.id, owner=self.owner,
+            outcomes.record_skipped(session, delivery_id=d.row.id, owner=self.owner,
                                   now=self.clock(), status="failed", reason=reason)  # fmt: skip
             self.errors.append(f"delivery {d.row.id}: {reason}")
             self._done("failed", d, d.row, detail=reason)
@@ -280,17 +206,17 @@ class Worker:
         if result.status == "sent":
             if d.ranked:
                 ids = [paper.id for paper, _ in d.ranked]
-                ok = outbox.record_sent(
+                ok = outcomes.record_sent(
                     session, **kw, message_id=message_id, paper_ids=ids, cutoff=cutoff
                 )
                 self._done("sent" if ok else "lost", d, d.row, detail=result.detail)
             else:
-                ok = outbox.record_empty(session, **kw, cutoff=cutoff, message_id=message_id)
+                ok = outcomes.record_empty(session, **kw, cutoff=cutoff, message_id=message_id)
                 self._done("empty" if ok else "lost", d, d.row, detail=result.detail)
         elif result.status == "retry":
             self._retry(session, d, _describe(result), result.code)
         else:
-            ok = outbox.record_bounce(
+            ok = outcomes.record_bounce(
                 session, **kw, error=_describe(result), hard_limit=self.settings.hard_bounce_limit
             )
             log.warning("bounced delivery=%s to=%s: %s", d.row.id, d.to.email, _describe(result))
@@ -305,7 +231,7 @@ class Worker:
         deadline = retry_deadline(d.row.digest_date, d.to.send_at, d.to.timezone, d.to.frequency)
         if at is not None and at >= deadline:
             at = None  # the next digest is due by then: give up on this one
-        status = outbox.record_retry(
+        status = outcomes.record_retry(
             session, delivery_id=d.row.id, subscriber_id=d.to.id, owner=self.owner, now=now,
             error=error, next_attempt_at=at, soft_bounce=code is not None and 400 <= code < 500,
             soft_limit=self.settings.soft_bounce_limit,

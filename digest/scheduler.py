@@ -1,4 +1,4 @@
-"""`digest run`: APScheduler 3.x wiring only; the decisions live in schedule.py and delivery.py.
+"""`digest run`: APScheduler 3.x wiring only; decisions live in schedule, planning, delivery.
 
 Two jobs: `poll` every DIGEST_POLL_MINUTES, `deliver` (plan + send until idle) every minute,
 both run once at start (the catch-up run). A job never overlaps itself (max_instances=1),
@@ -22,7 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from digest import delivery, pipeline
+from digest import pipeline, planning
 from digest.config import Settings
 from digest.delivery import Worker
 from digest.models import RunReport
@@ -83,7 +83,7 @@ class Jobs:
         with self._busy["deliver"]:
             if self.worker.stop.is_set():
                 return RunReport("deliver")
-            planned = delivery.plan(self.worker.db, now=self.clock())
+            planned = planning.plan(self.worker.db, now=self.clock())
             sent = self.worker.run(until_idle=True)
             report = RunReport(
                 "deliver", {"planned": planned.counts["planned"], **sent.counts}, sent.errors

@@ -1,4 +1,4 @@
-"""Outbox queries on SQLite and PostgreSQL: idempotent plan, leases, results, bounces."""
+"""Outbox queries and results (digest.outbox, digest.outcomes) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from digest import outbox, store
+from digest import outbox, outcomes, store
 from digest.db import session_scope
 from digest.models import Delivery, SentPaper, Subscriber
 from tests import factories
@@ -73,7 +73,7 @@ def test_claim_takes_each_row_once_until_the_lease_expires(engine: Engine, now: 
     with session_scope(engine) as session:
         stolen = outbox.claim(session, owner="c", now=later, lease_seconds=60, limit=5)
         assert [c.id for c in stolen] == [c.id for c in first]
-        assert not outbox.record_sent(
+        assert not outcomes.record_sent(
             session,
             delivery_id=first[0].id,
             subscriber_id=first[0].subscriber_id,
@@ -115,7 +115,7 @@ def test_record_sent_remembers_papers_and_moves_cutoff(engine: Engine, now: date
         outbox.insert_planned(session, rows=[(sid, DAY)], now=now)
     row = _claim_one(engine, now)
     with session_scope(engine) as session:
-        assert outbox.record_sent(
+        assert outcomes.record_sent(
             session,
             delivery_id=row.id,
             subscriber_id=sid,
@@ -147,7 +147,7 @@ def test_cutoff_never_moves_back(engine: Engine, now: datetime) -> None:
         sub.last_digest_at = now + timedelta(hours=1)
     row = _claim_one(engine, now)
     with session_scope(engine) as session:
-        outbox.record_empty(
+        outcomes.record_empty(
             session, delivery_id=row.id, subscriber_id=sid, owner="w", now=now, cutoff=now
         )
     assert _row(engine, row.id).status == "empty"
@@ -165,7 +165,7 @@ def test_retry_then_give_up_counts_soft_bounces(engine: Engine, now: datetime) -
         with session_scope(engine) as session:
             kw = {"delivery_id": row.id, "subscriber_id": sid, "owner": "w", "now": now}
             assert (
-                outbox.record_retry(
+                outcomes.record_retry(
                     session,
                     **kw,
                     error="451 try later",
@@ -180,7 +180,7 @@ def test_retry_then_give_up_counts_soft_bounces(engine: Engine, now: datetime) -
         with session_scope(engine) as session:
             kw = {"delivery_id": row.id, "subscriber_id": sid, "owner": "w", "now": later}
             assert (
-                outbox.record_retry(
+                outcomes.record_retry(
                     session,
                     **kw,
                     error="451 try later",
@@ -205,7 +205,7 @@ def test_sent_resets_soft_bounces(engine: Engine, now: datetime) -> None:
         outbox.insert_planned(session, rows=[(sid, DAY)], now=now)
     row = _claim_one(engine, now)
     with session_scope(engine) as session:
-        outbox.record_sent(
+        outcomes.record_sent(
             session,
             delivery_id=row.id,
             subscriber_id=sid,
@@ -226,7 +226,7 @@ def test_hard_bounce_suppresses_at_the_limit(engine: Engine, now: datetime) -> N
         row = _claim_one(engine, now)
         assert row.subscriber_id == sid
         with session_scope(engine) as session:
-            assert outbox.record_bounce(
+            assert outcomes.record_bounce(
                 session,
                 delivery_id=row.id,
                 subscriber_id=sid,

@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from digest import delivery, store
+from digest import delivery, planning, store
 from digest.cli import cli
 from digest.commands import App
 from digest.config import Settings
@@ -231,7 +231,7 @@ def test_suppressed_after_planning_is_skipped(engine: Engine, smtp: SmtpServer) 
     seed(engine)
     subscribe(engine, "ada@example.org", "diffusion")
     worker = make_worker(settings_for(smtp), engine, clock=lambda: NOW)
-    delivery.plan(worker.db, now=NOW)
+    planning.plan(worker.db, now=NOW)
     with session_scope(engine) as session:
         sub = store.get_subscriber(session, email="ada@example.org")
         assert sub is not None

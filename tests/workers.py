@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from digest import delivery, store
+from digest import planning, store
 from digest.db import session_scope
 from digest.models import Delivery
 from tests import factories
@@ -40,7 +40,7 @@ def seed_day(engine: Engine, subscribers: int) -> datetime:
     with session_scope(engine) as session:
         store.insert_papers(session, papers=papers, now=now - timedelta(hours=1))
         store.import_subscribers(session, values=values, now=now, defaults={"timezone": "UTC"})
-    report = delivery.plan(delivery.Db(engine), now=now)
+    report = planning.plan(planning.Db(engine), now=now)
     assert report.counts["planned"] == subscribers
     return now
 

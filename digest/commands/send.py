@@ -85,7 +85,7 @@ def send(
       digest send --dry-run --to ada@example.org --out /tmp/preview
       digest send --date 2026-03-04 --json
     """
-    from digest import delivery
+    from digest import planning
     from digest.sending import make_worker
 
     sid = _subscriber_id(app, email)
@@ -99,7 +99,7 @@ def send(
         keep_items=dry_run or as_json or email is not None,
     )
     try:
-        planned = delivery.plan(worker.db, now=app.now(), digest_date=day, email=address)
+        planned = planning.plan(worker.db, now=app.now(), digest_date=day, email=address)
         with worker.db.session() as session:
             total = outbox.count_claimable(session, now=app.now())
         with _progress(total, "sending") as tick:
@@ -148,9 +148,9 @@ def plan(app: App, day: date | None, as_json: bool) -> None:
       digest plan
       digest plan --date 2026-03-04
     """
-    from digest import delivery
+    from digest import planning
 
-    report = delivery.plan(delivery.Db(app.engine), now=app.now(), digest_date=day)
+    report = planning.plan(planning.Db(app.engine), now=app.now(), digest_date=day)
     report_out(report, as_json)
 
 
