@@ -1,11 +1,12 @@
-"""Planning and sending digests: the outbox driven end to end.
+"""Sending digests: workers that drive the outbox end to end.
 
-`plan` creates the outbox rows for due subscribers; a `Worker` claims due rows under a
-lease and, batch by batch, ranks (all subscribers of a batch at once), renders, builds MIME
-and hands the messages to a pooled mailer, recording each result in its own commit as soon
-as the server answered. A worker killed at any moment loses nothing (its lease runs out and
-another worker finishes the rows); a digest is sent twice only if the process died between
-the server's acceptance and that commit: at most one message per connection.
+`digest.planning.plan` creates the outbox rows; a `Worker` claims due rows under a lease and,
+batch by batch, ranks (all subscribers of a batch at once), renders, builds MIME and hands
+the messages to a pooled mailer, recording each result in its own commit as soon as the
+server answered. A worker killed at any moment loses nothing (its lease runs out and another
+worker finishes the rows); a digest is sent twice only if the process died between the
+server's acceptance and that commit, so at most the messages the mailer had in hand: one in
+flight per connection plus the results it had not yet handed back.
 """
 
 from __future__ import annotations
