@@ -5,8 +5,8 @@ batch by batch, ranks (all subscribers of a batch at once), renders, builds MIME
 the messages to a pooled mailer, recording each result in its own commit as soon as the
 server answered. A worker killed at any moment loses nothing (its lease runs out and another
 worker finishes the rows); a digest is sent twice only if the process died between the
-server's acceptance and that commit, so at most the messages the mailer had in hand: one in
-flight per connection plus the results it had not yet handed back.
+server's acceptance and that commit: the mailer is handed one message per connection at a
+time, so that is at most one message per connection.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class Worker:
     on_done: Callable[[int], Any] | None = None  # progress: called with rows finished
     rng: random.Random = field(default_factory=random.Random)
     stop: threading.Event = field(default_factory=threading.Event)
+    window: int = 0  # messages handed to the mailer at once; 0: DIGEST_SMTP_CONNECTIONS
     log_level: int = logging.INFO  # `digest run` logs its own line per run instead
     cache: PaperCache = field(default_factory=PaperCache)
     counts: Counter[str] = field(default_factory=Counter)
@@ -151,8 +152,8 @@ class Worker:
         waiting: dict[int | str, tuple[Digest, str]] = {}
         broken: list[tuple[Digest, str]] = []
 
-        def envelopes() -> Iterator[Envelope]:
-            for d in digests:
+        def envelopes(chunk: Sequence[Digest]) -> Iterator[Envelope]:
+            for d in chunk:
                 if self.stop.is_set():
                     return
                 try:
@@ -166,11 +167,15 @@ class Worker:
 
         renewed = self.clock()
         healthy = True
+        # The mailer gets `window` messages at a time (one per connection by default), so a
+        # crash can leave at most that many accepted but unrecorded: the duplicate window.
+        window = self.window or self.settings.smtp_connections
         try:
-            for result in self.mailer.send_many(envelopes()):
-                d, message_id = waiting.pop(result.key)
-                self._record(session, d, message_id, result, cutoff)
-                self.db.commit(session)
+            for lo in range(0, len(digests), window):
+                for result in self.mailer.send_many(envelopes(digests[lo : lo + window])):
+                    d, message_id = waiting.pop(result.key)
+                    self._record(session, d, message_id, result, cutoff)
+                    self.db.commit(session)
                 if (self.clock() - renewed).total_seconds() > self.settings.lease_seconds / 3:
                     renewed = self.clock()
                     ids = [d.row.id for d in digests]
