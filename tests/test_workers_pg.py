@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
+from digest.models import Counter
 from tests.smtp_server import SmtpServer
 from tests.workers import (
     outbox_states,
@@ -39,3 +41,24 @@ def test_four_workers_send_every_digest_exactly_once(
     shares = [int(line.split("sent=")[1].split()[0]) for line in lines]
     print(f"\nfour workers: {SUBSCRIBERS} digests, shares {shares}")
     assert sum(shares) == SUBSCRIBERS and len(shares) == 4
+
+
+def test_four_workers_share_one_rate_limit(
+    pg_engine: Engine, pg_server_url: str, tmp_path: Path
+) -> None:
+    """DIGEST_RATE_PER_SECOND holds for all workers together (counted in the database)."""
+    subscribers, rate = 100, 25
+    seed_day(pg_engine, subscribers)
+    with SmtpServer() as smtp:
+        env = worker_env(pg_server_url, smtp, DIGEST_RATE_PER_SECOND=str(rate))
+        logs = [tmp_path / f"worker{n}.log" for n in range(4)]
+        procs = [start_worker(env, log, "--until-idle") for log in logs]
+        codes = [p.wait(timeout=120) for p in procs]
+        assert codes == [0, 0, 0, 0], "\n".join(log.read_text() for log in logs)
+        assert len(smtp.received) == subscribers
+    with Session(pg_engine) as session:
+        windows = session.exec(
+            select(Counter.count).where(col(Counter.key).startswith("smtp:second:"))
+        ).all()
+    print(f"\nrate limit {rate}/s, four workers: per-second counts {sorted(windows)}")
+    assert sum(windows) == subscribers and max(windows) <= rate
