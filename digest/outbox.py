@@ -224,8 +224,9 @@ def status_counts(session: Session, *, digest_date: date) -> dict[str, int]:
     by_status = dict.fromkeys(STATUSES, 0)
     by_status.update({status: int(n) for status, n in session.execute(query)})
     suppressed = sa.select(sa.func.count()).where(SUBSCRIBER.c.status == "suppressed")
+    order = ("sent", "empty", "retry", "pending", "sending", "failed", "suppressed", "skipped")
     counts = {"due": sum(by_status.values())}
-    counts.update(by_status)
-    counts["retrying"] = counts.pop("retry")
+    counts.update({"retrying" if k == "retry" else k: by_status.pop(k) for k in order})
+    counts.update(by_status)  # any status not listed above
     counts["suppressed_subscribers"] = int(session.execute(suppressed).scalar_one())
     return counts
