@@ -116,7 +116,10 @@ class Worker:
         self._finished = set()
         with self.db.session() as session:
             people = recipients(session, rows=rows, cutoff=cutoff)
-            live = [r for r in rows if not self._skip(session, r, people.get(r.subscriber_id))]
+            latest = outbox.latest_planned(session, subscriber_ids=list(people))
+            live = [
+                r for r in rows if not self._skip(session, r, people.get(r.subscriber_id), latest)
+            ]
             digests = rank_batch(session, rows=live, people=people, cutoff=cutoff, cache=self.cache)
             to_send = []
             for d in digests:
@@ -127,12 +130,24 @@ class Worker:
             self.db.commit(session)
             return self._send(session, to_send, cutoff)
 
-    def _skip(self, session: Session, row: outbox.Claimed, to: Recipient | None) -> bool:
+    def _skip(
+        self,
+        session: Session,
+        row: outbox.Claimed,
+        to: Recipient | None,
+        latest: dict[int, date],
+    ) -> bool:
+        """Rows that must not be sent: the subscriber left or paused, or a later digest was
+        planned meanwhile (it will carry these papers: one email, not two in a row)."""
+        newer = latest.get(row.subscriber_id, row.digest_date)
         if to is not None and to.status == "active" and to.frequency != "paused":
-            return False
-        reason = "subscriber deleted" if to is None else f"subscriber is {to.status}"
-        if to is not None and to.status == "active":
-            reason = "subscriber paused"
+            if newer <= row.digest_date:
+                return False
+            reason = f"superseded by the digest of {newer}"
+        elif to is None:
+            reason = "subscriber deleted"
+        else:
+            reason = "subscriber paused" if to.status == "active" else f"subscriber is {to.status}"
         status = "suppressed" if to is not None and to.status == "suppressed" else "skipped"
         outcomes.record_skipped(
             session, delivery_id=row.id, owner=self.owner, now=self.clock(), status=status,

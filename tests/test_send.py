@@ -427,3 +427,25 @@ def test_feedback_reaches_the_ranking(engine: Engine, smtp: SmtpServer) -> None:
     report = send(engine, settings_for(smtp))
     assert report.counts["sent"] == 1
     assert rows(engine)["ada@example.org"].paper_ids == ["2603.00001"]
+
+
+def test_a_stale_row_is_superseded_by_the_later_digest(engine: Engine, smtp: SmtpServer) -> None:
+    """Workers were down through a whole day: one digest with everything, not two in a row."""
+    seed(engine, at=NOW - timedelta(days=1, hours=3))
+    subscribe(engine, "ada@example.org", "diffusion")
+    settings = settings_for(smtp)
+    yesterday = NOW - timedelta(days=1)
+    planning.plan(planning.Db(engine), now=yesterday)  # planned, never sent
+    new = [
+        factories.listed("2603.00012", title="Diffusion for proteins"),
+        factories.listed("2603.00013", title="Sheep herding"),
+    ]
+    seed(engine, new, at=NOW - timedelta(hours=2))
+    report = send(engine, settings)
+    assert (report.counts["sent"], report.counts["skipped"]) == (1, 1)
+    with Session(engine) as session:
+        states = {r.digest_date: r for r in session.exec(select(Delivery))}
+    assert states[DAY - timedelta(days=1)].status == "skipped"
+    assert "superseded" in (states[DAY - timedelta(days=1)].last_error or "")
+    assert set(states[DAY].paper_ids) == {"2603.00001", "2603.00003", "2603.00012"}
+    assert len(smtp.received) == 1
