@@ -30,6 +30,7 @@ from digest.sending import make_worker
 from digest.sources.http import PoliteGetter, make_client
 
 log = logging.getLogger("digest.scheduler")
+FIRST_POLL_WAIT = 120.0  # seconds the first deliver run waits for the first poll
 
 
 @contextmanager
@@ -61,25 +62,36 @@ class Jobs:
         *,
         clock: Callable[[], datetime],
         worker: Worker | None = None,
+        first_poll_wait: float = 0.0,
     ) -> None:
         self.settings, self.engine, self.clock = settings, engine, clock
         self.worker = worker or make_worker(settings, engine, clock=clock)
         self.worker.log_level = logging.DEBUG  # one line per run: `deliver` logs it
         self._busy = {"poll": threading.Lock(), "deliver": threading.Lock()}
+        # The catch-up run on start waits (a little) for the first poll, so the digests it
+        # sends hold today's papers rather than yesterday's.
+        self._polled = threading.Event()
+        self._first_poll_wait = first_poll_wait
 
     def poll(self) -> RunReport:
         with self._busy["poll"]:
-            days = pipeline.default_fetch_days(self.engine, self.clock().date())
-            with make_client() as client:
-                return pipeline.fetch(
-                    self.engine,
-                    getter=PoliteGetter(client),
-                    base_url=self.settings.hf_api_url,
-                    days=days,
-                    now=self.clock(),
-                )
+            try:
+                days = pipeline.default_fetch_days(self.engine, self.clock().date())
+                with make_client() as client:
+                    return pipeline.fetch(
+                        self.engine,
+                        getter=PoliteGetter(client),
+                        base_url=self.settings.hf_api_url,
+                        days=days,
+                        now=self.clock(),
+                    )
+            finally:
+                self._polled.set()
 
     def deliver(self) -> RunReport:
+        if self._first_poll_wait and not self._polled.is_set():
+            self._polled.wait(self._first_poll_wait)
+            self._first_poll_wait = 0.0
         with self._busy["deliver"]:
             if self.worker.stop.is_set():
                 return RunReport("deliver")
@@ -93,6 +105,7 @@ class Jobs:
 
     def stop(self) -> None:
         self.worker.stop.set()
+        self._polled.set()  # a deliver run waiting for the first poll need not wait
 
     def wait(self) -> None:
         """Until the runs in progress have finished."""
@@ -122,7 +135,7 @@ def build_scheduler(jobs: Jobs, *, poll_minutes: int, start: datetime) -> Blocki
 
 def run_forever(settings: Settings, engine: Engine, *, clock: Callable[[], datetime]) -> None:
     """Run until SIGTERM or Ctrl-C; then finish the messages in flight and return."""
-    jobs = Jobs(settings, engine, clock=clock)
+    jobs = Jobs(settings, engine, clock=clock, first_poll_wait=FIRST_POLL_WAIT)
     scheduler = build_scheduler(jobs, poll_minutes=settings.poll_minutes, start=clock())
 
     def stop() -> None:

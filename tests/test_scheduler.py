@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -149,3 +150,35 @@ def test_run_stops_cleanly_on_sigterm(
         code = proc.wait(timeout=30)
     assert code == 0, log.read_text()
     assert "stopping on SIGTERM" in log.read_text() and "digest run: stopped" in log.read_text()
+
+
+def test_the_catch_up_run_waits_for_the_first_poll(
+    engine: Engine, smtp: SmtpServer, httpserver: HTTPServer
+) -> None:
+    """On start both jobs run at once; the digests must hold what the first poll brings."""
+    listing = [factories.hf_item("2603.40001", title="Diffusion at dawn")] + [
+        factories.hf_item(f"2603.4010{n}", title=f"Crop rotation {n}") for n in range(3)
+    ]
+    today = {"date": "2026-03-04", "p": "0", "limit": "100"}
+    httpserver.expect_request("/api/daily_papers", query_string=today).respond_with_json(listing)
+    httpserver.expect_request("/api/daily_papers").respond_with_json([])
+    clock = Clock(at("2026-03-04T07:05"))
+    settings = replace(settings_for(smtp), hf_api_url=httpserver.url_for("/").rstrip("/"))
+    jobs = Jobs(settings, engine, clock=clock, worker=make_worker(settings, engine, clock=clock),
+                first_poll_wait=30)  # fmt: skip
+    with session_scope(engine) as session:
+        store.upsert_subscriber(
+            session,
+            value=factories.subscriber("ada@example.org", keywords="diffusion"),
+            now=clock.now,
+            defaults={"send_at": "07:00", "timezone": "UTC"},
+        )
+    reports: list[Any] = []
+    deliver = threading.Thread(target=lambda: reports.append(jobs.deliver()))
+    deliver.start()  # scheduled first, it waits for the poll below
+    assert jobs.poll().counts["new"] == 4
+    deliver.join(timeout=30)
+    jobs.close()
+    assert reports[0].counts["sent"] == 1
+    (message,) = smtp.received
+    assert b"Diffusion at dawn" in message.data
