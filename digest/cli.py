@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from digest.commands import papers, rank, subscribers
+from digest.commands import papers, rank, send, subscribers
 
 
 class DigestGroup(click.Group):
@@ -52,5 +52,10 @@ for command in (
     subscribers.unsubscribe,
     subscribers.subscribers,
     rank.rank,
+    send.send,
+    send.plan,
+    send.worker,
+    send.status,
+    send.run,
 ):
     cli.add_command(command)
