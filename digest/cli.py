@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from digest.commands import papers, rank, send, subscribers
+from digest.commands import demo, papers, rank, send, subscribers
 
 
 class DigestGroup(click.Group):
@@ -57,5 +57,6 @@ for command in (
     send.worker,
     send.status,
     send.run,
+    demo.demo,
 ):
     cli.add_command(command)

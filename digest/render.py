@@ -184,4 +184,3 @@ def _list_headers(unsubscribe_url: str) -> dict[str, str]:
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-
