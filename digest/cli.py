@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from digest.commands import papers, rank, subscribers, web
+from digest.commands import demo, papers, rank, send, subscribers, web
 
 
 class DigestGroup(click.Group):
@@ -52,6 +52,12 @@ for command in (
     subscribers.unsubscribe,
     subscribers.subscribers,
     rank.rank,
+    send.send,
+    send.plan,
+    send.worker,
+    send.status,
+    send.run,
+    demo.demo,
     web.serve,
 ):
     cli.add_command(command)

@@ -1,0 +1,238 @@
+"""Turning a batch of claimed outbox rows into digests: candidates, batched ranking, MIME.
+
+Every subscriber in a batch is ranked at once against one index of the papers first seen
+since the earliest of their cutoffs; the index is reused by later batches while the papers
+it covers have not changed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from digest import rank, store
+from digest.dkim import DkimSigner
+from digest.mailer import Envelope
+from digest.message import build_message, make_message_id
+from digest.models import (
+    Acronym,
+    Feedback,
+    Paper,
+    PaperText,
+    Profile,
+    ScoredPaper,
+    SentPaper,
+    Subscriber,
+)
+from digest.outbox import Claimed
+from digest.render import RenderedEmail, Renderer, build_digest_context
+from digest.tokens import Links
+
+NEW_SUBSCRIBER_WINDOW = timedelta(days=2)  # a first digest covers the last two days
+PAPER = Paper.__table__  # type: ignore[attr-defined]
+SENT = SentPaper.__table__  # type: ignore[attr-defined]
+FEEDBACK = Feedback.__table__  # type: ignore[attr-defined]
+ACRONYM = Acronym.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    email: str
+    keywords: str
+    exclude: str
+    max_papers: int
+    send_at: str
+    timezone: str
+    frequency: str
+    status: str
+    token_version: int
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One claimed row, ranked and ready to render."""
+
+    row: Claimed
+    to: Recipient
+    ranked: tuple[tuple[Paper, ScoredPaper], ...]
+    total_new: int
+
+
+@dataclass(frozen=True)
+class Composer:
+    """What turns a digest into bytes: one renderer, links, sender, optional DKIM."""
+
+    renderer: Renderer
+    links: Links
+    mail_from: str
+    envelope_from: str
+    domain: str
+    send_empty: bool = False
+    dkim: DkimSigner | None = None
+    on_rendered: Callable[[Digest, RenderedEmail], Any] | None = None
+
+    def envelope(self, digest: Digest, now: datetime) -> tuple[Envelope, str]:
+        """The message for one digest and its Message-ID (the same on every attempt)."""
+        to, row = digest.to, digest.row
+        ctx = build_digest_context(
+            email=to.email,
+            keywords=to.keywords,
+            papers=digest.ranked,
+            total_new=digest.total_new,
+            digest_date=row.digest_date,
+            links=self.links,
+            subscriber_id=to.id,
+            token_version=to.token_version,
+            delivery_id=row.id,
+        )
+        email = self.renderer.digest(ctx) if digest.ranked else self.renderer.empty(ctx)
+        if self.on_rendered is not None:
+            self.on_rendered(digest, email)
+        message_id = make_message_id(
+            subscriber_id=to.id, digest_date=row.digest_date, domain=self.domain
+        )
+        data = build_message(
+            subject=email.subject,
+            html=email.html,
+            text=email.text,
+            headers=email.headers,
+            sender=self.mail_from,
+            to=to.email,
+            message_id=message_id,
+            date=now,
+            dkim=self.dkim,
+        )
+        return Envelope(row.id, self.envelope_from, to.email, data), message_id
+
+
+class PaperCache:
+    """The ranking index and paper rows, reused across batches while the papers are unchanged."""
+
+    def __init__(self) -> None:
+        self.floor: datetime | None = None
+        self.fingerprint: tuple[Any, ...] | None = None
+        self.index: Any = None
+        self.papers: dict[str, Paper] = {}
+        self.times: list[float] = []  # first-seen times, sorted, for counting new papers
+        self.builds = 0
+
+    def load(self, session: Session, *, floor: datetime, cutoff: datetime) -> None:
+        """Papers first seen in (floor, cutoff], plus every paper someone voted on (so "more
+        like this" can compare candidates with it); rebuilt only when these changed."""
+        reusable = self.floor is not None and self.floor <= floor
+        if reusable and _fingerprint(session, self.floor, cutoff) == self.fingerprint:  # type: ignore[arg-type]
+            return
+        seen = PAPER.c.first_seen_at
+        voted = sa.select(FEEDBACK.c.paper_id).distinct()
+        query = select(Paper).where(
+            sa.or_(sa.and_(seen > floor, seen <= cutoff), PAPER.c.id.in_(voted))
+        )
+        rows = list(session.exec(query.order_by(PAPER.c.id)))
+        texts = [
+            PaperText(p.id, p.title, p.abstract, p.upvotes, p.first_seen_at, p.listing_day)
+            for p in rows
+        ]
+        self.index = rank.build_index(texts, store.acronym_expansions(session))
+        self.papers = {p.id: p for p in rows}
+        self.times = sorted(p.first_seen_at.timestamp() for p in rows if floor < p.first_seen_at)
+        self.floor, self.fingerprint = floor, _fingerprint(session, floor, cutoff)
+        self.builds += 1
+
+    def count_since(self, since: datetime) -> int:
+        return len(self.times) - bisect_right(self.times, since.timestamp())
+
+
+def _fingerprint(session: Session, floor: datetime, cutoff: datetime) -> tuple[Any, ...]:
+    seen = PAPER.c.first_seen_at
+    papers = sa.select(sa.func.count(), sa.func.max(seen), sa.func.max(PAPER.c.updated_at))
+    votes = sa.select(sa.func.count(), sa.func.max(FEEDBACK.c.created_at))
+    acronyms = sa.select(sa.func.count(), sa.func.max(ACRONYM.c.updated_at))
+    return (
+        *session.execute(papers.where(seen > floor, seen <= cutoff)).one(),
+        *session.execute(votes).one(),
+        *session.execute(acronyms).one(),
+    )
+
+
+def recipients(
+    session: Session, *, rows: Sequence[Claimed], cutoff: datetime
+) -> dict[int, Recipient]:
+    ids = sorted({r.subscriber_id for r in rows})
+    out: dict[int, Recipient] = {}
+    for batch in store.chunks(ids):
+        for s in session.exec(select(Subscriber).where(col(Subscriber.id).in_(batch))):
+            assert s.id is not None
+            since = s.last_digest_at or cutoff - NEW_SUBSCRIBER_WINDOW
+            out[s.id] = Recipient(
+                s.id, s.email, s.keywords, s.exclude, s.max_papers, s.send_at, s.timezone,
+                s.frequency, s.status, s.token_version, since,
+            )  # fmt: skip
+    return out
+
+
+def _already_sent(session: Session, ids: Sequence[int], floor: datetime) -> dict[int, set[str]]:
+    """Papers among the candidates that already reached these subscribers."""
+    sent: dict[int, set[str]] = defaultdict(set)
+    for batch in store.chunks(ids):
+        query = (
+            sa.select(SENT.c.subscriber_id, SENT.c.paper_id)
+            .join(PAPER, PAPER.c.id == SENT.c.paper_id)
+            .where(SENT.c.subscriber_id.in_(batch), PAPER.c.first_seen_at > floor)
+        )
+        for sid, pid in session.execute(query):
+            sent[sid].add(pid)
+    return sent
+
+
+def rank_batch(
+    session: Session,
+    *,
+    rows: Sequence[Claimed],
+    people: Mapping[int, Recipient],
+    cutoff: datetime,
+    cache: PaperCache,
+) -> list[Digest]:
+    """Rank every row's subscriber at once; rows whose subscriber is gone are left out."""
+    rows = [r for r in rows if r.subscriber_id in people]
+    if not rows:
+        return []
+    floor = min(people[r.subscriber_id].since for r in rows)
+    cache.load(session, floor=floor, cutoff=cutoff)
+    ids = [r.subscriber_id for r in rows]
+    sent = _already_sent(session, ids, floor)
+    votes = store.feedback_for(session, subscriber_ids=ids)
+    profiles = []
+    for r in rows:
+        to = people[r.subscriber_id]
+        liked, disliked = votes.get(to.id, ((), ()))
+        profiles.append(
+            Profile(
+                key=r.id,
+                keywords=to.keywords,
+                exclude=to.exclude,
+                max_papers=to.max_papers,
+                since=to.since,
+                already_sent=frozenset(sent.get(to.id, ())),
+                liked=liked,
+                disliked=disliked,
+            )
+        )
+    ranked = rank.rank_profiles(cache.index, profiles)
+    return [
+        Digest(
+            row=r,
+            to=people[r.subscriber_id],
+            ranked=tuple((cache.papers[s.paper_id], s) for s in scored),
+            total_new=cache.count_since(people[r.subscriber_id].since),
+        )
+        for r, scored in zip(rows, ranked, strict=True)
+    ]

@@ -1,0 +1,232 @@
+"""Outbox queries: plan rows, claim them under a lease, record what happened.
+
+Keyword-only functions taking `session`; the caller commits. Claims are one UPDATE whose
+subquery is `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL (so any number of workers
+share the outbox without blocking each other) and a plain subquery on SQLite (a single
+statement is atomic there; SQLite is meant for one process).
+
+A claimed row is `sending` with `lease_owner` and `lease_until`. A worker that dies keeps
+its rows only until the lease runs out; then any worker may claim them again. What became
+of a claimed row is recorded by `digest.outcomes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from digest.models import Delivery, SentPaper, Subscriber
+
+DELIVERY = Delivery.__table__  # type: ignore[attr-defined]
+SUBSCRIBER = Subscriber.__table__  # type: ignore[attr-defined]
+SENT_PAPER = SentPaper.__table__  # type: ignore[attr-defined]
+
+CLAIMABLE = ("pending", "retry")
+STATUSES = ("pending", "sending", "retry", "sent", "empty", "failed", "suppressed", "skipped")
+DONE = ("sent", "empty", "failed", "suppressed", "skipped")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One claimed outbox row."""
+
+    id: int
+    subscriber_id: int
+    digest_date: date
+    attempts: int
+
+
+@dataclass(frozen=True)
+class SubscriberSlot:
+    """What planning needs of a subscriber (no ORM objects: planning streams millions)."""
+
+    id: int
+    send_at: str
+    timezone: str
+    frequency: str
+    status: str
+
+
+def dialect_insert(session: Session, table: sa.Table) -> Any:
+    """A dialect INSERT that supports ON CONFLICT DO NOTHING."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database {name!r}: use SQLite or PostgreSQL")
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def iter_slots(
+    session: Session, *, email: str | None = None, batch: int = 2000
+) -> Iterator[list[SubscriberSlot]]:
+    """Active subscribers in id order, a batch at a time (keyset paging: memory stays flat)."""
+    cols = (SUBSCRIBER.c.id, SUBSCRIBER.c.send_at, SUBSCRIBER.c.timezone, SUBSCRIBER.c.frequency)
+    last = 0
+    while True:
+        query = sa.select(*cols, SUBSCRIBER.c.status).where(
+            SUBSCRIBER.c.id > last, SUBSCRIBER.c.status == "active"
+        )
+        if email is not None:
+            query = query.where(SUBSCRIBER.c.email == email)
+        rows = session.execute(query.order_by(SUBSCRIBER.c.id).limit(batch)).all()
+        if not rows:
+            return
+        yield [SubscriberSlot(*row) for row in rows]
+        last = rows[-1][0]
+
+
+def latest_planned(session: Session, *, subscriber_ids: Sequence[int]) -> dict[int, date]:
+    """The latest digest date already planned for each of these subscribers."""
+    query = (
+        sa.select(DELIVERY.c.subscriber_id, sa.func.max(DELIVERY.c.digest_date))
+        .where(DELIVERY.c.subscriber_id.in_(subscriber_ids))
+        .group_by(DELIVERY.c.subscriber_id)
+    )
+    return {sid: day for sid, day in session.execute(query)}
+
+
+def insert_planned(session: Session, *, rows: Sequence[tuple[int, date]], now: datetime) -> int:
+    """Insert outbox rows, skipping those that exist; returns how many were new."""
+    if not rows:
+        return 0
+    values = [
+        {
+            "subscriber_id": sid,
+            "digest_date": day,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "paper_ids": [],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for sid, day in rows
+    ]
+    # one statement executed for many rows (compiled once; batched by the driver layer)
+    stmt = dialect_insert(session, DELIVERY).on_conflict_do_nothing(
+        index_elements=["subscriber_id", "digest_date"]
+    )
+    return len(session.connection().execute(stmt.returning(DELIVERY.c.id), values).all())
+
+
+# --------------------------------------------------------------------------- claiming
+
+
+def _claimable(now: datetime) -> Any:
+    return sa.or_(
+        sa.and_(DELIVERY.c.status.in_(CLAIMABLE), DELIVERY.c.next_attempt_at <= now),
+        sa.and_(DELIVERY.c.status == "sending", DELIVERY.c.lease_until < now),
+    )
+
+
+def claim(
+    session: Session,
+    *,
+    owner: str,
+    now: datetime,
+    lease_seconds: int,
+    limit: int,
+    subscriber_id: int | None = None,
+) -> list[Claimed]:
+    """Take up to `limit` due rows (pending, retry due, or with an expired lease)."""
+    where = _claimable(now)
+    if subscriber_id is not None:
+        where = sa.and_(where, DELIVERY.c.subscriber_id == subscriber_id)
+    ids = (
+        sa.select(DELIVERY.c.id)
+        .where(where)
+        .order_by(DELIVERY.c.next_attempt_at, DELIVERY.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        sa.update(DELIVERY)
+        .where(DELIVERY.c.id.in_(ids.scalar_subquery()))
+        .values(
+            status="sending",
+            lease_owner=owner,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            updated_at=now,
+        )
+        .returning(
+            DELIVERY.c.id, DELIVERY.c.subscriber_id, DELIVERY.c.digest_date, DELIVERY.c.attempts
+        )
+    )
+    rows = [Claimed(*row) for row in session.execute(stmt)]
+    return sorted(rows, key=lambda c: c.id)
+
+
+def count_claimable(session: Session, *, now: datetime) -> int:
+    query = sa.select(sa.func.count()).select_from(DELIVERY).where(_claimable(now))
+    return int(session.execute(query).scalar_one())
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest waiting row (pending, retry or leased) becomes claimable."""
+    query = sa.select(
+        sa.func.min(
+            sa.case(
+                (DELIVERY.c.status == "sending", DELIVERY.c.lease_until),
+                else_=DELIVERY.c.next_attempt_at,
+            )
+        )
+    ).where(DELIVERY.c.status.in_((*CLAIMABLE, "sending")))
+    value: datetime | None = session.execute(query).scalar_one()
+    return value
+
+
+def renew(
+    session: Session, *, owner: str, ids: Sequence[int], now: datetime, lease_seconds: int
+) -> int:
+    """Extend the lease on rows this owner still holds; returns how many."""
+    stmt = (
+        sa.update(DELIVERY)
+        .where(_owned(owner), DELIVERY.c.id.in_(ids))
+        .values(lease_until=now + timedelta(seconds=lease_seconds))
+    )
+    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def release(session: Session, *, owner: str, ids: Sequence[int], now: datetime) -> int:
+    """Give rows back unsent (a clean shutdown), so no one waits for the lease to run out."""
+    stmt = (
+        sa.update(DELIVERY)
+        .where(_owned(owner), DELIVERY.c.id.in_(ids))
+        .values(status="pending", lease_owner=None, lease_until=None, updated_at=now)
+    )
+    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _owned(owner: str) -> Any:
+    return sa.and_(DELIVERY.c.status == "sending", DELIVERY.c.lease_owner == owner)
+
+
+# --------------------------------------------------------------------------- status
+
+
+def status_counts(session: Session, *, digest_date: date) -> dict[str, int]:
+    """Outbox rows for one digest date, by status, plus suppressed subscribers."""
+    query = (
+        sa.select(DELIVERY.c.status, sa.func.count())
+        .where(DELIVERY.c.digest_date == digest_date)
+        .group_by(DELIVERY.c.status)
+    )
+    by_status = dict.fromkeys(STATUSES, 0)
+    by_status.update({status: int(n) for status, n in session.execute(query)})
+    suppressed = sa.select(sa.func.count()).where(SUBSCRIBER.c.status == "suppressed")
+    order = ("sent", "empty", "retry", "pending", "sending", "failed", "suppressed", "skipped")
+    counts = {"due": sum(by_status.values())}
+    counts.update({"retrying" if k == "retry" else k: by_status.pop(k) for k in order})
+    counts.update(by_status)  # any status not listed above
+    counts["suppressed_subscribers"] = int(session.execute(suppressed).scalar_one())
+    return counts

@@ -1,0 +1,239 @@
+"""Recording what became of a claimed delivery, and the bounce accounting that follows.
+
+Keyword-only functions taking `session`; the caller commits (once per message: these run
+for every digest, so their statements are built once and reused). Each only touches a row its
+caller still owns (status `sending`, its `lease_owner`) and says whether it did: a worker
+whose lease ran out must not overwrite what another worker recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from digest.outbox import DELIVERY, SENT_PAPER, SUBSCRIBER, dialect_insert
+
+_SENT_PAPERS: dict[str, Any] = {}
+
+
+def _insert_sent(session: Session, rows: list[dict[str, Any]]) -> None:
+    name = session.get_bind().dialect.name
+    stmt = _SENT_PAPERS.get(name)
+    if stmt is None:
+        stmt = _SENT_PAPERS[name] = dialect_insert(session, SENT_PAPER).on_conflict_do_nothing()
+    session.connection().execute(stmt, rows)
+
+
+_FINISH: dict[tuple[tuple[str, ...], bool], Any] = {}
+
+
+def _finish(
+    session: Session, delivery_id: int, owner: str, *, bump: bool = False, **values: Any
+) -> bool:
+    """Update a row still owned by `owner`, dropping the lease; False if it was lost.
+
+    `bump` counts one more attempt. Statements are built once per shape and reused: this
+    runs once per message, so building SQL each time would dominate its cost.
+    """
+    shape = (tuple(sorted(values)), bump)
+    stmt = _FINISH.get(shape)
+    if stmt is None:
+        sets: dict[str, Any] = {
+            k: sa.bindparam(f"v_{k}", type_=DELIVERY.c[k].type) for k in shape[0]
+        }
+        if bump:
+            sets["attempts"] = DELIVERY.c.attempts + 1
+        stmt = _FINISH[shape] = (
+            sa.update(DELIVERY)
+            .where(
+                DELIVERY.c.id == sa.bindparam("w_id"),
+                DELIVERY.c.status == "sending",
+                DELIVERY.c.lease_owner == sa.bindparam("w_owner"),
+            )
+            .values(lease_owner=None, lease_until=None, **sets)
+        )
+    params = {f"v_{k}": v for k, v in values.items()} | {"w_id": delivery_id, "w_owner": owner}
+    return bool(session.connection().execute(stmt, params).rowcount)
+
+
+def record_sent(
+    session: Session,
+    *,
+    delivery_id: int,
+    subscriber_id: int,
+    owner: str,
+    now: datetime,
+    message_id: str,
+    paper_ids: Sequence[str],
+    cutoff: datetime,
+) -> bool:
+    """A digest the server accepted: remember its papers and move the subscriber's cutoff."""
+    done = _finish(
+        session,
+        delivery_id,
+        owner,
+        status="sent",
+        sent_at=now,
+        updated_at=now,
+        message_id=message_id,
+        paper_ids=list(paper_ids),
+        bump=True,
+        last_error=None,
+    )
+    if not done:
+        return False
+    if paper_ids:
+        rows = [
+            {
+                "subscriber_id": subscriber_id,
+                "paper_id": pid,
+                "delivery_id": delivery_id,
+                "sent_at": now,
+            }
+            for pid in paper_ids
+        ]
+        _insert_sent(session, rows)
+    _advance(session, subscriber_id, cutoff, reset=True)
+    return True
+
+
+def record_empty(
+    session: Session,
+    *,
+    delivery_id: int,
+    subscriber_id: int,
+    owner: str,
+    now: datetime,
+    cutoff: datetime,
+    message_id: str | None = None,
+) -> bool:
+    """Nothing matched (no email, or a short note when `message_id` is given)."""
+    done = _finish(
+        session,
+        delivery_id,
+        owner,
+        status="empty",
+        updated_at=now,
+        sent_at=now if message_id else None,
+        message_id=message_id,
+        last_error=None,
+    )
+    if done:
+        _advance(session, subscriber_id, cutoff, reset=False)
+    return done
+
+
+_LAST = SUBSCRIBER.c.last_digest_at
+_CUTOFF = sa.bindparam("v_cutoff", type_=_LAST.type)
+_ADVANCE = {
+    reset: sa.update(SUBSCRIBER)
+    .where(SUBSCRIBER.c.id == sa.bindparam("w_id"))
+    .values(
+        last_digest_at=sa.case((sa.or_(_LAST.is_(None), _LAST < _CUTOFF), _CUTOFF), else_=_LAST),
+        **({"soft_bounces": 0} if reset else {}),
+    )
+    for reset in (False, True)
+}
+
+
+def _advance(session: Session, subscriber_id: int, cutoff: datetime, *, reset: bool) -> None:
+    """Move `last_digest_at` forward (never back: a late retry must not re-open old papers);
+    `reset` clears the soft-bounce streak (a digest got through)."""
+    session.connection().execute(_ADVANCE[reset], {"w_id": subscriber_id, "v_cutoff": cutoff})
+
+
+def record_retry(
+    session: Session,
+    *,
+    delivery_id: int,
+    subscriber_id: int,
+    owner: str,
+    now: datetime,
+    error: str,
+    next_attempt_at: datetime | None,
+    soft_bounce: bool,
+    soft_limit: int,
+) -> str | None:
+    """A temporary failure: retry at `next_attempt_at`, or give up when it is None.
+
+    Giving up after a 4xx reply (`soft_bounce`) counts one soft bounce; `soft_limit` in a row
+    suppress the subscriber. Returns the row's new status, or None if the lease was lost.
+    """
+    if next_attempt_at is not None:
+        done = _finish(
+            session,
+            delivery_id,
+            owner,
+            status="retry",
+            bump=True,
+            next_attempt_at=next_attempt_at,
+            last_error=error[:1000],
+            updated_at=now,
+        )
+        return "retry" if done else None
+    done = _finish(
+        session,
+        delivery_id,
+        owner,
+        status="failed",
+        bump=True,
+        last_error=f"gave up: {error}"[:1000],
+        updated_at=now,
+    )
+    if done and soft_bounce:
+        _count_bounce(session, subscriber_id, "soft_bounces", soft_limit, now)
+    return "failed" if done else None
+
+
+def record_bounce(
+    session: Session,
+    *,
+    delivery_id: int,
+    subscriber_id: int,
+    owner: str,
+    now: datetime,
+    error: str,
+    hard_limit: int,
+) -> bool:
+    """A permanent failure (5xx): the row fails and the subscriber counts a hard bounce."""
+    done = _finish(
+        session,
+        delivery_id,
+        owner,
+        status="failed",
+        bump=True,
+        last_error=error[:1000],
+        updated_at=now,
+    )
+    if done:
+        _count_bounce(session, subscriber_id, "hard_bounces", hard_limit, now)
+    return done
+
+
+def _count_bounce(
+    session: Session, subscriber_id: int, column: str, limit: int, now: datetime
+) -> None:
+    counter = SUBSCRIBER.c[column]
+    session.execute(
+        sa.update(SUBSCRIBER).where(SUBSCRIBER.c.id == subscriber_id).values({column: counter + 1})
+    )
+    session.execute(
+        sa.update(SUBSCRIBER)
+        .where(
+            SUBSCRIBER.c.id == subscriber_id,
+            counter >= limit,
+            SUBSCRIBER.c.status == "active",
+        )
+        .values(status="suppressed", suppressed_at=now, updated_at=now)
+    )
+
+
+def record_skipped(
+    session: Session, *, delivery_id: int, owner: str, now: datetime, status: str, reason: str
+) -> bool:
+    """The subscriber can no longer receive (suppressed, unsubscribed, paused meanwhile)."""
+    return _finish(session, delivery_id, owner, status=status, last_error=reason, updated_at=now)

@@ -1,0 +1,153 @@
+"""`digest run`: APScheduler 3.x wiring only; decisions live in schedule, planning, delivery.
+
+Two jobs: `poll` every DIGEST_POLL_MINUTES, `deliver` (plan + send until idle) every minute,
+both run once at start (the catch-up run). A job never overlaps itself (max_instances=1),
+missed runs are coalesced into one, and the outbox makes every run idempotent, so a
+restart, a missed tick or a second `digest run` never sends twice nor skips a day.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import Engine
+
+from digest import pipeline, planning
+from digest.config import Settings
+from digest.delivery import Worker
+from digest.models import RunReport
+from digest.sending import make_worker
+from digest.sources.http import PoliteGetter, make_client
+
+log = logging.getLogger("digest.scheduler")
+FIRST_POLL_WAIT = 120.0  # seconds the first deliver run waits for the first poll
+
+
+@contextmanager
+def stop_on_signals(stop: Callable[[], Any]) -> Iterator[None]:
+    """Call `stop` on SIGTERM and Ctrl-C (SIGINT) while inside; previous handlers restored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        log.info("stopping on %s", signal.Signals(signum).name)
+        stop()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class Jobs:
+    """The scheduled work; each call is one run, logged as one line, returning its report."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime],
+        worker: Worker | None = None,
+        first_poll_wait: float = 0.0,
+    ) -> None:
+        self.settings, self.engine, self.clock = settings, engine, clock
+        self.worker = worker or make_worker(settings, engine, clock=clock)
+        self.worker.log_level = logging.DEBUG  # one line per run: `deliver` logs it
+        self._busy = {"poll": threading.Lock(), "deliver": threading.Lock()}
+        # The catch-up run on start waits (a little) for the first poll, so the digests it
+        # sends hold today's papers rather than yesterday's.
+        self._polled = threading.Event()
+        self._first_poll_wait = first_poll_wait
+
+    def poll(self) -> RunReport:
+        with self._busy["poll"]:
+            try:
+                days = pipeline.default_fetch_days(self.engine, self.clock().date())
+                with make_client() as client:
+                    return pipeline.fetch(
+                        self.engine,
+                        getter=PoliteGetter(client),
+                        base_url=self.settings.hf_api_url,
+                        days=days,
+                        now=self.clock(),
+                    )
+            finally:
+                self._polled.set()
+
+    def deliver(self) -> RunReport:
+        if self._first_poll_wait and not self._polled.is_set():
+            self._polled.wait(self._first_poll_wait)
+            self._first_poll_wait = 0.0
+        with self._busy["deliver"]:
+            if self.worker.stop.is_set():
+                return RunReport("deliver")
+            planned = planning.plan(self.worker.db, now=self.clock())
+            sent = self.worker.run(until_idle=True)
+            report = RunReport(
+                "deliver", {"planned": planned.counts["planned"], **sent.counts}, sent.errors
+            )
+            log.info(report.line())
+            return report
+
+    def stop(self) -> None:
+        self.worker.stop.set()
+        self._polled.set()  # a deliver run waiting for the first poll need not wait
+
+    def wait(self) -> None:
+        """Until the runs in progress have finished."""
+        for lock in self._busy.values():
+            with lock:
+                pass
+
+    def close(self) -> None:
+        self.worker.mailer.close()
+
+
+def build_scheduler(jobs: Jobs, *, poll_minutes: int, start: datetime) -> BlockingScheduler:
+    """Both jobs run at `start` (the catch-up run), never overlap themselves, and a backlog of
+    missed runs (the machine slept) collapses into one run."""
+    scheduler = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(2)})
+    once = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+    scheduler.add_job(
+        jobs.poll, IntervalTrigger(minutes=poll_minutes, timezone=UTC), id="poll",
+        name="poll sources", next_run_time=start, **once,
+    )  # fmt: skip
+    scheduler.add_job(
+        jobs.deliver, IntervalTrigger(minutes=1, timezone=UTC), id="deliver",
+        name="plan and send digests", next_run_time=start, **once,
+    )  # fmt: skip
+    return scheduler
+
+
+def run_forever(settings: Settings, engine: Engine, *, clock: Callable[[], datetime]) -> None:
+    """Run until SIGTERM or Ctrl-C; then finish the messages in flight and return."""
+    jobs = Jobs(settings, engine, clock=clock, first_poll_wait=FIRST_POLL_WAIT)
+    scheduler = build_scheduler(jobs, poll_minutes=settings.poll_minutes, start=clock())
+
+    def stop() -> None:
+        jobs.stop()
+        with suppress(SchedulerNotRunningError):
+            scheduler.shutdown(wait=False)
+
+    log.info("digest run: polling every %d min, sending every minute", settings.poll_minutes)
+    try:
+        with stop_on_signals(stop):
+            scheduler.start()
+            jobs.wait()
+    finally:
+        jobs.close()
+    log.info("digest run: stopped")

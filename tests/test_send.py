@@ -1,0 +1,451 @@
+"""Sending for real to an aiosmtpd server on loopback: once per subscriber, retries, bounces."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from email.header import decode_header, make_header
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from digest import delivery, planning, store
+from digest.cli import cli
+from digest.commands import App
+from digest.config import Settings
+from digest.db import session_scope
+from digest.models import Delivery, SentPaper, Subscriber
+from digest.sending import make_worker
+from tests import factories
+from tests.smtp_server import DROP, SmtpServer
+
+NOW = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
+DAY = date(2026, 3, 4)
+PAPERS = [
+    factories.listed("2603.00001", title="Diffusion models for text", upvotes=10),
+    factories.listed("2603.00002", title="Detecting OOD inputs at scale", upvotes=5),
+    factories.listed("2603.00003", title="Guided diffusion sampling", upvotes=1),
+    factories.listed("2603.00004", title="A study of crop yields", upvotes=50),
+]
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+def settings_for(smtp: SmtpServer, **kw: Any) -> Settings:
+    values: dict[str, Any] = {
+        "mail_from": "Digest <digest@example.org>",
+        "secret_key": "k" * 32,
+        "base_url": "https://digest.example.org",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp.port,
+        "smtp_timeout": 5.0,
+        "smtp_connections": 2,
+    }
+    return Settings(**(values | kw))
+
+
+def seed(
+    engine: Engine, papers: list[Any] = PAPERS, at: datetime = NOW - timedelta(hours=3)
+) -> None:
+    with session_scope(engine) as session:
+        store.insert_papers(session, papers=papers, now=at)
+
+
+def subscribe(engine: Engine, email: str, keywords: str, **kw: Any) -> int:
+    with session_scope(engine) as session:
+        sub, _ = store.upsert_subscriber(
+            session,
+            value=factories.subscriber(email, keywords=keywords),
+            now=NOW - timedelta(days=1),
+            defaults={"send_at": "07:00", "timezone": "UTC"} | kw,
+        )
+        assert sub.id is not None
+        return sub.id
+
+
+def send(engine: Engine, settings: Settings, now: datetime = NOW, **kw: Any) -> Any:
+    worker = make_worker(settings, engine, clock=lambda: now, keep_items=True, **kw)
+    try:
+        return delivery.send_digests(worker.db, worker, now=now)[1]
+    finally:
+        worker.mailer.close()
+        worker.db.close()
+
+
+def rows(engine: Engine) -> dict[str, Delivery]:
+    with Session(engine) as session:
+        out = {}
+        for row in session.exec(select(Delivery)):
+            sub = session.get(Subscriber, row.subscriber_id)
+            assert sub is not None
+            out[sub.email] = row
+        return out
+
+
+def test_one_well_formed_email_per_matching_subscriber(engine: Engine, smtp: SmtpServer) -> None:
+    seed(engine)
+    ada = subscribe(engine, "ada@example.org", "diffusion")
+    subscribe(engine, "bob@example.org", "OOD")
+    subscribe(engine, "cy@example.org", "quantum chemistry")
+    subscribe(engine, "late@example.org", "diffusion", send_at="09:00")
+    with session_scope(engine) as session:
+        subscribe(engine, "gone@example.org", "diffusion")
+        store.unsubscribe(session, email="gone@example.org", now=NOW)
+    report = send(engine, settings_for(smtp))
+    assert report.counts["claimed"] == 4
+    assert (report.counts["sent"], report.counts["empty"], report.counts["failed"]) == (3, 1, 0)
+    got = {r.recipients[0]: r.parse() for r in smtp.received}
+    assert sorted(got) == ["ada@example.org", "bob@example.org", "late@example.org"]
+    msg = got["ada@example.org"]
+    assert msg["Message-ID"] == f"<digest.2026-03-04.{ada}@example.org>"
+    assert msg["From"] == "Digest <digest@example.org>" and msg["To"] == "ada@example.org"
+    assert msg["List-Unsubscribe"].startswith("<https://digest.example.org/unsubscribe/")
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = [p.get_content_type() for p in msg.get_payload()]  # type: ignore[union-attr]
+    assert parts == ["text/plain", "text/html"]
+    text = msg.get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index, union-attr]
+    assert "Diffusion models for text" in text and "Guided diffusion sampling" in text
+    assert "crop yields" not in text and "OOD" not in msg["Subject"]
+    state = rows(engine)
+    assert state["ada@example.org"].status == "sent"
+    assert state["ada@example.org"].paper_ids == ["2603.00001", "2603.00003"]
+    assert state["cy@example.org"].status == "empty"
+    assert "gone@example.org" not in state
+    # 09:00 today has not come yet: the latest due digest is yesterday's
+    assert state["late@example.org"].digest_date == DAY - timedelta(days=1)
+    assert state["ada@example.org"].digest_date == DAY
+    with Session(engine) as session:
+        sub = session.get(Subscriber, ada)
+        assert sub is not None and sub.last_digest_at == NOW
+
+
+def test_sending_again_sends_nothing_and_no_paper_twice(engine: Engine, smtp: SmtpServer) -> None:
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    settings = settings_for(smtp)
+    assert send(engine, settings).counts["sent"] == 1
+    again = send(engine, settings, now=NOW + timedelta(hours=2))
+    assert again.counts["claimed"] == 0 and len(smtp.received) == 1
+    # next day: only the new paper, although the old ones still match
+    new = [
+        factories.listed("2603.00009", title="Latent diffusion"),
+        factories.listed("2603.00011", title="Protein folding"),
+    ]
+    seed(engine, new, at=NOW + timedelta(hours=12))
+    nxt = send(engine, settings, now=NOW + timedelta(days=1))
+    assert nxt.counts["sent"] == 1 and len(smtp.received) == 2
+    assert nxt.items[0]["papers"] == 1 and nxt.items[0]["titles"] == ["Latent diffusion"]
+    with Session(engine) as session:
+        sent = session.exec(select(func.count()).select_from(SentPaper)).one()
+    assert sent == 3
+
+
+def test_4xx_is_retried_with_backoff_then_sent(engine: Engine, smtp: SmtpServer) -> None:
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    smtp.script("ada@example.org", "rcpt", "451 4.7.1 Greylisted, try again", "250 OK")
+    settings = settings_for(smtp)
+    first = send(engine, settings)
+    assert first.counts["retry"] == 1 and smtp.received == []
+    row = rows(engine)["ada@example.org"]
+    assert row.status == "retry" and row.attempts == 1 and "451" in (row.last_error or "")
+    wait = (row.next_attempt_at - NOW).total_seconds()
+    assert 60 <= wait <= 90  # first backoff with jitter
+    early = send(engine, settings, now=NOW + timedelta(seconds=30))
+    assert early.counts["claimed"] == 0
+    later = send(engine, settings, now=row.next_attempt_at)
+    assert later.counts["sent"] == 1 and len(smtp.received) == 1
+    with Session(engine) as session:
+        sub = session.exec(select(Subscriber)).one()
+    assert (sub.soft_bounces, sub.status) == (0, "active")
+
+
+def test_dropped_connection_is_retried(engine: Engine, smtp: SmtpServer) -> None:
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    smtp.script("ada@example.org", "data", DROP, DROP, "250 OK")
+    settings = settings_for(smtp)
+    assert send(engine, settings).counts["retry"] == 1
+    row = rows(engine)["ada@example.org"]
+    assert send(engine, settings, now=row.next_attempt_at).counts["sent"] == 1
+    assert len(smtp.received) == 1 and smtp.dropped == 2
+
+
+def test_retrying_gives_up_before_the_next_digest(engine: Engine, smtp: SmtpServer) -> None:
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    smtp.script("ada@example.org", "rcpt", "452 4.2.2 Mailbox full")
+    settings = settings_for(smtp)
+    now = NOW
+    for _ in range(40):  # bounded: backoff reaches the next day's 07:00 well within this
+        report = send(engine, settings, now=now)
+        row = rows(engine)["ada@example.org"]
+        if row.status != "retry":
+            break
+        assert row.next_attempt_at < datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
+        now = row.next_attempt_at
+    assert row.status == "failed" and report.counts["failed"] == 1
+    assert (row.last_error or "").startswith("gave up: 452")
+    with Session(engine) as session:
+        sub = session.exec(select(Subscriber)).one()
+    assert (sub.soft_bounces, sub.status) == (1, "active")
+    assert smtp.received == []
+
+
+def test_5xx_bounces_and_suppresses(engine: Engine, smtp: SmtpServer) -> None:
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    subscribe(engine, "bob@example.org", "OOD")
+    smtp.script("ada@example.org", "rcpt", "550 5.1.1 No such user")
+    settings = settings_for(smtp)
+    report = send(engine, settings)
+    assert (report.counts["bounced"], report.counts["sent"]) == (1, 1)
+    with Session(engine) as session:
+        ada = store.get_subscriber(session, email="ada@example.org")
+    assert ada is not None and (ada.status, ada.hard_bounces) == ("suppressed", 1)
+    assert rows(engine)["ada@example.org"].status == "failed"
+    new = [
+        factories.listed("2603.00010", title="More diffusion"),
+        factories.listed("2603.00011", title="Protein folding"),
+    ]
+    seed(engine, new, at=NOW + timedelta(hours=1))
+    nxt = send(engine, settings, now=NOW + timedelta(days=1))
+    assert nxt.counts["claimed"] == 1  # bob only (empty); the suppressed address gets nothing
+    assert [r.recipients for r in smtp.received] == [("bob@example.org",)]
+
+
+def test_suppressed_after_planning_is_skipped(engine: Engine, smtp: SmtpServer) -> None:
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    worker = make_worker(settings_for(smtp), engine, clock=lambda: NOW)
+    planning.plan(worker.db, now=NOW)
+    with session_scope(engine) as session:
+        sub = store.get_subscriber(session, email="ada@example.org")
+        assert sub is not None
+        sub.status = "suppressed"
+    report = worker.run()
+    worker.mailer.close()
+    assert report.counts["skipped"] == 1 and smtp.received == []
+    assert rows(engine)["ada@example.org"].status == "suppressed"
+
+
+def test_send_empty_note_when_asked(engine: Engine, smtp: SmtpServer) -> None:
+    seed(engine)
+    subscribe(engine, "cy@example.org", "quantum chemistry")
+    report = send(engine, settings_for(smtp, send_empty=True))
+    assert report.counts["empty"] == 1
+    (msg,) = [r.parse() for r in smtp.received]
+    assert str(make_header(decode_header(msg["Subject"]))).startswith("Nothing new")
+    assert rows(engine)["cy@example.org"].message_id == msg["Message-ID"]
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def run_cli(settings: Settings, *args: str, now: datetime = NOW) -> Any:
+    app = App(settings_factory=lambda: settings, clock=lambda: now)
+    return CliRunner().invoke(cli, list(args), obj=app, catch_exceptions=False)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def _engine(url: str) -> Engine:
+    from digest.db import make_engine, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
+def test_dry_run_writes_previews_and_changes_nothing(
+    db_url: str, tmp_path: Path, smtp: SmtpServer
+) -> None:
+    engine = _engine(db_url)
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    subscribe(engine, "bob@example.org", "OOD")
+    subscribe(engine, "cy@example.org", "quantum chemistry")
+    out = tmp_path / "preview"
+    # no sender or secret configured: the dry run uses placeholders
+    settings = Settings(database_url=db_url, smtp_port=smtp.port)
+    result = run_cli(settings, "send", "--dry-run", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "ada@example.org" in result.output and "Diffusion models for text" in result.output
+    assert "nothing was sent" in result.output
+    assert sorted(p.suffix for p in out.iterdir()) == [".eml", ".eml", ".html", ".html"]
+    html = next(out.glob("*.html")).read_text()
+    assert "<html" in html.lower()
+    assert smtp.received == [] and smtp.connections == 0
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Delivery)).one() == 0
+        assert all(s.last_digest_at is None for s in session.exec(select(Subscriber)))
+    # the real send afterwards still sends both
+    real = run_cli(replace(settings_for(smtp), database_url=db_url), "send", "--json")
+    assert real.exit_code == 0, real.output
+    assert '"sent": 2' in real.output and len(smtp.received) == 2
+
+
+def test_send_to_one_subscriber(db_url: str, smtp: SmtpServer) -> None:
+    engine = _engine(db_url)
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    subscribe(engine, "bob@example.org", "OOD")
+    settings = replace(settings_for(smtp), database_url=db_url)
+    result = run_cli(settings, "send", "--to", "Ada@Example.org")
+    assert result.exit_code == 0, result.output
+    assert [r.recipients for r in smtp.received] == [("ada@example.org",)]
+    bad = run_cli(settings, "send", "--to", "nobody@example.org")
+    assert bad.exit_code == 2 and "no subscriber nobody@example.org" in bad.output
+
+
+def test_send_requires_sender_and_secret(db_url: str) -> None:
+    result = run_cli(Settings(database_url=db_url), "send")
+    assert result.exit_code == 2 and "DIGEST_FROM" in result.output
+
+
+def test_plan_and_status(db_url: str, smtp: SmtpServer) -> None:
+    engine = _engine(db_url)
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    subscribe(engine, "bob@example.org", "OOD")
+    smtp.script("bob@example.org", "rcpt", "550 5.1.1 No such user")
+    settings = replace(settings_for(smtp), database_url=db_url)
+    planned = run_cli(settings, "plan")
+    assert planned.exit_code == 0 and "planned=2" in planned.output
+    assert "planned=0" in run_cli(settings, "plan").output
+    assert run_cli(settings, "worker", "--until-idle").exit_code == 0
+    status = run_cli(settings, "status")
+    assert status.exit_code == 0
+    assert re.search(r"sent\s+1", status.output) and re.search(r"failed\s+1", status.output)
+    assert re.search(r"suppressed_subscribers\s+1", status.output)
+    assert "last fetch: never" in status.output
+
+
+def test_fetch_then_send_end_to_end(
+    db_url: str, tmp_path: Path, smtp: SmtpServer, httpserver: Any
+) -> None:
+    """A local server speaking the HF API, then the commands a person runs."""
+    from werkzeug import Request, Response
+
+    listing = [
+        factories.hf_item("2603.30001", title="Diffusion transformers at scale", upvotes=40),
+        factories.hf_item("2603.30002", title="OOD detection with energy scores", upvotes=12),
+        factories.hf_item("2603.30003", title="Soil moisture from satellites", upvotes=90),
+        factories.hf_item("2603.30004", title="A survey of graph coloring", upvotes=2),
+    ]
+
+    def handler(request: Request) -> Response:
+        day = request.args.get("date")
+        page = int(request.args.get("p", "0"))
+        items = listing if day == DAY.isoformat() and page == 0 else []
+        return Response(json.dumps(items), content_type="application/json")
+
+    httpserver.expect_request("/api/daily_papers").respond_with_handler(handler)
+    settings = replace(
+        settings_for(smtp), database_url=db_url, hf_api_url=httpserver.url_for("/").rstrip("/")
+    )
+    fetched = run_cli(settings, "fetch", "--json")
+    assert fetched.exit_code == 0, fetched.output
+    assert json.loads(fetched.output)["counts"]["new"] == 4
+    for email, keywords in (
+        ("ada@example.org", "diffusion"),
+        ("bob@example.org", "OOD, energy"),
+        ("cy@example.org", "quantum chemistry"),
+    ):
+        assert run_cli(settings, "subscribe", email, "--keywords", keywords).exit_code == 0
+    out = tmp_path / "preview"
+    dry = run_cli(settings, "send", "--dry-run", "--out", str(out))
+    assert dry.exit_code == 0, dry.output
+    assert smtp.received == [] and len(list(out.glob("*.eml"))) == 2
+    first = run_cli(settings, "send", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["counts"]["sent"] == 2
+    got = {r.recipients[0]: r.parse() for r in smtp.received}
+    assert sorted(got) == ["ada@example.org", "bob@example.org"]
+    ada_text = got["ada@example.org"].get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index, union-attr]
+    assert "Diffusion transformers at scale" in ada_text and "Soil moisture" not in ada_text
+    second = run_cli(settings, "send", "--json")
+    assert json.loads(second.output)["counts"]["claimed"] == 0 and len(smtp.received) == 2
+    status = run_cli(settings, "status", "--json")
+    body = json.loads(status.output)
+    assert body["outbox"]["sent"] == 2 and body["outbox"]["empty"] == 1
+    assert body["last_fetch"]["new"] == 4
+
+
+def test_a_digest_that_cannot_be_built_fails_alone(engine: Engine, smtp: SmtpServer) -> None:
+    from digest.render import Renderer
+
+    class Picky(Renderer):
+        def digest(self, ctx: Any) -> Any:
+            if ctx.email == "ada@example.org":
+                raise ValueError("template exploded")
+            return super().digest(ctx)
+
+    seed(engine)
+    subscribe(engine, "ada@example.org", "diffusion")
+    subscribe(engine, "bob@example.org", "OOD")
+    settings = settings_for(smtp)
+    from digest.sending import make_composer
+
+    worker = make_worker(settings, engine, clock=lambda: NOW, composer=make_composer(
+        settings, renderer=Picky()
+    ))  # fmt: skip
+    report = delivery.send_digests(worker.db, worker, now=NOW)[1]
+    worker.mailer.close()
+    assert (report.counts["sent"], report.counts["failed"]) == (1, 1)
+    assert "template exploded" in report.errors[0]
+    state = rows(engine)
+    assert state["ada@example.org"].status == "failed"
+    assert "template exploded" in (state["ada@example.org"].last_error or "")
+    assert [r.recipients for r in smtp.received] == [("bob@example.org",)]
+
+
+def test_feedback_reaches_the_ranking(engine: Engine, smtp: SmtpServer) -> None:
+    """A "not for me" vote on a paper keeps it out even though it matches."""
+    from digest.models import Feedback
+
+    seed(engine)
+    ada = subscribe(engine, "ada@example.org", "diffusion")
+    with session_scope(engine) as session:
+        session.add(Feedback(subscriber_id=ada, paper_id="2603.00003", vote=-1, created_at=NOW))
+    report = send(engine, settings_for(smtp))
+    assert report.counts["sent"] == 1
+    assert rows(engine)["ada@example.org"].paper_ids == ["2603.00001"]
+
+
+def test_a_stale_row_is_superseded_by_the_later_digest(engine: Engine, smtp: SmtpServer) -> None:
+    """Workers were down through a whole day: one digest with everything, not two in a row."""
+    seed(engine, at=NOW - timedelta(days=1, hours=3))
+    subscribe(engine, "ada@example.org", "diffusion")
+    settings = settings_for(smtp)
+    yesterday = NOW - timedelta(days=1)
+    planning.plan(planning.Db(engine), now=yesterday)  # planned, never sent
+    new = [
+        factories.listed("2603.00012", title="Diffusion for proteins"),
+        factories.listed("2603.00013", title="Sheep herding"),
+    ]
+    seed(engine, new, at=NOW - timedelta(hours=2))
+    report = send(engine, settings)
+    assert (report.counts["sent"], report.counts["skipped"]) == (1, 1)
+    with Session(engine) as session:
+        states = {r.digest_date: r for r in session.exec(select(Delivery))}
+    assert states[DAY - timedelta(days=1)].status == "skipped"
+    assert "superseded" in (states[DAY - timedelta(days=1)].last_error or "")
+    assert set(states[DAY].paper_ids) == {"2603.00001", "2603.00003", "2603.00012"}
+    assert len(smtp.received) == 1
