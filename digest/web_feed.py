@@ -9,17 +9,22 @@ from xml.etree import ElementTree as ET
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from digest import store, web_store
 from digest.db import session_scope
-from digest.models import Delivery, Paper, Subscriber
+from digest.models import Delivery, Paper, PaperText, Profile, ScoredPaper, Subscriber
 from digest.tokens import BadToken
-from digest.web_base import WebContext, bad_link, page, subscriber_for, web
+from digest.web_base import WebContext, bad_link, subscriber_for, web
+from digest.web_mail import renderer_for
 
 log = logging.getLogger("digest.web")
 
 ATOM = "http://www.w3.org/2005/Atom"
+VIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; font-src https:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 ET.register_namespace("", ATOM)
 
 
@@ -33,6 +38,7 @@ def _papers(session: Session, delivery: Delivery) -> list[Paper]:
 
 
 def view(request: Request) -> Response:
+    """The digest as it was emailed, re-rendered from the papers the delivery recorded."""
     ctx = web(request)
     try:
         with session_scope(ctx.engine) as session:
@@ -40,12 +46,48 @@ def view(request: Request) -> Response:
             delivery = session.get(Delivery, payload.get("d"))
             if delivery is None or delivery.subscriber_id != sub.id or delivery.status != "sent":
                 raise BadToken("invalid view link: no such digest")
-            papers = _papers(session, delivery)
+            html = _web_copy(ctx, sub, delivery, _papers(session, delivery))
     except BadToken as exc:
         log.info("refused: %s", exc)
         return bad_link(request)
-    items = [{"paper": p, "url": paper_url(p.id)} for p in papers]
-    return page(request, "view.html", delivery=delivery, items=items)
+    # The email's own HTML: inline styles and remote thumbnails, never scripts.
+    return HTMLResponse(html, headers={"content-security-policy": VIEW_CSP})
+
+
+def _web_copy(ctx: WebContext, sub: Subscriber, delivery: Delivery, papers: list[Paper]) -> str:
+    from digest.render import build_digest_context
+
+    assert sub.id is not None
+    explained = _explain(sub, papers)
+    pairs = [(p, explained.get(p.id) or ScoredPaper(p.id, 0.0, 0.0, 0.0)) for p in papers]
+    digest = build_digest_context(
+        email=sub.email,
+        keywords=sub.keywords,
+        papers=pairs,
+        total_new=len(pairs),
+        digest_date=delivery.digest_date,
+        links=ctx.links,
+        subscriber_id=sub.id,
+        token_version=sub.token_version,
+        delivery_id=None,  # this is the browser copy: no "view in browser" link
+    )
+    renderer = renderer_for(ctx)
+    return str((renderer.digest(digest) if pairs else renderer.empty(digest)).html)
+
+
+def _explain(sub: Subscriber, papers: list[Paper]) -> dict[str, ScoredPaper]:
+    """Why each paper matches the subscriber's keywords (as they read now)."""
+    from digest.interests import InterestError
+    from digest.rank import rank_papers
+
+    if not papers:
+        return {}
+    texts = [PaperText(p.id, p.title, p.abstract, p.upvotes) for p in papers]
+    profile = Profile(key=sub.id or 0, keywords=sub.keywords, max_papers=len(texts))
+    try:
+        return {s.paper_id: s for s in rank_papers(texts, profile)}
+    except InterestError:  # keywords stored before the interest language got stricter
+        return {}
 
 
 def feed(request: Request) -> Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from email.utils import make_msgid
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,11 +16,13 @@ class MailNotSent(RuntimeError):
     """The mail server did not accept the message."""
 
 
-@lru_cache(maxsize=1)
-def _renderer() -> Any:
-    from digest.render import Renderer
+def renderer_for(ctx: WebContext) -> Any:
+    """One Renderer per app: it compiles each MJML template once."""
+    if "renderer" not in ctx.cache:
+        from digest.render import Renderer
 
-    return Renderer()
+        ctx.cache["renderer"] = Renderer()
+    return ctx.cache["renderer"]
 
 
 def _dkim(ctx: WebContext) -> Any:
@@ -34,13 +35,13 @@ def _dkim(ctx: WebContext) -> Any:
 
 def send_confirm(ctx: WebContext, subscriber_id: int, email: str, keywords: str) -> None:
     url = ctx.links.confirm(subscriber_id, email)
-    rendered = _renderer().confirm(email=email, confirm_url=url, keywords=keywords)
+    rendered = renderer_for(ctx).confirm(email=email, confirm_url=url, keywords=keywords)
     _send(ctx, f"confirm-{subscriber_id}", email, rendered)
 
 
 def send_manage_link(ctx: WebContext, subscriber_id: int, email: str, version: int) -> None:
     url = ctx.links.manage(subscriber_id, version)
-    rendered = _renderer().manage_link(email=email, manage_url=url)
+    rendered = renderer_for(ctx).manage_link(email=email, manage_url=url)
     _send(ctx, f"manage-{subscriber_id}", email, rendered)
 
 

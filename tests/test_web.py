@@ -397,7 +397,13 @@ def test_manage_lists_last_digests_with_web_copies(client, engine, now):
     views = re.findall(r'href="(/view/[^"]+)"', page.text)
     assert len(views) == 1
     copy = client.get(views[0])
-    assert copy.status_code == 200 and "A paper 2603.00002" in copy.text
+    assert copy.status_code == 200
+    text = copy.text
+    assert 0 < text.index("A paper 2603.00001") < text.index("A paper 2603.00002")  # as sent
+    assert text.count(f"{BASE}/feedback/") == 4 and f"{BASE}/unsubscribe/" in text
+    assert "<script" not in text.lower()
+    assert copy.headers["content-security-policy"].startswith("default-src 'none'")
+    assert copy.headers["x-frame-options"] == "DENY"
 
 
 # --------------------------------------------------------------------------- unsubscribe

@@ -211,7 +211,8 @@ def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # 
     page.wait_for_selector(".feedback li")
     shoot(page, "08-manage-with-digest-and-feedback")
     page.click("a:text('view')")
-    page.wait_for_selector("text=Knowledge distillation of diffusion transformers")
+    page.get_by_role("link", name="Knowledge distillation of diffusion transformers").wait_for()
+    assert page.locator("text=View in browser").count() == 0  # this is the browser copy
     shoot(page, "09-view")
     page.go_back()
     page.click(".feedback button")
