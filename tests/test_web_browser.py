@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import httpx
 import pytest
@@ -88,7 +89,7 @@ def site(sqlite_engine, smtp_server):  # type: ignore[no-untyped-def]
         s.commit()
     server, thread = start_in_thread(settings, sqlite_engine, "127.0.0.1", port)
     try:
-        yield base, smtp_server
+        yield base, smtp_server, settings
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -124,7 +125,7 @@ def subscriber(engine, address: str) -> Subscriber:  # type: ignore[no-untyped-d
 
 
 def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # type: ignore[no-untyped-def]
-    base, smtp = site
+    base, smtp, _ = site
     page = browser
     links = Links(base, SECRET)
 
@@ -259,3 +260,63 @@ def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # 
     manage_mail = wait_for_mail(smtp, 2)
     assert link_in(manage_mail, "manage").startswith(base + "/manage/")
     assert subscriber(sqlite_engine, "ada@example.org").keywords.startswith('"knowledge')
+
+
+def test_every_link_of_a_real_digest_email_works(site, browser, sqlite_engine):  # type: ignore[no-untyped-def]
+    """The delivery pipeline mails a digest; its view, feed, feedback and unsubscribe work."""
+    from digest import planning
+    from digest.sending import make_worker
+
+    base, smtp, settings = site
+    page = browser
+    now = datetime.now(UTC)
+    with Session(sqlite_engine) as s:
+        s.add(
+            Subscriber(
+                email="bob@example.org",
+                keywords="diffusion",
+                status="active",
+                send_at="00:00",
+                timezone="UTC",
+                created_at=now - timedelta(days=2),
+                updated_at=now,
+                confirmed_at=now - timedelta(days=2),
+            )
+        )
+        s.commit()
+    worker = make_worker(settings, sqlite_engine, clock=lambda: datetime.now(UTC))
+    try:
+        planning.plan(worker.db, now=now, email="bob@example.org")
+        report = worker.run(until_idle=True)
+    finally:
+        worker.mailer.close()
+        worker.db.close()
+    assert report.counts.get("sent") == 1, report.line()
+    digest = wait_for_mail(smtp, 1)
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    found = re.search(r"<(https?://[^>]+)>", str(digest["List-Unsubscribe"]))
+    assert found and found.group(1).startswith(base + "/unsubscribe/")
+
+    page.goto(link_in(digest, "view"))
+    page.get_by_role("link", name="Diffusion models for out-of-distribution detection").wait_for()
+    shoot(page, "13-view-of-a-real-digest")
+
+    feed = httpx.get(link_in(digest, "feed"))
+    assert feed.status_code == 200
+    entries = ET.fromstring(feed.content).findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 1
+
+    page.goto(link_in(digest, "feedback"))  # the first paper's "more like this"
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Thanks, noted")
+    with Session(sqlite_engine) as s:
+        votes = [(f.vote, f.paper_id) for f in s.exec(select(Feedback))]
+    assert len(votes) == 1 and votes[0][0] == 1
+
+    one_click = httpx.post(
+        found.group(1),
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert one_click.status_code == 200
+    assert subscriber(sqlite_engine, "bob@example.org").status == "unsubscribed"
