@@ -1,0 +1,186 @@
+"""Templates -> RenderedEmail (subject, HTML, text, headers).
+
+MJML is compiled once per template and Renderer, not once per email: the `.mjml.j2` files
+keep their per-email Jinja (`{{ }}`, `{% %}`) where it survives an MJML compile (text,
+unquoted attribute values, `<mj-raw>` around whole components), and use `[% %]` for the
+layout, resolved before compiling. The compiled HTML is then a Jinja template rendered
+for each email. `compile_once=False` is the straightforward way (Jinja -> MJML -> HTML for
+every email), kept as the reference in tests and the baseline in benchmarks.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import mjml
+
+from digest.render_context import (
+    DigestContext,
+    DigestItem,
+    build_digest_context,
+    keywords_label,
+    plural,
+    split_keywords,
+)
+from digest.tokens import CONFIRM_MAX_AGE
+
+__all__ = [
+    "DigestContext",
+    "DigestItem",
+    "RenderedEmail",
+    "Renderer",
+    "build_digest_context",
+]
+
+TEMPLATES = Path(__file__).parent / "templates" / "email"
+SITE_NAME = "Paper digest"
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    html: str
+    text: str
+    headers: dict[str, str]
+
+
+def _autoescape(name: str | None) -> bool:
+    # Compiled HTML is loaded from a string (name None): escape it; text parts are not HTML.
+    return name is None or not name.endswith(".txt.j2")
+
+
+def _environment(
+    loader: jinja2.BaseLoader, autoescape: Any = _autoescape, **syntax: str
+) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **syntax,  # type: ignore[arg-type]
+    )
+    env.filters["plural"] = plural
+    return env
+
+
+class Renderer:
+    """Renders every email `digest` sends; one instance serves any number of emails."""
+
+    def __init__(
+        self,
+        templates: Path | None = None,
+        *,
+        site_name: str = SITE_NAME,
+        compile_once: bool = True,
+    ) -> None:
+        directory = Path(templates) if templates is not None else TEMPLATES
+        if not directory.is_dir():
+            raise FileNotFoundError(f"email templates directory {directory} does not exist")
+        loader = jinja2.FileSystemLoader(directory)
+        self.site_name = site_name
+        self.compile_once = compile_once
+        self._env = _environment(loader)
+        self._layout = _environment(  # the layout stage has no values to escape
+            loader,
+            autoescape=False,
+            block_start_string="[%",
+            block_end_string="%]",
+            variable_start_string="[[",
+            variable_end_string="]]",
+            comment_start_string="[#",
+            comment_end_string="#]",
+        )
+        self._compiled: dict[str, jinja2.Template] = {}
+        self._lock = threading.Lock()
+        self.compile_count = 0  # MJML compiles so far, for tests and benchmarks
+
+    # ------------------------------------------------------------------ emails
+
+    def digest(self, ctx: DigestContext) -> RenderedEmail:
+        """The daily email: one block per paper, best first."""
+        values = self._values(ctx)
+        return self._email("digest", ctx.subject, values, _list_headers(ctx.unsubscribe_url))
+
+    def empty(self, ctx: DigestContext) -> RenderedEmail:
+        """The short "nothing new today" note, for subscribers who asked for it."""
+        values = self._values(ctx) | {"subject": ctx.empty_subject, "preview": ctx.header}
+        return self._email("empty", ctx.empty_subject, values, _list_headers(ctx.unsubscribe_url))
+
+    def confirm(self, *, email: str, confirm_url: str, keywords: str) -> RenderedEmail:
+        """Double opt-in: the link that activates a new subscription."""
+        subject = f"Confirm your subscription to {self.site_name}"
+        values = {
+            "subject": subject,
+            "preview": "One click and your daily papers start arriving.",
+            "email": email,
+            "keywords_label": keywords_label(split_keywords(keywords), most=50, chars=300),
+            "confirm_url": confirm_url,
+            "expires_days": CONFIRM_MAX_AGE // 86400,
+        }
+        return self._email("confirm", subject, self._plain_values(values), {})
+
+    def manage_link(self, *, email: str, manage_url: str) -> RenderedEmail:
+        """Sent when someone subscribes an address that already has a subscription."""
+        subject = f"Your {self.site_name} subscription"
+        values = {
+            "subject": subject,
+            "preview": "A link to manage your subscription.",
+            "email": email,
+            "manage_url": manage_url,
+        }
+        return self._email("manage_link", subject, self._plain_values(values), {})
+
+    # ------------------------------------------------------------------ machinery
+
+    def _values(self, ctx: DigestContext) -> dict[str, Any]:
+        values = {f.name: getattr(ctx, f.name) for f in fields(ctx)}
+        return values | {"site_name": self.site_name}
+
+    def _plain_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        return values | {"site_name": self.site_name, "date_label": "", "view_url": None}
+
+    def _email(
+        self, name: str, subject: str, values: dict[str, Any], headers: dict[str, str]
+    ) -> RenderedEmail:
+        return RenderedEmail(
+            subject=subject,
+            html=self.html(name, values),
+            text=self._env.get_template(f"{name}.txt.j2").render(values).strip() + "\n",
+            headers=headers,
+        )
+
+    def html(self, name: str, values: dict[str, Any]) -> str:
+        """The HTML part of template `name` (e.g. "digest") filled with `values`."""
+        if not self.compile_once:
+            self.compile_count += 1
+            mjml_text = self._env.from_string(self._mjml_source(name)).render(values)
+            return str(mjml.mjml2html(mjml_text))
+        return self._compiled_template(name).render(values)
+
+    def _mjml_source(self, name: str) -> str:
+        """The MJML of template `name` with its layout resolved and per-email Jinja intact."""
+        return self._layout.get_template(f"{name}.mjml.j2").render()
+
+    def _compiled_template(self, name: str) -> jinja2.Template:
+        template = self._compiled.get(name)
+        if template is None:
+            with self._lock:
+                template = self._compiled.get(name)
+                if template is None:
+                    self.compile_count += 1
+                    html = str(mjml.mjml2html(self._mjml_source(name)))
+                    template = self._compiled[name] = self._env.from_string(html)
+        return template
+
+
+def _list_headers(unsubscribe_url: str) -> dict[str, str]:
+    # RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs to this URL.
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }

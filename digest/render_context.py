@@ -1,0 +1,230 @@
+"""What one email shows, as plain values: papers trimmed, shortened and highlighted.
+
+Highlighted text is built from escaped pieces and our own <mark> tags, never by marking
+paper text as safe, so a title like `<script>` arrives in the email as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import Markup, escape
+
+from digest.models import Paper, ScoredPaper, Span
+from digest.tokens import Links
+
+ABSTRACT_LIMIT = 380  # characters kept from an abstract, cut at a sentence end
+ABSTRACT_FLOOR = 160  # a sentence end before this is too early to stop at
+ABSTRACT_SLACK = 40  # an abstract only this much over the limit is kept whole
+LONG_SENTENCE = 520  # a first sentence up to this long is kept whole
+SUBJECT_KEYWORDS = 3
+SUBJECT_KEYWORDS_CHARS = 40
+MARK = Markup('<mark style="background-color:#fde68a;color:#111827;padding:0 1px;">')
+_END_MARK = Markup("</mark>")
+_KEYWORD_SPLIT = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]?(?=\s+[\"'(\[]?[A-Z0-9])")
+_NOT_AN_END = re.compile(
+    r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|Fig|Figs|Eq|Eqs|Sec|Ref|No|approx|resp)|\b[A-Z])\.$"
+)
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One paper in an email."""
+
+    id: str
+    title: str
+    title_html: Markup
+    authors: str  # "A, B, C et al."
+    upvotes: int
+    num_comments: int
+    keywords: tuple[str, ...]  # matched interests, as chips
+    why: str  # "OOD (title), diffusion (abstract)"
+    abstract: str  # trimmed excerpt, plain
+    abstract_html: Markup  # the same excerpt, escaped, matched terms in <mark>
+    trimmed: bool
+    hf_url: str
+    arxiv_url: str
+    pdf_url: str
+    code_url: str | None
+    project_url: str | None
+    more_url: str
+    less_url: str
+
+
+@dataclass(frozen=True)
+class DigestContext:
+    """Everything a digest (or its "nothing new" note) shows."""
+
+    email: str
+    keywords: tuple[str, ...]
+    keywords_label: str  # all interests, for the header and footer
+    items: tuple[DigestItem, ...]
+    total_new: int
+    digest_date: date
+    date_label: str  # "Mar 4"
+    subject: str
+    empty_subject: str
+    header: str
+    preview: str
+    manage_url: str
+    unsubscribe_url: str
+    feed_url: str
+    view_url: str | None
+
+
+def split_keywords(keywords: str) -> tuple[str, ...]:
+    """Interests as stored ("OOD, \"world model\"") -> ("OOD", "world model")."""
+    parts = (p.strip().strip('"').strip() for p in _KEYWORD_SPLIT.split(keywords))
+    return tuple(p for p in parts if p)
+
+
+def short_authors(authors: Sequence[str], keep: int = 3) -> str:
+    names = [" ".join(a.split()) for a in authors if a and a.strip()]
+    if len(names) <= keep:
+        return ", ".join(names)
+    return ", ".join(names[:keep]) + " et al."
+
+
+def sentence_cut(text: str, limit: int = ABSTRACT_LIMIT) -> int:
+    """Where to cut `text`: after a sentence when one ends in a sensible place."""
+    if len(text) <= limit + ABSTRACT_SLACK:
+        return len(text)
+    ends = [
+        m.end() for m in _SENTENCE_END.finditer(text) if not _NOT_AN_END.search(text[: m.end()])
+    ]
+    fitting = [e for e in ends if ABSTRACT_FLOOR <= e <= limit]
+    if fitting:
+        return fitting[-1]
+    if ends and ends[0] <= LONG_SENTENCE:
+        return ends[0]
+    space = text.rfind(" ", 0, limit)
+    return space if space > ABSTRACT_FLOOR else limit
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int]]) -> Markup:
+    """`text` escaped, with each (start, end) range wrapped in <mark>; ranges may overlap."""
+    merged: list[list[int]] = []
+    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans):
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[str] = []
+    pos = 0
+    for start, end in merged:
+        out += [escape(text[pos:start]), MARK, escape(text[start:end]), _END_MARK]
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def _spans(spans: Iterable[Span], field: str) -> list[tuple[int, int]]:
+    return [(s.start, s.end) for s in spans if s.field == field]
+
+
+def _why(scored: ScoredPaper) -> str:
+    return ", ".join(f"{m.keyword} ({' and '.join(m.where)})" for m in scored.matches)
+
+
+def build_item(
+    paper: Paper, scored: ScoredPaper, links: Links, subscriber_id: int, token_version: int = 0
+) -> DigestItem:
+    title = paper.title
+    cut = sentence_cut(paper.abstract)
+    excerpt = paper.abstract[:cut].rstrip()
+    trimmed = cut < len(paper.abstract)
+    if trimmed and not excerpt.endswith((".", "!", "?")):
+        excerpt = excerpt.rstrip(",;:") + " …"
+    abstract_spans = [(s, min(e, cut)) for s, e in _spans(scored.spans, "abstract") if s < cut]
+    return DigestItem(
+        id=paper.id,
+        title=" ".join(title.split()),
+        title_html=highlight(title, _spans(scored.spans, "title")),
+        authors=short_authors(paper.authors),
+        upvotes=paper.upvotes,
+        num_comments=paper.num_comments,
+        keywords=scored.matched,
+        why=_why(scored),
+        abstract=" ".join(excerpt.split()),
+        abstract_html=highlight(excerpt, abstract_spans),
+        trimmed=trimmed,
+        hf_url=f"https://huggingface.co/papers/{paper.id}",
+        arxiv_url=f"https://arxiv.org/abs/{paper.id}",
+        pdf_url=f"https://arxiv.org/pdf/{paper.id}",
+        code_url=paper.github_url or None,
+        project_url=paper.project_url or None,
+        more_url=links.feedback(subscriber_id, paper.id, 1, token_version),
+        less_url=links.feedback(subscriber_id, paper.id, -1, token_version),
+    )
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def keywords_label(
+    keywords: Sequence[str], most: int = SUBJECT_KEYWORDS, chars: int = SUBJECT_KEYWORDS_CHARS
+) -> str:
+    """ "OOD, diffusion, world models +2 more": at most `most` names and about `chars` long."""
+    shown: list[str] = []
+    for kw in keywords:
+        if len(shown) == most or (shown and len(", ".join([*shown, kw])) > chars):
+            break
+        shown.append(kw if len(kw) <= chars else kw[: chars - 1] + "…")
+    rest = len(keywords) - len(shown)
+    return ", ".join(shown) + (f" +{rest} more" if rest else "")
+
+
+def _subject_keywords(keywords: Sequence[str], items: Sequence[DigestItem]) -> list[str]:
+    """The interests that matched something, in the subscriber's order; all if none did."""
+    matched = {k.lower() for item in items for k in item.keywords}
+    hit = [k for k in keywords if k.lower() in matched]
+    return hit or list(keywords)
+
+
+def build_digest_context(
+    *,
+    email: str,
+    keywords: str,
+    papers: Sequence[tuple[Paper, ScoredPaper]],
+    total_new: int,
+    digest_date: date,
+    links: Links,
+    subscriber_id: int,
+    token_version: int = 0,
+    delivery_id: int | None = None,
+) -> DigestContext:
+    """The values one subscriber's email shows, papers in the order given (best first)."""
+    items = tuple(build_item(p, s, links, subscriber_id, token_version) for p, s in papers)
+    interests = split_keywords(keywords)
+    label = keywords_label(interests, most=len(interests), chars=200)
+    day = f"{digest_date:%b} {digest_date.day}"
+    on = keywords_label(_subject_keywords(interests, items))
+    total = max(total_new, len(items))
+    verb = "matches" if len(items) == 1 else "match"
+    yours = "keyword" if len(interests) == 1 else "keywords"
+    header = f"{plural(total, 'new paper')} today; {len(items)} {verb} your {yours} {label}"
+    view = None if delivery_id is None else links.view(subscriber_id, delivery_id, token_version)
+    return DigestContext(
+        email=email,
+        keywords=interests,
+        keywords_label=label,
+        items=items,
+        total_new=total,
+        digest_date=digest_date,
+        date_label=day,
+        subject=f"{plural(len(items), 'new paper')} on {on} — {day}",
+        empty_subject=f"Nothing new on {on} — {day}",
+        header=header,
+        preview=" · ".join(item.title for item in items[:3]),
+        manage_url=links.manage(subscriber_id, token_version),
+        unsubscribe_url=links.unsubscribe(subscriber_id, token_version),
+        feed_url=links.feed(subscriber_id, token_version),
+        view_url=view,
+    )
