@@ -6,6 +6,7 @@ paper text as safe, so a title like `<script>` arrives in the email as text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -89,12 +90,15 @@ def short_authors(authors: Sequence[str], keep: int = 3) -> str:
     return ", ".join(names[:keep]) + " et al."
 
 
+@functools.lru_cache(maxsize=4096)  # a day's papers reach many subscribers
 def sentence_cut(text: str, limit: int = ABSTRACT_LIMIT) -> int:
     """Where to cut `text`: after a sentence when one ends in a sensible place."""
     if len(text) <= limit + ABSTRACT_SLACK:
         return len(text)
     ends = [
-        m.end() for m in _SENTENCE_END.finditer(text) if not _NOT_AN_END.search(text[: m.end()])
+        m.end()
+        for m in _SENTENCE_END.finditer(text)
+        if not _NOT_AN_END.search(text, max(0, m.end() - 16), m.end())
     ]
     fitting = [e for e in ends if ABSTRACT_FLOOR <= e <= limit]
     if fitting:
