@@ -299,11 +299,13 @@ def test_text_part_reads_on_its_own(renderer: Renderer) -> None:
 
 def test_compiled_once_and_equal_to_compiling_every_email() -> None:
     fast, slow = Renderer(), Renderer(compile_once=False)
+    hostile = paper(99, title='<b>"Diffusion"</b> & {{ 7*7 }}', authors=["{% x %}"])
     for n in (1, 3, 10):
-        ctx = context([paper(i) for i in range(n)])
+        ctx = context([hostile] + [paper(i) for i in range(n - 1)])
         assert fast.digest(ctx).html == slow.digest(ctx).html
     assert fast.compile_count == 1
     assert slow.compile_count == 3
+    assert "{{ 7*7 }}" in fast.digest(context([hostile])).text  # paper text is never a template
 
 
 # --------------------------------------------------------------------------- other emails
@@ -360,3 +362,47 @@ def test_strict_undefined_catches_a_missing_variable(tmp_path: Path, compile_onc
 def test_missing_templates_directory(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
         Renderer(tmp_path / "nope")
+
+
+# --------------------------------------------------------------------------- in a browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.mark.browser
+def test_reads_at_600_and_375_pixels_without_sideways_scrolling(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    long_word = paper(2, abstract="See https://example.org/" + "x" * 150 + " for diffusion. " * 3)
+    html = renderer.digest(context([paper(1), long_word, paper(3)])).html
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for width in (600, 375):
+                page = browser.new_page(viewport={"width": width, "height": 800})
+                page.route("**/*", lambda route: route.abort())  # nothing leaves the machine
+                page.set_content(html)
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                cards = page.locator("div.paper")
+                assert cards.count() == 3
+                for i in range(3):
+                    box = cards.nth(i).bounding_box()
+                    assert box is not None
+                    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+                assert page.locator("a.unsubscribe").is_visible()
+                # kept out of the repository, for a person to look at
+                page.screenshot(path=str(tmp_path / f"digest-{width}.png"), full_page=True)
+                page.close()
+        finally:
+            browser.close()
