@@ -162,7 +162,7 @@ class Renderer:
         """The HTML part of template `name` (e.g. "digest") filled with `values`."""
         if not self.compile_once:
             self.compile_count += 1
-            return str(mjml.mjml2html(self._mjml_template(name).render(values)))
+            return _compile(self._mjml_template(name).render(values))
         return self._compiled_template(name).render(values)
 
     def _mjml_source(self, name: str) -> str:
@@ -183,7 +183,7 @@ class Renderer:
                 template = self._compiled.get(name)
                 if template is None:
                     self.compile_count += 1
-                    html = str(mjml.mjml2html(self._mjml_source(name)))
+                    html = _compile(self._mjml_source(name))
                     template = self._compiled[name] = self._env.from_string(html)
         return template
 
@@ -196,6 +196,11 @@ def wrap(text: str, width: int = 70, indent: int = 0) -> str:
     return textwrap.fill(
         text, width, subsequent_indent=pad, break_long_words=False, break_on_hyphens=False
     )
+
+
+def _compile(source: str) -> str:
+    # fonts={}: no web-font <link> (a request to a third party each time an email is opened)
+    return str(mjml.mjml2html(source, fonts={}))
 
 
 def _list_headers(unsubscribe_url: str) -> dict[str, str]:

@@ -170,6 +170,12 @@ def test_one_block_per_paper_with_title_links_and_paper_links(renderer: Renderer
         assert block.find("span", "upvotes")[0].text() == f"▲ {p.upvotes}"
 
 
+def test_nothing_loaded_from_elsewhere(renderer: Renderer) -> None:
+    dom = parse(renderer.digest(context([paper(1)])).html)
+    assert not dom.find("link") and not dom.find("img") and not dom.find("script")
+    assert "@import" not in "".join(s.text() for s in dom.find("style"))
+
+
 def test_chips_and_highlights(renderer: Renderer) -> None:
     dom = parse(renderer.digest(context([paper(1)])).html)
     (block,) = dom.find("div", "paper")
