@@ -13,7 +13,7 @@ import jinja2
 import pytest
 
 from digest.models import Match, Paper, ScoredPaper, Span
-from digest.render import TEMPLATES, DigestContext, Renderer, build_digest_context
+from digest.render import TEMPLATES, DigestContext, DigestItem, Renderer, build_digest_context
 from digest.render_context import highlight, keywords_label, sentence_cut, short_authors
 from digest.tokens import Links, read_token
 
@@ -230,6 +230,43 @@ def test_highlight_cut_by_trimming_stays_whole() -> None:
     marked = highlight(text[:cut], [(cut - 5, cut + 20)])
     dom = parse(str(marked))
     assert [m.text() for m in dom.find("mark")] == [text[cut - 5 : cut]]
+
+
+def item_for(abstract: str, spans: list[tuple[int, int]]) -> DigestItem:
+    p = paper(1, abstract=abstract)
+    sp = ScoredPaper(
+        p.id,
+        1.0,
+        1.0,
+        0.0,
+        (Match("x", ("abstract",)),),
+        tuple(Span("abstract", s, e) for s, e in spans),
+    )
+    (item,) = context([p], papers=[(p, sp)]).items
+    return item
+
+
+def test_highlight_crossing_the_cut_is_closed_in_the_email() -> None:
+    text = "Diffusion is studied here at length. " * 20
+    cut = sentence_cut(text)
+    item = item_for(text, [(cut - 8, cut + 12)])
+    marks = parse(str(item.abstract_html)).find("mark")
+    assert [m.text() for m in marks] == [text[cut - 8 : cut]]
+    assert item.trimmed and len(item.abstract) <= 400
+
+
+def test_a_match_beyond_the_cut_is_shown_in_its_sentence() -> None:
+    text = (
+        "Some background sentence goes here. " * 20
+        + "We then use diffusion models. "
+        + ("Closing remark. " * 5)
+    )
+    pos = text.index("diffusion")
+    item = item_for(text, [(pos, pos + len("diffusion"))])
+    assert item.abstract.startswith("Some background")
+    assert " … We then use diffusion models." in item.abstract
+    assert len(item.abstract) <= 450
+    assert [m.text() for m in parse(str(item.abstract_html)).find("mark")] == ["diffusion"]
 
 
 def test_abstract_trimmed_at_a_sentence_end() -> None:
