@@ -144,7 +144,8 @@ def excerpt_ranges(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[in
     return [(0, head), (start, end)]
 
 
-def excerpt(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, Markup, bool]:
+@functools.lru_cache(maxsize=8192)  # many subscribers get the same paper for the same terms
+def excerpt(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, Markup, bool]:
     """(plain excerpt, the same escaped with matched terms marked, whether text was cut)."""
     plain: list[str] = []
     marked: list[Markup] = []
@@ -194,7 +195,8 @@ def build_item(
     paper: Paper, scored: ScoredPaper, links: Links, subscriber_id: int, token_version: int = 0
 ) -> DigestItem:
     title = paper.title
-    abstract, abstract_html, trimmed = excerpt(paper.abstract, _spans(scored.spans, "abstract"))
+    spans = tuple(_spans(scored.spans, "abstract"))
+    abstract, abstract_html, trimmed = excerpt(paper.abstract, spans)
     return DigestItem(
         id=paper.id,
         title=" ".join(title.split()),
