@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from digest import outbox
+from digest.db import session_scope
 from digest.models import RunReport
 from digest.schedule import due_date
 
@@ -39,13 +40,8 @@ class Db:
             yield self._shared
             self._shared.flush()
             return
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with session_scope(self.engine) as session:
+            yield session
 
     def commit(self, session: Session) -> None:
         session.flush() if self.dry_run else session.commit()

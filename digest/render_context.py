@@ -6,6 +6,7 @@ paper text as safe, so a title like `<script>` arrives in the email as text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ ABSTRACT_LIMIT = 380  # characters kept from an abstract, cut at a sentence end
 ABSTRACT_FLOOR = 160  # a sentence end before this is too early to stop at
 ABSTRACT_SLACK = 40  # an abstract only this much over the limit is kept whole
 LONG_SENTENCE = 520  # a first sentence up to this long is kept whole
+MATCH_SENTENCE = 240  # the most shown of a later sentence holding a matched term
 SUBJECT_KEYWORDS = 3
 SUBJECT_KEYWORDS_CHARS = 40
 MARK = Markup('<mark style="background-color:#fde68a;color:#111827;padding:0 1px;">')
@@ -89,13 +91,21 @@ def short_authors(authors: Sequence[str], keep: int = 3) -> str:
     return ", ".join(names[:keep]) + " et al."
 
 
+@functools.lru_cache(maxsize=4096)  # a day's papers reach many subscribers
+def sentence_ends(text: str) -> tuple[int, ...]:
+    """Offsets just after each sentence of `text` (not after "e.g.", "et al.", initials)."""
+    return tuple(
+        m.end()
+        for m in _SENTENCE_END.finditer(text)
+        if not _NOT_AN_END.search(text, max(0, m.end() - 16), m.end())
+    )
+
+
 def sentence_cut(text: str, limit: int = ABSTRACT_LIMIT) -> int:
     """Where to cut `text`: after a sentence when one ends in a sensible place."""
     if len(text) <= limit + ABSTRACT_SLACK:
         return len(text)
-    ends = [
-        m.end() for m in _SENTENCE_END.finditer(text) if not _NOT_AN_END.search(text[: m.end()])
-    ]
+    ends = sentence_ends(text)
     fitting = [e for e in ends if ABSTRACT_FLOOR <= e <= limit]
     if fitting:
         return fitting[-1]
@@ -103,6 +113,55 @@ def sentence_cut(text: str, limit: int = ABSTRACT_LIMIT) -> int:
         return ends[0]
     space = text.rfind(" ", 0, limit)
     return space if space > ABSTRACT_FLOOR else limit
+
+
+def _sentence_around(text: str, pos: int) -> tuple[int, int]:
+    """The sentence holding offset `pos`, narrowed to words near it when very long."""
+    ends = sentence_ends(text)
+    start = max((e for e in ends if e <= pos), default=0)
+    while start < pos and text[start].isspace():
+        start += 1
+    end = min((e for e in ends if e > pos), default=len(text))
+    if end - start > MATCH_SENTENCE:
+        if pos - start > MATCH_SENTENCE // 3:
+            start = text.find(" ", pos - MATCH_SENTENCE // 3, pos) + 1 or pos
+        if end - pos > MATCH_SENTENCE * 2 // 3:
+            end = text.rfind(" ", pos, pos + MATCH_SENTENCE * 2 // 3)
+            end = end if end > pos else pos + MATCH_SENTENCE * 2 // 3
+    return start, end
+
+
+def excerpt_ranges(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of an abstract to show: its beginning, cut at a sentence end, and when
+    no matched term falls in that, a shorter beginning plus the sentence with the first."""
+    cut = sentence_cut(text)
+    if cut >= len(text) or not spans or any(s < cut for s, _ in spans):
+        return [(0, cut)]
+    start, end = _sentence_around(text, min(s for s, _ in spans))
+    head = sentence_cut(text, ABSTRACT_LIMIT - min(end - start, MATCH_SENTENCE) // 2)
+    if start < head:
+        return [(0, cut)]
+    return [(0, head), (start, end)]
+
+
+@functools.lru_cache(maxsize=8192)  # many subscribers get the same paper for the same terms
+def excerpt(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, Markup, bool]:
+    """(plain excerpt, the same escaped with matched terms marked, whether text was cut)."""
+    plain: list[str] = []
+    marked: list[Markup] = []
+    ranges = excerpt_ranges(text, spans)
+    for a, b in ranges:
+        piece = text[a:b].rstrip().rstrip(",;:")
+        b = a + len(piece)
+        plain.append(piece)
+        marked.append(highlight(piece, [(s - a, e - a) for s, e in spans if s < b and e > a]))
+    last = ranges[-1][1]
+    tail = " …" if last < len(text) and not plain[-1].endswith((".", "!", "?")) else ""
+    return (
+        " ".join((" … ".join(plain) + tail).split()),
+        Markup(" … ").join(marked) + tail,
+        ranges != [(0, len(text))],
+    )
 
 
 def highlight(text: str, spans: Iterable[tuple[int, int]]) -> Markup:
@@ -136,12 +195,8 @@ def build_item(
     paper: Paper, scored: ScoredPaper, links: Links, subscriber_id: int, token_version: int = 0
 ) -> DigestItem:
     title = paper.title
-    cut = sentence_cut(paper.abstract)
-    excerpt = paper.abstract[:cut].rstrip()
-    trimmed = cut < len(paper.abstract)
-    if trimmed and not excerpt.endswith((".", "!", "?")):
-        excerpt = excerpt.rstrip(",;:") + " …"
-    abstract_spans = [(s, min(e, cut)) for s, e in _spans(scored.spans, "abstract") if s < cut]
+    spans = tuple(_spans(scored.spans, "abstract"))
+    abstract, abstract_html, trimmed = excerpt(paper.abstract, spans)
     return DigestItem(
         id=paper.id,
         title=" ".join(title.split()),
@@ -151,8 +206,8 @@ def build_item(
         num_comments=paper.num_comments,
         keywords=scored.matched,
         why=_why(scored),
-        abstract=" ".join(excerpt.split()),
-        abstract_html=highlight(excerpt, abstract_spans),
+        abstract=abstract,
+        abstract_html=abstract_html,
         trimmed=trimmed,
         hf_url=f"https://huggingface.co/papers/{paper.id}",
         arxiv_url=f"https://arxiv.org/abs/{paper.id}",

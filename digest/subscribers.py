@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 
 from digest.config import parse_hhmm, parse_timezone
-from digest.interests import InterestError, validate_interests
+from digest.interests import InterestError, split_items, validate_interests
 
 MAX_KEYWORDS = 20
 MAX_KEYWORD_LEN = 100
@@ -46,7 +46,7 @@ def normalize_keywords(raw: str, *, what: str = "keywords", required: bool = Tru
     """Comma-separated interests, trimmed, spaces collapsed, duplicates dropped."""
     seen: set[str] = set()
     out: list[str] = []
-    for item in _split_outside_quotes(raw):
+    for item in split_items(raw):
         term = re.sub(r"\s+", " ", item).strip()
         if not term:
             continue
@@ -65,22 +65,6 @@ def normalize_keywords(raw: str, *, what: str = "keywords", required: bool = Tru
     if len(out) > MAX_KEYWORDS:
         raise InputError(f"{what}: at most {MAX_KEYWORDS} keywords, got {len(out)}")
     return ", ".join(out)
-
-
-def _split_outside_quotes(raw: str) -> list[str]:
-    parts: list[str] = []
-    buf: list[str] = []
-    quoted = False
-    for ch in raw:
-        if ch == '"':
-            quoted = not quoted
-        if ch == "," and not quoted:
-            parts.append("".join(buf))
-            buf = []
-        else:
-            buf.append(ch)
-    parts.append("".join(buf))
-    return parts
 
 
 def parse_max_papers(raw: str | int) -> int:

@@ -1,0 +1,451 @@
+"""The emails: structure of the HTML (parsed), escaping, subject, headers, text part."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+
+from digest.models import Match, Paper, ScoredPaper, Span
+from digest.render import TEMPLATES, DigestContext, DigestItem, Renderer, build_digest_context
+from digest.render_context import highlight, keywords_label, sentence_cut, short_authors
+from digest.tokens import Links, read_token
+
+SECRET = "test-secret-0123456789abcdef"
+LINKS = Links("https://digest.example.org", SECRET)
+DAY = date(2026, 3, 4)
+VOID = {"meta", "br", "img", "hr", "link", "input", "col", "area", "base", "source", "wbr"}
+
+
+# --------------------------------------------------------------------------- a small DOM
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    children: list[Node] = field(default_factory=list)
+    text_parts: list[str] = field(default_factory=list)
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    def walk(self) -> list[Node]:
+        out = [self]
+        for child in self.children:
+            out += child.walk()
+        return out
+
+    def find(self, tag: str | None = None, cls: str | None = None) -> list[Node]:
+        return [
+            n
+            for n in self.walk()[1:]
+            if (tag is None or n.tag == tag) and (cls is None or cls in n.classes)
+        ]
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#root", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(node)
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                return
+        raise AssertionError(f"stray </{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        for node in self.stack:
+            node.text_parts.append(data)
+
+
+def parse(html: str) -> Node:
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    assert [n.tag for n in builder.stack] == ["#root"], "unclosed elements"
+    return builder.root
+
+
+# --------------------------------------------------------------------------- data
+
+
+def paper(n: int, **kw: Any) -> Paper:
+    values: dict[str, Any] = {
+        "id": f"2603.{n:05d}",
+        "title": f"Diffusion models for OOD detection, part {n}",
+        "abstract": (
+            "We study out-of-distribution detection with diffusion models. "
+            "Our method reconstructs inputs and scores them by error. "
+            "Experiments on CIFAR-10 and ImageNet show gains over prior work. "
+            "Code is available."
+        ),
+        "authors": ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"],
+        "upvotes": 10 + n,
+        "num_comments": n % 2,
+        "github_url": "https://github.com/example/repo" if n % 2 else None,
+        "listing_day": DAY,
+    }
+    values.update(kw)
+    return Paper(**values)
+
+
+def scored(p: Paper, keywords: tuple[str, ...] = ("diffusion", "OOD")) -> ScoredPaper:
+    matches, spans = [], []
+    for kw in keywords:
+        where = []
+        for fld in ("title", "abstract"):
+            text = getattr(p, fld).lower()
+            start = text.find(kw.lower())
+            if start >= 0:
+                where.append(fld)
+                spans.append(Span(fld, start, start + len(kw)))
+        if where:
+            matches.append(Match(kw, tuple(where), (kw,)))
+    return ScoredPaper(p.id, 2.0, 1.5, 0.5, tuple(matches), tuple(spans))
+
+
+def context(listed: list[Paper], **kw: object) -> DigestContext:
+    values: dict[str, object] = {
+        "email": "ada@example.org",
+        "keywords": "OOD, diffusion",
+        "papers": [(p, scored(p)) for p in listed],
+        "total_new": 12,
+        "digest_date": DAY,
+        "links": LINKS,
+        "subscriber_id": 7,
+        "delivery_id": 99,
+    }
+    values.update(kw)
+    return build_digest_context(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+def test_one_block_per_paper_with_title_links_and_paper_links(renderer: Renderer) -> None:
+    papers = [paper(i) for i in range(1, 6)]
+    dom = parse(renderer.digest(context(papers)).html)
+    blocks = dom.find("div", "paper")
+    assert len(blocks) == 5
+    for block, p in zip(blocks, papers, strict=True):
+        (title,) = block.find("a", "paper-link")
+        assert title.attrs["href"] == f"https://huggingface.co/papers/{p.id}"
+        assert title.text() == p.title
+        assert block.find("a", "arxiv")[0].attrs["href"] == f"https://arxiv.org/abs/{p.id}"
+        assert block.find("a", "pdf")[0].attrs["href"] == f"https://arxiv.org/pdf/{p.id}"
+        code = block.find("a", "code")
+        assert [c.attrs["href"] for c in code] == ([p.github_url] if p.github_url else [])
+        assert (
+            block.find("span", "authors")[0].text()
+            == "Ada Lovelace, Alan Turing, Grace Hopper et al."
+        )
+        assert block.find("span", "upvotes")[0].text() == f"▲ {p.upvotes}"
+
+
+def test_nothing_loaded_from_elsewhere(renderer: Renderer) -> None:
+    dom = parse(renderer.digest(context([paper(1)])).html)
+    assert not dom.find("link") and not dom.find("img") and not dom.find("script")
+    assert "@import" not in "".join(s.text() for s in dom.find("style"))
+
+
+def test_chips_and_highlights(renderer: Renderer) -> None:
+    dom = parse(renderer.digest(context([paper(1)])).html)
+    (block,) = dom.find("div", "paper")
+    assert [c.text() for c in block.find("span", "chip")] == ["diffusion", "OOD"]
+    (title,) = block.find("a", "paper-link")
+    assert [m.text() for m in title.find("mark")] == ["Diffusion", "OOD"]
+    (abstract,) = block.find("td", "abstract")
+    assert [m.text() for m in abstract.find("mark")] == ["diffusion"]
+
+
+def test_feedback_links_are_signed_for_the_subscriber_and_paper(renderer: Renderer) -> None:
+    p = paper(3)
+    dom = parse(renderer.digest(context([p])).html)
+    more = dom.find("a", "more")[0].attrs["href"]
+    less = dom.find("a", "less")[0].attrs["href"]
+    assert read_token(SECRET, "feedback", more.rsplit("/", 1)[1]) == {
+        "s": 7,
+        "p": p.id,
+        "f": 1,
+        "v": 0,
+    }
+    assert read_token(SECRET, "feedback", less.rsplit("/", 1)[1])["f"] == -1
+
+
+def test_hostile_paper_text_is_escaped_everywhere(renderer: Renderer) -> None:
+    evil = paper(
+        1,
+        title='<script>alert("x")</script> Diffusion & "OOD"',
+        abstract="A <b>bold</b> claim about diffusion & <img src=x onerror=alert(1)>. " * 3,
+        authors=['Eve "<i>"'],
+    )
+    email = renderer.digest(context([evil]))
+    assert "<script>" not in email.html
+    assert "<b>bold" not in email.html
+    assert "<img src=x" not in email.html
+    assert "&lt;script&gt;" in email.html
+    dom = parse(email.html)
+    assert not dom.find("script")
+    assert not dom.find("i")
+    (title,) = dom.find("a", "paper-link")
+    assert title.text() == evil.title
+    assert [m.text() for m in title.find("mark")] == ["Diffusion", "OOD"]
+    assert dom.find("span", "authors")[0].text() == 'Eve "<i>"'
+    # the text part is not HTML: nothing escaped there
+    assert '<script>alert("x")</script>' in email.text
+
+
+def test_highlight_cut_by_trimming_stays_whole() -> None:
+    text = "First sentence here. " * 30 + "diffusion"
+    cut = sentence_cut(text)
+    assert cut < len(text)
+    marked = highlight(text[:cut], [(cut - 5, cut + 20)])
+    dom = parse(str(marked))
+    assert [m.text() for m in dom.find("mark")] == [text[cut - 5 : cut]]
+
+
+def item_for(abstract: str, spans: list[tuple[int, int]]) -> DigestItem:
+    p = paper(1, abstract=abstract)
+    sp = ScoredPaper(
+        p.id,
+        1.0,
+        1.0,
+        0.0,
+        (Match("x", ("abstract",)),),
+        tuple(Span("abstract", s, e) for s, e in spans),
+    )
+    (item,) = context([p], papers=[(p, sp)]).items
+    return item
+
+
+def test_highlight_crossing_the_cut_is_closed_in_the_email() -> None:
+    text = "Diffusion is studied here at length. " * 20
+    cut = sentence_cut(text)
+    item = item_for(text, [(cut - 8, cut + 12)])
+    marks = parse(str(item.abstract_html)).find("mark")
+    assert [m.text() for m in marks] == [text[cut - 8 : cut]]
+    assert item.trimmed and len(item.abstract) <= 400
+
+
+def test_a_match_beyond_the_cut_is_shown_in_its_sentence() -> None:
+    text = (
+        "Some background sentence goes here. " * 20
+        + "We then use diffusion models. "
+        + ("Closing remark. " * 5)
+    )
+    pos = text.index("diffusion")
+    item = item_for(text, [(pos, pos + len("diffusion"))])
+    assert item.abstract.startswith("Some background")
+    assert " … We then use diffusion models." in item.abstract
+    assert len(item.abstract) <= 450
+    assert [m.text() for m in parse(str(item.abstract_html)).find("mark")] == ["diffusion"]
+
+
+def test_abstract_trimmed_at_a_sentence_end() -> None:
+    sentence = "Diffusion models are studied here in depth, e.g. for detection. "
+    text = sentence * 12
+    cut = sentence_cut(text)
+    assert 160 <= cut <= 380
+    assert text[:cut].endswith("detection.")
+    assert sentence_cut("Short abstract.") == len("Short abstract.")
+
+
+def test_unbroken_abstract_is_cut_at_a_word_with_an_ellipsis(renderer: Renderer) -> None:
+    p = paper(1, abstract="word " * 200)
+    (item,) = context([p]).items
+    assert item.trimmed
+    assert item.abstract.endswith("word …")
+    assert len(item.abstract) < 400
+
+
+def test_header_subject_and_headers(renderer: Renderer) -> None:
+    ctx = context([paper(i) for i in range(5)])
+    email = renderer.digest(ctx)
+    assert email.subject == "5 new papers on OOD, diffusion — Mar 4"
+    assert ctx.header == "12 new papers today; 5 match your keywords OOD, diffusion"
+    assert ctx.header in parse(email.html).text()
+    unsub = LINKS.unsubscribe(7)
+    assert email.headers == {
+        "List-Unsubscribe": f"<{unsub}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def test_subject_singular_and_trimmed_keywords(renderer: Renderer) -> None:
+    one = context([paper(1)], keywords="diffusion", total_new=1)
+    assert renderer.digest(one).subject == "1 new paper on diffusion — Mar 4"
+    assert one.header == "1 new paper today; 1 matches your keyword diffusion"
+    many = ("diffusion", "OOD", "graph neural networks", "reinforcement learning", "LLM")
+    p = paper(1, title="diffusion OOD graph neural networks reinforcement learning LLM")
+    ctx = context([p], keywords=", ".join(many), papers=[(p, scored(p, many))])
+    assert ctx.subject == "1 new paper on diffusion, OOD, graph neural networks +2 more — Mar 4"
+    assert keywords_label(["a" * 60]) == "a" * 39 + "…"
+
+
+def test_manage_unsubscribe_and_view_links(renderer: Renderer) -> None:
+    dom = parse(renderer.digest(context([paper(1)])).html)
+    assert dom.find("a", "manage")[0].attrs["href"] == LINKS.manage(7)
+    assert dom.find("a", "unsubscribe")[0].attrs["href"] == LINKS.unsubscribe(7)
+    views = [a for a in dom.find("a") if a.text() == "View in browser"]
+    assert [a.attrs["href"] for a in views] == [LINKS.view(7, 99)]
+    footer = dom.text()
+    assert "ada@example.org is subscribed to new papers matching OOD, diffusion" in footer
+    no_view = parse(renderer.digest(context([paper(1)], delivery_id=None)).html)
+    assert not [a for a in no_view.find("a") if a.text() == "View in browser"]
+
+
+def test_text_part_reads_on_its_own(renderer: Renderer) -> None:
+    papers = [paper(1), paper(2)]
+    text = renderer.digest(context(papers)).text
+    assert "12 new papers today; 2 match your keywords OOD, diffusion." in text
+    for p in papers:
+        assert f"{p.title}" in text.replace("\n   ", " ")
+        assert f"https://huggingface.co/papers/{p.id}" in text
+        assert f"https://arxiv.org/abs/{p.id}" in text
+        assert f"https://arxiv.org/pdf/{p.id}" in text
+    assert "Code:   https://github.com/example/repo" in text
+    assert "Ada Lovelace, Alan Turing, Grace Hopper et al." in text
+    assert "Matches diffusion (title and abstract), OOD (title)" in text
+    assert f"Manage preferences: {LINKS.manage(7)}" in text
+    assert f"Unsubscribe: {LINKS.unsubscribe(7)}" in text
+    assert "<" not in text.replace("<https", "")
+    assert max(len(line) for line in text.splitlines() if "://" not in line) <= 76
+
+
+def test_compiled_once_and_equal_to_compiling_every_email() -> None:
+    fast, slow = Renderer(), Renderer(compile_once=False)
+    hostile = paper(99, title='<b>"Diffusion"</b> & {{ 7*7 }}', authors=["{% x %}"])
+    for n in (1, 3, 10):
+        ctx = context([hostile] + [paper(i) for i in range(n - 1)])
+        assert fast.digest(ctx).html == slow.digest(ctx).html
+    assert fast.compile_count == 1
+    assert slow.compile_count == 3
+    assert "{{ 7*7 }}" in fast.digest(context([hostile])).text  # paper text is never a template
+
+
+# --------------------------------------------------------------------------- other emails
+
+
+def test_empty_note(renderer: Renderer) -> None:
+    ctx = context([], total_new=12)
+    email = renderer.empty(ctx)
+    assert email.subject == "Nothing new on OOD, diffusion — Mar 4"
+    dom = parse(email.html)
+    assert not dom.find("div", "paper")
+    assert "12 new papers came out since your last digest" in dom.text()
+    assert dom.find("a", "unsubscribe")[0].attrs["href"] == LINKS.unsubscribe(7)
+    assert email.headers["List-Unsubscribe"] == f"<{LINKS.unsubscribe(7)}>"
+    assert "none of them\nmatched: OOD, diffusion." in email.text
+
+
+def test_confirm_email(renderer: Renderer) -> None:
+    url = LINKS.confirm(7, "ada@example.org")
+    email = renderer.confirm(
+        email="ada@example.org", confirm_url=url, keywords='OOD, "world model"'
+    )
+    dom = parse(email.html)
+    assert url in [a.attrs["href"] for a in dom.find("a")]
+    assert "OOD, world model" in dom.text()
+    assert url in email.text
+    assert email.headers == {}
+    assert "Confirm" in email.subject
+
+
+def test_manage_link_email(renderer: Renderer) -> None:
+    url = LINKS.manage(7)
+    email = renderer.manage_link(email="ada@example.org", manage_url=url)
+    assert url in [a.attrs["href"] for a in parse(email.html).find("a")]
+    assert url in email.text
+
+
+def test_short_authors() -> None:
+    assert short_authors([]) == ""
+    assert short_authors(["A", "B", "C"]) == "A, B, C"
+    assert short_authors(["A", "B", "C", "D"]) == "A, B, C et al."
+
+
+@pytest.mark.parametrize("compile_once", [True, False])
+def test_strict_undefined_catches_a_missing_variable(tmp_path: Path, compile_once: bool) -> None:
+    templates = tmp_path / "email"
+    shutil.copytree(TEMPLATES, templates)
+    source = templates / "digest.mjml.j2"
+    source.write_text(source.read_text().replace("{{ header }}", "{{ headline }}"))
+    with pytest.raises(jinja2.UndefinedError, match="headline"):
+        Renderer(templates, compile_once=compile_once).digest(context([paper(1)]))
+
+
+def test_missing_templates_directory(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        Renderer(tmp_path / "nope")
+
+
+# --------------------------------------------------------------------------- in a browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.mark.browser
+def test_reads_at_600_and_375_pixels_without_sideways_scrolling(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    long_word = paper(2, abstract="See https://example.org/" + "x" * 150 + " for diffusion. " * 3)
+    html = renderer.digest(context([paper(1), long_word, paper(3)])).html
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for width in (600, 375):
+                page = browser.new_page(viewport={"width": width, "height": 800})
+                page.route("**/*", lambda route: route.abort())  # nothing leaves the machine
+                page.set_content(html)
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                cards = page.locator("div.paper")
+                assert cards.count() == 3
+                for i in range(3):
+                    box = cards.nth(i).bounding_box()
+                    assert box is not None
+                    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+                assert page.locator("a.unsubscribe").is_visible()
+                # kept out of the repository, for a person to look at
+                page.screenshot(path=str(tmp_path / f"digest-{width}.png"), full_page=True)
+                page.close()
+        finally:
+            browser.close()
