@@ -85,7 +85,7 @@ def text_field(form: Mapping[str, Any] | None, name: str, limit: int = 2000) -> 
 
 
 class SecurityHeaders:
-    """Adds the security headers (and no-store caching) to every response."""
+    """Adds the security headers and a caching rule to every response."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -95,6 +95,10 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        # Pages carry signed links and personal data: never cached. CSS and JS may be.
+        static = scope["path"].startswith("/static/")
+        cache = b"public, max-age=3600" if static else b"no-store"
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
@@ -103,7 +107,7 @@ class SecurityHeaders:
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 if b"cache-control" not in present:
-                    headers.append((b"cache-control", b"no-store"))
+                    headers.append((b"cache-control", cache))
                 message["headers"] = headers
             await send(message)
 

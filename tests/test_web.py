@@ -552,6 +552,9 @@ def test_start_in_thread_serves_over_real_http(sqlite_engine):
         r = httpx.get(f"http://127.0.0.1:{port}/static/style.css")
         assert r.status_code == 200 and "font-family" in r.text
         assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["cache-control"] == "public, max-age=3600"
+        page = httpx.get(f"http://127.0.0.1:{port}/")
+        assert page.headers["cache-control"] == "no-store"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
