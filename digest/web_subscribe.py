@@ -223,7 +223,7 @@ def preview(request: Request) -> Response:
     except InputError as exc:
         return JSONResponse({"papers": [], "error": str(exc)})
     papers = _preview(ctx, keywords, exclude)
-    return JSONResponse({"papers": papers, "error": "", "days": PREVIEW_DAYS})
+    return JSONResponse({"papers": papers, "error": "", "days": PREVIEW_DAYS, "top": PREVIEW_TOP})
 
 
 # --------------------------------------------------------------------------- confirm

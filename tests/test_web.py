@@ -601,7 +601,7 @@ def test_preview_ranks_this_weeks_papers_for_the_typed_interests(client, engine,
     r = client.get("/preview", params={"keywords": "diffusion", "exclude": ""})
     assert r.status_code == 200 and r.headers["x-content-type-options"] == "nosniff"
     data = r.json()
-    assert data["error"] == "" and data["days"] == 7
+    assert data["error"] == "" and data["days"] == 7 and data["top"] == 10
     assert {p["id"] for p in data["papers"]} == {"2603.00001", "2603.00002"}
     assert all(p["matched"] == ["diffusion"] for p in data["papers"])
     excluded = client.get("/preview", params={"keywords": "diffusion", "exclude": "survey"})

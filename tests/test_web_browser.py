@@ -135,6 +135,7 @@ def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # 
     page.fill("#email", "ada@example.org")
     page.fill("#keywords", "diffusion, -survey")
     page.wait_for_selector("#preview-list li")
+    assert page.inner_text("#preview-count") == "This week: 2 matching papers (see the preview)"
     previewed = page.locator("#preview-list li").all_inner_texts()
     assert any("out-of-distribution" in t for t in previewed)
     assert not any("survey" in t.lower().split("matched")[0] for t in previewed)

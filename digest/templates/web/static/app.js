@@ -13,12 +13,19 @@
   var exclude = document.getElementById("exclude");
   var list = document.getElementById("preview-list");
   var status = document.getElementById("preview-status");
+  var count = document.getElementById("preview-count");
   if (!keywords || !list || !status) return;
   var timer = null;
   var seq = 0;
 
   function show(data) {
     list.textContent = "";
+    if (count) {
+      var n = data.papers.length;
+      count.textContent = data.error ? "" : "This week: " + (n >= data.top ? n + "+" : n) +
+        (n === 1 ? " matching paper" : " matching papers") +
+        (data.papers.length ? " (see the preview)" : "");
+    }
     if (data.error) { status.textContent = data.error; return; }
     if (!data.papers.length) {
       status.textContent = "No paper of the last " + data.days + " days matches yet.";
@@ -40,7 +47,12 @@
 
   function update() {
     var q = keywords.value.trim();
-    if (!q) { list.textContent = ""; status.textContent = "Type some interests to see a preview."; return; }
+    if (!q) {
+      list.textContent = "";
+      if (count) count.textContent = "";
+      status.textContent = "Type some interests to see a preview.";
+      return;
+    }
     var mine = ++seq;
     var params = new URLSearchParams({ keywords: q, exclude: exclude ? exclude.value : "" });
     status.textContent = "Looking…";
