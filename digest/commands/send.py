@@ -238,10 +238,27 @@ def run(app: App) -> None:
     digest twice, and stops cleanly on SIGTERM or Ctrl-C.
 
     \b
+    With DIGEST_RUN_WEB=true it also serves the web pages on DIGEST_WEB_HOST:DIGEST_WEB_PORT.
+
+    \b
     Example:
       DIGEST_FROM=digest@example.org DIGEST_SECRET_KEY=... digest run
     """
     from digest.scheduler import run_forever
 
     setup_logging()
-    run_forever(app.settings, app.engine, clock=app.now)
+    settings = app.settings
+    server = None
+    if settings.run_web:
+        from digest.web import start_in_thread
+
+        try:
+            server, _ = start_in_thread(settings, app.engine, settings.web_host, settings.web_port)
+        except RuntimeError as exc:
+            raise Failed(str(exc)) from None
+        click.echo(f"web pages on http://{settings.web_host}:{settings.web_port}/", err=True)
+    try:
+        run_forever(settings, app.engine, clock=app.now)
+    finally:
+        if server is not None:
+            server.should_exit = True
