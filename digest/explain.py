@@ -16,7 +16,6 @@ from digest.matching import FIELDS
 from digest.models import Match, ScoredPaper, Span
 
 if TYPE_CHECKING:
-    from digest.batch import Wanted
     from digest.concepts import Concept
     from digest.rank import RankIndex
 
@@ -49,8 +48,6 @@ def scored(
     return obj
 
 
-COMBO = 1 << 40  # result keys at or below -COMBO name a combination of interests
-PACK = 20  # bits per interest when up to three matched interests are packed in one number
 Raw = tuple[tuple[int, int, int], ...]  # (field index, start, end), sorted
 
 
@@ -67,135 +64,119 @@ def merge_raw(raw: Sequence[tuple[int, int, int]]) -> Raw:
 
 
 class Explainer:
-    """Matches and spans per (interest, paper), computed once and shared by every subscriber.
+    """Matches and spans per (interests that matched, paper), computed once and shared.
 
-    A *slot* is one interest as written (its concept and its text); results are cached by
-    the slots that matched and the paper, and whole ScoredPapers by that and the relevance.
+    A *combination* is the tuple of slots (digest.shapes) that matched a paper, in the order
+    the profile wrote them; a *why* is a combination and a paper, with its matches and
+    spans; a result is a why and its relevance (float32 bits), so every subscriber with the
+    same answer shares one ScoredPaper. Lookups are done once per distinct key of a chunk.
     """
 
     def __init__(self, index: RankIndex):
         self.index = index
         self.n = max(len(index), 1)
-        self.slot_of: dict[tuple[int, str], int] = {}
-        self.profile_slots: dict[int, tuple[Wanted, list[int]]] = {}  # id(Wanted) -> slots
-        self.slot_concept: list[Concept] = []
-        self.slot_written: list[str] = []
+        self.combo_of: dict[tuple[int, ...], int] = {(): 0}
+        self.combos: list[tuple[int, ...]] = [()]
+        self.why_of: dict[int, int] = {}  # combination * n + paper -> why id
+        self.whys: list[Why] = []
+        self.made: dict[int, ScoredPaper] = {}  # why id << 32 | relevance bits
         # concept.id * n + paper -> (where, terms, spans)
         self.base: dict[int, tuple[tuple[str, ...], tuple[str, ...], Raw]] = {}
+        self.one: dict[int, tuple[Why, Raw]] = {}  # slot * n + paper
         self.spans: dict[tuple[int, int, int], Span] = {}
-        self.one: dict[int, Why] = {}  # slot * n + paper
-        self.many: dict[int, Why] = {}  # combination id
-        self.combo_ids: dict[tuple[object, int], int] = {}  # (packed or slots, paper) -> id
-        self.combos: list[tuple[tuple[int, ...], int]] = []
-        self.raw: dict[int, Raw] = {}  # slot * n + paper
-        self.made: dict[tuple[int, int], ScoredPaper] = {}  # (result key, relevance * 1e6)
 
     def results(
         self,
-        wanted: Sequence[Wanted],
-        rows: np.ndarray,
+        shapes: np.ndarray,
+        slots: np.ndarray,
+        hit: np.ndarray,
         cols: np.ndarray,
-        masks: np.ndarray,
+        rel32: np.ndarray,
         relevance: np.ndarray,
         score: np.ndarray,
-        private: np.ndarray,
     ) -> list[ScoredPaper]:
-        """One ScoredPaper per result (row = profile in `wanted`, col = paper).
-
-        `masks` has a bit per interest of the profile that matched the paper. A result is
-        identified by the interests that matched, the paper and the relevance: identical ones
-        (another subscriber with the same interest) share one ScoredPaper, looked up in bulk.
-        `private` results (profiles with feedback) are made apart.
-        """
-        keys = self._keys(wanted, rows, cols, masks)
-        rel_q = np.rint(relevance * 1e6).astype(np.int64)
-        rel_q[private] = -1  # never stored: profiles with feedback get their own
-        full = list(zip(keys.tolist(), rel_q.tolist(), strict=True))
-        out: list[ScoredPaper | None] = list(map(self.made.get, full))
-        missing = [i for i, paper in enumerate(out) if paper is None]
+        """One ScoredPaper per result: the result's profile shape, its slots (one row per
+        result, padded with -1), which of them matched, the paper, relevance and score."""
+        if not len(cols):
+            return []
+        combos = self._combinations(shapes, slots, hit)
+        keys, first, inverse = np.unique(combos * self.n + cols, True, True)
+        why = self._why_ids(keys, combos[first], cols[first])[inverse]
+        bits = rel32.astype(np.float32).view(np.uint32).astype(np.int64)
+        keys, first, inverse = np.unique((why << 32) | bits, True, True)
+        found: list[ScoredPaper | None] = list(map(self.made.get, keys.tolist()))
+        missing = [i for i, paper in enumerate(found) if paper is None]
         if missing:
-            self._prepare({full[i][0] for i in missing})
-            cols_l = cols.tolist()
-            rel_l = np.round(relevance, 6).tolist()
-            score_l = np.round(score, 6).tolist()
-            for i in missing:
-                paper = self._make(full[i][0], cols_l[i], score_l[i], rel_l[i])
-                if full[i][1] >= 0:
-                    self.made[full[i]] = paper
-                out[i] = paper
-        return out  # type: ignore[return-value]
+            at = first[missing]
+            ids, trending = self.index.id_list, self.index.trending_list
+            new = zip(
+                missing,
+                keys[missing].tolist(),
+                why[at].tolist(),
+                cols[at].tolist(),
+                np.round(relevance[at], 6).tolist(),
+                np.round(score[at], 6).tolist(),
+                strict=True,
+            )
+            for i, key, w, j, rel, sc in new:
+                paper = found[i] = self.made[key] = scored(
+                    ids[j], sc, rel, trending[j], *self.whys[w]
+                )
+        return np.fromiter(found, dtype=object, count=len(found))[inverse].tolist()  # type: ignore[no-any-return]
 
-    def _keys(
-        self, wanted: Sequence[Wanted], rows: np.ndarray, cols: np.ndarray, masks: np.ndarray
-    ) -> np.ndarray:
-        """Per result: slot * n + paper when one interest matched, else a combination id."""
-        width = max((len(inc) for inc, _ in wanted), default=1) or 1
-        slots = np.zeros((len(wanted), width), dtype=np.int64)
-        for i, w in enumerate(wanted):
-            known = self.profile_slots.get(id(w))
-            if known is None or known[0] is not w:  # (w is kept, so its id stays its own)
-                known = self.profile_slots[id(w)] = (w, [self._slot(c, t) for c, t, _ in w[0]])
-            slots[i, : len(known[1])] = known[1]
-        one = (masks & (masks - 1)) == 0
-        bit = np.zeros(len(masks), dtype=np.int64)
-        bit[one] = np.log2(np.maximum(masks[one], 1)).astype(np.int64)
-        keys = slots[rows, bit] * self.n + cols
-        keys[masks == 0] = -1 - cols[masks == 0]  # picked by feedback alone
-        multi = np.flatnonzero(~one)
-        if len(multi):
-            keys[multi] = self._combo_ids(slots, rows[multi], cols[multi], masks[multi])
-        return keys
-
-    def _combo_ids(
-        self, slots: np.ndarray, rows: np.ndarray, cols: np.ndarray, masks: np.ndarray
-    ) -> list[int]:
-        """Ids of (interests that matched, paper), looked up in bulk by a packed number."""
-        width = slots.shape[1]
-        bits = ((masks[:, None] >> np.arange(width)) & 1).astype(bool)
-        place = np.clip(np.cumsum(bits, axis=1) - 1, 0, 2)
-        packed = np.where(bits, (slots[rows] + 1) << (PACK * place), 0).sum(axis=1)
-        exact = (bits.sum(axis=1) <= 3) & (slots[rows].max(axis=1) < (1 << PACK) - 1)
-        wanted = list(zip(packed.tolist(), cols.tolist(), strict=True))
-        ids: list[int | None] = list(map(self.combo_ids.get, wanted))
-        for i in np.flatnonzero(~exact).tolist():
-            ids[i] = None  # packed number not unique: use the tuple itself
-        todo = [i for i, found in enumerate(ids) if found is None]
-        if todo:
-            rows_l, masks_l, exact_l = rows.tolist(), masks.tolist(), exact.tolist()
-            slot_rows = slots.tolist()
-            for i in todo:
-                row, mask = slot_rows[rows_l[i]], masks_l[i]
-                chosen = tuple(row[b] for b in range(width) if mask >> b & 1)
-                packed = wanted[i] if exact_l[i] else None
-                ids[i] = self._combo_id(chosen, wanted[i][1], packed)
-        return ids  # type: ignore[return-value]
-
-    def _combo_id(self, slots: tuple[int, ...], j: int, packed: tuple[int, int] | None) -> int:
-        found = self.combo_ids.get((slots, j))
-        if found is None:
-            found = self.combo_ids[(slots, j)] = -COMBO - len(self.combos)
-            self.combos.append((slots, j))
-        if packed is not None:
-            self.combo_ids[packed] = found
-        return found
-
-    def _make(self, key: int, j: int, score: float, relevance: float) -> ScoredPaper:
-        if key <= -COMBO:
-            why = self.many.get(key) or self._many(key)
-        elif key < 0:
-            why = NOTHING
+    def _combinations(self, shapes: np.ndarray, slots: np.ndarray, hit: np.ndarray) -> np.ndarray:
+        """Per result, the id of the tuple of slots that matched (0: none)."""
+        width = hit.shape[1]
+        if width <= 30:
+            mask = hit.astype(np.int64) @ (1 << np.arange(width, dtype=np.int64))
+            _, first, inverse = np.unique((shapes << 31) | mask, True, True)
         else:
-            why = self.one.get(key) or self._one(key)
-        ids, trending = self.index.id_list, self.index.trending_list
-        return scored(ids[j], score, relevance, trending[j], *why)
+            keyed = np.column_stack((shapes, hit))
+            _, first, inverse = np.unique(keyed, True, True, axis=0)
+        ids = []
+        for row, found in zip(slots[first].tolist(), hit[first].tolist(), strict=True):
+            chosen = tuple(s for s, h in zip(row, found, strict=True) if h)
+            combo = self.combo_of.get(chosen)
+            if combo is None:
+                combo = self.combo_of[chosen] = len(self.combos)
+                self.combos.append(chosen)
+            ids.append(combo)
+        return np.array(ids, dtype=np.int64)[inverse.ravel()]
 
-    def _slot(self, concept: Concept, written: str) -> int:
-        slot = self.slot_of.get((concept.id, written))
-        if slot is None:
-            slot = self.slot_of[(concept.id, written)] = len(self.slot_concept)
-            self.slot_concept.append(concept)
-            self.slot_written.append(written)
-        return slot
+    def _why_ids(self, keys: np.ndarray, combos: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        ids: list[int | None] = list(map(self.why_of.get, keys.tolist()))
+        missing = [i for i, w in enumerate(ids) if w is None]
+        if missing:
+            new = zip(
+                missing, keys[missing].tolist(), combos[missing].tolist(), cols[missing].tolist()
+            )
+            for i, key, combo, j in new:
+                ids[i] = self.why_of[key] = len(self.whys)
+                self.whys.append(self._explain(self.combos[combo], j))
+        return np.array(ids, dtype=np.int64)
+
+    def _explain(self, slots: tuple[int, ...], j: int) -> Why:
+        if len(slots) == 1:
+            return self._one(slots[0], j)[0]
+        if not slots:
+            return NOTHING
+        matches = []
+        found: list[tuple[int, int, int]] = []
+        for s in slots:
+            why, raw = self._one(s, j)
+            matches.append(why[0][0])
+            found.extend(raw)
+        return tuple(matches), self._span_objects(merge_raw(found))
+
+    def _one(self, slot: int, j: int) -> tuple[Why, Raw]:
+        key = slot * self.n + j
+        found = self.one.get(key)
+        if found is None:
+            shapes = self.index.shapes
+            where, terms, raw = self._base(shapes.slot_concept[slot], j)
+            match = Match(keyword=shapes.slot_written[slot], where=where, terms=terms)
+            found = self.one[key] = ((match,), self._span_objects(raw)), raw
+        return found
 
     def _base(self, concept: Concept, j: int) -> tuple[tuple[str, ...], tuple[str, ...], Raw]:
         key = concept.id * self.n + j
@@ -206,34 +187,6 @@ class Explainer:
             assert why is not None  # only asked for papers the concept scored
             found = self.base[key] = (why[0], why[1], merge_raw(why[2]))
         return found
-
-    def _one(self, key: int) -> Why:
-        slot, j = divmod(key, self.n)
-        where, terms, raw = self._base(self.slot_concept[slot], j)
-        match = Match(keyword=self.slot_written[slot], where=where, terms=terms)
-        why = self.one[key] = ((match,), self._span_objects(raw))
-        self.raw[key] = raw
-        return why
-
-    def _many(self, key: int) -> Why:
-        self._prepare({key})
-        return self.many[key]
-
-    def _prepare(self, keys: set[int]) -> None:
-        """Make the explanations of new combinations (several interests matched one paper)."""
-        n, one, raw, many, combos = self.n, self.one, self.raw, self.many, self.combos
-        for key in keys:
-            if key > -COMBO or key in many:
-                continue
-            slots, j = combos[-COMBO - key]
-            matches = []
-            found: list[tuple[int, int, int]] = []
-            for s in slots:
-                k = s * n + j
-                why = one.get(k) or self._one(k)
-                matches.append(why[0][0])
-                found.extend(raw[k])
-            many[key] = (tuple(matches), self._span_objects(merge_raw(found)))
 
     def _span_objects(self, raw: Raw) -> tuple[Span, ...]:
         try:
