@@ -59,7 +59,7 @@ def rank_chunk(
     slots, concepts = slot_table(flat, shapes, len(present))
     padded = np.vstack([present > 0, np.zeros((1, present.shape[1]), dtype=bool)])
     hit = padded[concepts[rows], cols[:, None]]  # result x interest: that interest matched
-    made = index.explainer.results(shapes[rows], slots[rows], hit, cols, rel32, rel, score)
+    made = index.explainer.results(slots[rows], hit, cols, rel32, rel, score)
     bounds = np.searchsorted(rows, np.arange(len(profiles) + 1)).tolist()
     return [made[bounds[i] : bounds[i + 1]] for i in range(len(profiles))]
 

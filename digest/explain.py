@@ -14,6 +14,7 @@ import numpy as np
 
 from digest.matching import FIELDS
 from digest.models import Match, ScoredPaper, Span
+from digest.spans import LIMIT, Raw, merge_packed, merge_raw, pack, unpack
 
 if TYPE_CHECKING:
     from digest.concepts import Concept
@@ -48,46 +49,33 @@ def scored(
     return obj
 
 
-Raw = tuple[tuple[int, int, int], ...]  # (field index, start, end), sorted
-
-
-def merge_raw(raw: Sequence[tuple[int, int, int]]) -> Raw:
-    """Sorted by field (title first) and offset; overlapping or touching spans joined."""
-    out: list[tuple[int, int, int]] = []
-    for f, start, end in sorted(raw):
-        if out and out[-1][0] == f and start <= out[-1][2]:
-            if end > out[-1][2]:
-                out[-1] = (f, out[-1][1], end)
-            continue
-        out.append((f, start, end))
-    return tuple(out)
-
-
 class Explainer:
     """Matches and spans per (interests that matched, paper), computed once and shared.
 
     A *combination* is the tuple of slots (digest.shapes) that matched a paper, in the order
-    the profile wrote them; a *why* is a combination and a paper, with its matches and
-    spans; a result is a why and its relevance (float32 bits), so every subscriber with the
-    same answer shares one ScoredPaper. Lookups are done once per distinct key of a chunk.
+    the profile wrote them (interned as a trie: a combination is its prefix plus one slot);
+    a *why* is a combination and a paper, with its matches and spans; a result is a why and
+    its relevance (float32 bits), so every subscriber with the same answer shares one
+    ScoredPaper. Lookups are done once per distinct key of a chunk.
     """
 
     def __init__(self, index: RankIndex):
         self.index = index
         self.n = max(len(index), 1)
-        self.combo_of: dict[tuple[int, ...], int] = {(): 0}
+        self.packable = all(len(p.title) < LIMIT and len(p.abstract) < LIMIT for p in index.papers)
+        self.trie: dict[int, int] = {}  # prefix combination << 32 | slot -> combination
         self.combos: list[tuple[int, ...]] = [()]
         self.why_of: dict[int, int] = {}  # combination * n + paper -> why id
         self.whys: list[Why] = []
         self.made: dict[int, ScoredPaper] = {}  # why id << 32 | relevance bits
         # concept.id * n + paper -> (where, terms, spans)
         self.base: dict[int, tuple[tuple[str, ...], tuple[str, ...], Raw]] = {}
-        self.one: dict[int, tuple[Why, Raw]] = {}  # slot * n + paper
-        self.spans: dict[tuple[int, int, int], Span] = {}
+        # slot * n + paper -> (why, spans, spans packed when packable)
+        self.one: dict[int, tuple[Why, Raw, Sequence[object]]] = {}
+        self.spans: dict[object, Span] = {}  # packed span (or the span) -> Span
 
     def results(
         self,
-        shapes: np.ndarray,
         slots: np.ndarray,
         hit: np.ndarray,
         cols: np.ndarray,
@@ -95,11 +83,11 @@ class Explainer:
         relevance: np.ndarray,
         score: np.ndarray,
     ) -> list[ScoredPaper]:
-        """One ScoredPaper per result: the result's profile shape, its slots (one row per
-        result, padded with -1), which of them matched, the paper, relevance and score."""
+        """One ScoredPaper per result: its profile's slots (a row per result, padded with
+        -1), which of them matched, the paper, relevance and score."""
         if not len(cols):
             return []
-        combos = self._combinations(shapes, slots, hit)
+        combos = self._combinations(slots, hit)
         keys, first, inverse = np.unique(combos * self.n + cols, True, True)
         why = self._why_ids(keys, combos[first], cols[first])[inverse]
         bits = rel32.astype(np.float32).view(np.uint32).astype(np.int64)
@@ -119,63 +107,86 @@ class Explainer:
                 strict=True,
             )
             for i, key, w, j, rel, sc in new:
-                paper = found[i] = self.made[key] = scored(
-                    ids[j], sc, rel, trending[j], *self.whys[w]
-                )
-        return np.fromiter(found, dtype=object, count=len(found))[inverse].tolist()  # type: ignore[no-any-return]
+                found[i] = self.made[key] = scored(ids[j], sc, rel, trending[j], *self.whys[w])
+        objects = np.fromiter(found, dtype=object, count=len(found))
+        return objects[inverse].tolist()  # type: ignore[no-any-return]
 
-    def _combinations(self, shapes: np.ndarray, slots: np.ndarray, hit: np.ndarray) -> np.ndarray:
-        """Per result, the id of the tuple of slots that matched (0: none)."""
-        width = hit.shape[1]
-        if width <= 30:
-            mask = hit.astype(np.int64) @ (1 << np.arange(width, dtype=np.int64))
-            _, first, inverse = np.unique((shapes << 31) | mask, True, True)
-        else:
-            keyed = np.column_stack((shapes, hit))
-            _, first, inverse = np.unique(keyed, True, True, axis=0)
-        ids = []
-        for row, found in zip(slots[first].tolist(), hit[first].tolist(), strict=True):
-            chosen = tuple(s for s, h in zip(row, found, strict=True) if h)
-            combo = self.combo_of.get(chosen)
-            if combo is None:
-                combo = self.combo_of[chosen] = len(self.combos)
-                self.combos.append(chosen)
-            ids.append(combo)
-        return np.array(ids, dtype=np.int64)[inverse.ravel()]
+    def _combinations(self, slots: np.ndarray, hit: np.ndarray) -> np.ndarray:
+        """Per result, the id of the tuple of slots that matched, in order (0: none)."""
+        chosen = np.where(hit, slots, -1)
+        order = np.argsort(~hit, axis=1, kind="stable")  # matched slots first, in order
+        chosen = np.take_along_axis(chosen, order, axis=1)
+        ids = np.zeros(len(chosen), dtype=np.int64)
+        trie, combos = self.trie, self.combos
+        for w in range(chosen.shape[1]):
+            live = np.flatnonzero(chosen[:, w] >= 0)
+            if not len(live):
+                break
+            keys, inverse = np.unique((ids[live] << 32) | chosen[live, w], return_inverse=True)
+            found: list[int | None] = list(map(trie.get, keys.tolist()))
+            for i, got in enumerate(found):
+                if got is None:
+                    key = int(keys[i])
+                    found[i] = trie[key] = len(combos)
+                    combos.append((*combos[key >> 32], key & 0xFFFFFFFF))
+            ids[live] = np.array(found, dtype=np.int64)[inverse]
+        return ids
 
     def _why_ids(self, keys: np.ndarray, combos: np.ndarray, cols: np.ndarray) -> np.ndarray:
         ids: list[int | None] = list(map(self.why_of.get, keys.tolist()))
         missing = [i for i, w in enumerate(ids) if w is None]
-        if missing:
-            new = zip(
-                missing, keys[missing].tolist(), combos[missing].tolist(), cols[missing].tolist()
-            )
-            for i, key, combo, j in new:
-                ids[i] = self.why_of[key] = len(self.whys)
-                self.whys.append(self._explain(self.combos[combo], j))
+        if not missing:
+            return np.array(ids, dtype=np.int64)
+        many: list[tuple[tuple[int, ...], int]] = []
+        many_at: list[int] = []
+        for i, key, combo, j in zip(
+            missing,
+            keys[missing].tolist(),
+            combos[missing].tolist(),
+            cols[missing].tolist(),
+            strict=True,
+        ):
+            ids[i] = self.why_of[key] = len(self.whys)
+            slots = self.combos[combo]
+            if len(slots) > 1:
+                many.append((slots, j))
+                many_at.append(len(self.whys))
+                self.whys.append(NOTHING)  # filled below, all at once
+            else:
+                self.whys.append(self._one(slots[0], j)[0] if slots else NOTHING)
+        for at, why in zip(many_at, self._many(many), strict=True):
+            self.whys[at] = why
         return np.array(ids, dtype=np.int64)
 
-    def _explain(self, slots: tuple[int, ...], j: int) -> Why:
-        if len(slots) == 1:
-            return self._one(slots[0], j)[0]
-        if not slots:
-            return NOTHING
+    def _many(self, todo: list[tuple[tuple[int, ...], int]]) -> list[Why]:
+        """Explanations of several interests matching one paper: their matches in order,
+        their spans merged."""
+        if not todo:
+            return []
         matches = []
-        found: list[tuple[int, int, int]] = []
-        for s in slots:
-            why, raw = self._one(s, j)
-            matches.append(why[0][0])
-            found.extend(raw)
-        return tuple(matches), self._span_objects(merge_raw(found))
+        packed = []
+        for slots, j in todo:
+            ones = [self._one(s, j) for s in slots]
+            matches.append(tuple(one[0][0][0] for one in ones))
+            packed.append([one[2] for one in ones])
+        if not self.packable:  # a text too long to pack its offsets: one by one
+            raws = [merge_raw(self._raw_of(slots, j)) for slots, j in todo]
+            return [(m, self._span_objects(r)) for m, r in zip(matches, raws, strict=True)]
+        merged = merge_packed(packed)
+        return [(m, self._span_objects(c)) for m, c in zip(matches, merged, strict=True)]
 
-    def _one(self, slot: int, j: int) -> tuple[Why, Raw]:
+    def _raw_of(self, slots: tuple[int, ...], j: int) -> list[tuple[int, int, int]]:
+        return [r for s in slots for r in self._one(s, j)[1]]
+
+    def _one(self, slot: int, j: int) -> tuple[Why, Raw, Sequence[object]]:
         key = slot * self.n + j
         found = self.one.get(key)
         if found is None:
             shapes = self.index.shapes
             where, terms, raw = self._base(shapes.slot_concept[slot], j)
             match = Match(keyword=shapes.slot_written[slot], where=where, terms=terms)
-            found = self.one[key] = ((match,), self._span_objects(raw)), raw
+            codes = pack(raw) if self.packable else raw
+            found = self.one[key] = ((match,), self._span_objects(codes)), raw, codes
         return found
 
     def _base(self, concept: Concept, j: int) -> tuple[tuple[str, ...], tuple[str, ...], Raw]:
@@ -188,16 +199,17 @@ class Explainer:
             found = self.base[key] = (why[0], why[1], merge_raw(why[2]))
         return found
 
-    def _span_objects(self, raw: Raw) -> tuple[Span, ...]:
+    def _span_objects(self, codes: Sequence[object]) -> tuple[Span, ...]:
         try:
-            return tuple(map(self.spans.__getitem__, raw))
+            return tuple(map(self.spans.__getitem__, codes))
         except KeyError:
             pass
         out = []
-        for r in raw:
-            span = self.spans.get(r)
+        for code in codes:
+            span = self.spans.get(code)
             if span is None:
-                span = self.spans[r] = Span(FIELDS[r[0]], r[1], r[2])
+                f, start, end = unpack(code) if isinstance(code, int) else code  # type: ignore[misc]
+                span = self.spans[code] = Span(FIELDS[f], start, end)
             out.append(span)
         return tuple(out)
 

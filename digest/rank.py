@@ -57,6 +57,7 @@ class RankIndex:
         self.trending = TREND_WEIGHT * np.minimum(np.log1p(up) / math.log1p(TREND_CAP), 1.0)
         self.first_seen = np.array([_ts(p.first_seen_at) for p in self.papers], dtype=np.float64)
         self.vectors: sparse.csr_matrix | None = None  # TF-IDF rows, built on first feedback
+        self.vectors_t: sparse.csr_matrix | None = None  # their transpose
         self.id_list = [p.id for p in self.papers]
         self.trending_list = np.round(self.trending, 6).tolist()
         self.trending_factor = 1.0 + self.trending

@@ -75,7 +75,9 @@ class Shapes:
                 slot, weight, excluded, cid, lowered = found
                 if excluded or forced:
                     self._excluded.append(cid)
-                elif lowered not in include:  # the same interest twice counts once, as first written
+                elif (
+                    lowered not in include
+                ):  # the same interest twice counts once, as written first
                     include[lowered] = (slot, weight)
         for slot, weight in include.values():
             self._slots.append(slot)
