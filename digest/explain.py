@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -109,7 +109,7 @@ class Explainer:
             for i, key, w, j, rel, sc in new:
                 found[i] = self.made[key] = scored(ids[j], sc, rel, trending[j], *self.whys[w])
         objects = np.fromiter(found, dtype=object, count=len(found))
-        return objects[inverse].tolist()  # type: ignore[no-any-return]
+        return objects[inverse].tolist()
 
     def _combinations(self, slots: np.ndarray, hit: np.ndarray) -> np.ndarray:
         """Per result, the id of the tuple of slots that matched, in order (0: none)."""
@@ -172,7 +172,7 @@ class Explainer:
         if not self.packable:  # a text too long to pack its offsets: one by one
             raws = [merge_raw(self._raw_of(slots, j)) for slots, j in todo]
             return [(m, self._span_objects(r)) for m, r in zip(matches, raws, strict=True)]
-        merged = merge_packed(packed)
+        merged = merge_packed(cast(list[list[tuple[int, ...]]], packed))
         return [(m, self._span_objects(c)) for m, c in zip(matches, merged, strict=True)]
 
     def _raw_of(self, slots: tuple[int, ...], j: int) -> list[tuple[int, int, int]]:
@@ -208,7 +208,7 @@ class Explainer:
         for code in codes:
             span = self.spans.get(code)
             if span is None:
-                f, start, end = unpack(code) if isinstance(code, int) else code  # type: ignore[misc]
+                f, start, end = unpack(code) if isinstance(code, int) else cast(Raw, [code])[0]
                 span = self.spans[code] = Span(FIELDS[f], start, end)
             out.append(span)
         return tuple(out)
