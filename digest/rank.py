@@ -113,8 +113,9 @@ def rank_papers(
 def rank_profiles(index: RankIndex, profiles: Sequence[Profile]) -> list[list[ScoredPaper]]:
     """One list per profile, best first, at most profile.max_papers each."""
     out: list[list[ScoredPaper]] = []
-    for chunk in iter_ranked(index, profiles):
-        out.extend(chunk)
+    with _collector_paused():  # for the whole run: one scan of the new objects, later
+        for chunk in iter_ranked(index, profiles):
+            out.extend(chunk)
     return out
 
 
