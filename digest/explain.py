@@ -165,10 +165,11 @@ class Explainer:
             return []
         matches = []
         packed = []
+        n, known, one = self.n, self.one.get, self._one
         for slots, j in todo:
-            ones = [self._one(s, j) for s in slots]
-            matches.append(tuple(one[0][0][0] for one in ones))
-            packed.append([one[2] for one in ones])
+            ones = [known(s * n + j) or one(s, j) for s in slots]
+            matches.append(tuple([o[0][0][0] for o in ones]))
+            packed.append([o[2] for o in ones])
         if not self.packable:  # a text too long to pack its offsets: one by one
             raws = [merge_raw(self._raw_of(slots, j)) for slots, j in todo]
             return [(m, self._span_objects(r)) for m, r in zip(matches, raws, strict=True)]

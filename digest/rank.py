@@ -150,12 +150,14 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[list[ScoredPaper]]:
-    shape = index.shapes.shape
+    shape, known = index.shapes.shape, index.shapes.of.get
     answers = index.answers
     keys: list[object] = []
     todo: dict[object, int] = {}  # answer key -> position in `block` of its first profile
     for i, p in enumerate(block):
-        s = shape(p.keywords, p.exclude)
+        s = known((p.keywords, p.exclude))
+        if s is None:
+            s = shape(p.keywords, p.exclude)
         if p.since is None and not (p.already_sent or p.liked or p.disliked):
             key: object = (s, p.max_papers)
         else:
