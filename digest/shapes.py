@@ -60,30 +60,28 @@ class Shapes:
         return self._ptr[shape + 1] - self._ptr[shape]
 
     def _parse(self, keywords: str, also_exclude: str) -> int:
-        include: dict[str, tuple[int, float]] = {}
         items = self.items
+        slots, weights, excluded = self._slots, self._weights, self._excluded
+        written: list[str] = []  # lowered: the same interest twice counts once, as first written
         for raw, forced in ((keywords, False), (also_exclude, True)):
+            if not raw:
+                continue
             # pieces between commas are looked up as they are; quotes need the real splitter
-            pieces = split_items(raw) if '"' in raw else raw.split(",")
-            for piece in pieces:
-                if piece in items:
+            for piece in split_items(raw) if '"' in raw else raw.split(","):
+                try:
                     found = items[piece]
-                else:
+                except KeyError:
                     found = items[piece] = self._item(piece)
                 if found is None:
                     continue  # empty, or a malformed stored interest: the rest still count
-                slot, weight, excluded, cid, lowered = found
-                if excluded or forced:
-                    self._excluded.append(cid)
-                elif (
-                    lowered not in include
-                ):  # the same interest twice counts once, as written first
-                    include[lowered] = (slot, weight)
-        for slot, weight in include.values():
-            self._slots.append(slot)
-            self._weights.append(weight)
-        self._ptr.append(len(self._slots))
-        self._eptr.append(len(self._excluded))
+                if found[2] or forced:
+                    excluded.append(found[3])
+                elif found[4] not in written:
+                    written.append(found[4])
+                    slots.append(found[0])
+                    weights.append(found[1])
+        self._ptr.append(len(slots))
+        self._eptr.append(len(excluded))
         self._flat = None
         return len(self._ptr) - 2
 
