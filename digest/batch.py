@@ -15,58 +15,52 @@ from scipy import sparse
 
 from digest.feedback import feedback_adjustment
 from digest.models import Profile, ScoredPaper
+from digest.shapes import exclusion_matrix, slot_table, weight_matrix
 
 if TYPE_CHECKING:
-    from digest.concepts import Concept
     from digest.rank import RankIndex
-
-Wanted = tuple[list[tuple["Concept", str, float]], list["Concept"]]
-
-
-def sparse_rows(rows: Sequence[Sequence[tuple[int, float]]], width: int) -> sparse.csr_matrix:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(r) for r in rows])
-    cols = np.fromiter((c for r in rows for c, _ in r), dtype=np.int64, count=int(indptr[-1]))
-    vals = np.fromiter((v for r in rows for _, v in r), dtype=np.float32, count=int(indptr[-1]))
-    return sparse.csr_matrix((vals, cols, indptr), shape=(len(rows), width))
 
 
 def rank_chunk(
     index: RankIndex,
     profiles: Sequence[Profile],
-    wanted: Sequence[Wanted],
-    scores: np.ndarray,
-    present: np.ndarray,
+    shapes: np.ndarray,
     min_relevance: float,
 ) -> list[list[ScoredPaper]]:
-    weights = sparse_rows([[(c.id, w) for c, _, w in inc] for inc, _ in wanted], len(scores))
-    relevance = np.asarray(weights @ scores, dtype=np.float32)
-    blocked = _blocked(index, profiles, wanted, index.book.phrase_present())
-    matched = None
-    for i, p in enumerate(profiles):
-        if p.liked or p.disliked:
-            assert blocked is not None  # made whenever a profile has feedback
-            if matched is None:
-                matched = relevance > 0  # feedback moves papers; it never picks one alone
+    """One list per profile (each of a distinct answer), best first; `shapes[i]` is the
+    shape (digest.shapes) of profiles[i]."""
+    book = index.book
+    scores, present = book.matrix(), book.present()
+    flat = index.shapes.flat()
+    relevance = np.asarray(weight_matrix(flat, shapes, len(scores)) @ scores, dtype=np.float32)
+    blocked = _blocked(index, profiles, exclusion_matrix(flat, shapes, len(scores)))
+    feedback = [i for i, p in enumerate(profiles) if p.liked or p.disliked]
+    if feedback:
+        assert blocked is not None  # made whenever a profile has feedback
+        matched = relevance > 0  # feedback moves papers; it never picks one alone
+        for i in feedback:
+            p = profiles[i]
             relevance[i] += feedback_adjustment(index, p.liked, p.disliked, blocked[i])
     ok = relevance >= min_relevance
-    if matched is not None:
+    if feedback:
         ok &= matched
     if blocked is not None:
         ok &= ~blocked
     rows, cols = _top_candidates(relevance, index.trending_factor32, ok, profiles)
-    rel = relevance[rows, cols].astype(np.float64)
+    rel32 = relevance[rows, cols]
+    rel = rel32.astype(np.float64)
     score = rel * index.trending_factor[cols]
     order = _order(rows, score, index.tiebreak[cols], len(index))
-    rows, cols, rel, score = rows[order], cols[order], rel[order], score[order]
+    rows, cols, rel32, rel, score = rows[order], cols[order], rel32[order], rel[order], score[order]
     starts = np.searchsorted(rows, np.arange(len(profiles) + 1))
-    limits = np.array([max(p.max_papers, 0) for p in profiles], dtype=np.int64)
+    limits = np.fromiter((max(p.max_papers, 0) for p in profiles), np.int64, len(profiles))
     keep = np.arange(len(rows)) - starts[rows] < limits[rows]
-    rows, cols, rel, score = rows[keep], cols[keep], rel[keep], score[keep]
-    masks = _match_masks(wanted, rows, cols, present)
+    rows, cols, rel32, rel, score = rows[keep], cols[keep], rel32[keep], rel[keep], score[keep]
+    slots, concepts = slot_table(flat, shapes, len(present))
+    padded = np.vstack([present > 0, np.zeros((1, present.shape[1]), dtype=bool)])
+    hit = padded[concepts[rows], cols[:, None]]  # result x interest: that interest matched
+    made = index.explainer.results(slots[rows], hit, cols, rel32, rel, score)
     bounds = np.searchsorted(rows, np.arange(len(profiles) + 1)).tolist()
-    feedback = np.array([bool(p.liked or p.disliked) for p in profiles], dtype=bool)
-    made = index.explainer.results(wanted, rows, cols, masks, rel, score, feedback[rows])
     return [made[bounds[i] : bounds[i + 1]] for i in range(len(profiles))]
 
 
@@ -104,44 +98,28 @@ def _order(rows: np.ndarray, score: np.ndarray, tiebreak: np.ndarray, n: int) ->
 
 
 def _blocked(
-    index: RankIndex, profiles: Sequence[Profile], wanted: Sequence[Wanted], phrases: np.ndarray
+    index: RankIndex, profiles: Sequence[Profile], excluded: sparse.csr_matrix | None
 ) -> np.ndarray | None:
     """Papers that are not candidates: excluded by a term, too old, or already sent."""
     blocked: np.ndarray | None = None
-    if any(exc for _, exc in wanted):
-        excluded = sparse_rows([[(c.id, 1.0) for c in exc] for _, exc in wanted], len(phrases))
-        blocked = np.asarray(excluded @ phrases) > 0
-    since = np.array([_ts(p) for p in profiles], dtype=np.float64)
-    timed = ~np.isnan(since)
-    sent = [(i, p.already_sent) for i, p in enumerate(profiles) if p.already_sent]
-    needs = timed.any() or sent or any(p.liked or p.disliked for p in profiles)
+    if excluded is not None:
+        blocked = np.asarray(excluded @ index.book.phrase_present()) > 0
+    timed = [i for i, p in enumerate(profiles) if p.since is not None]
+    sent = [i for i, p in enumerate(profiles) if p.already_sent]
+    needs = timed or sent or any(p.liked or p.disliked for p in profiles)
     if needs and blocked is None:
         blocked = np.zeros((len(profiles), len(index)), dtype=bool)
     if blocked is None:
         return None
-    if timed.any():
+    if timed:
+        since = np.array([_ts(profiles[i]) for i in timed], dtype=np.float64)
         with np.errstate(invalid="ignore"):  # a paper never seen (NaN) is not after `since`
-            blocked[timed] |= ~(index.first_seen[None, :] > since[timed, None])
-    for i, ids in sent:
-        cols = [j for j in map(index.ids.get, ids) if j is not None]
+            blocked[timed] |= ~(index.first_seen[None, :] > since[:, None])
+    for i in sent:
+        cols = [j for j in map(index.ids.get, profiles[i].already_sent) if j is not None]
         blocked[i, cols] = True
     return blocked
 
 
 def _ts(profile: Profile) -> float:
     return profile.since.timestamp() if profile.since is not None else np.nan
-
-
-def _match_masks(
-    wanted: Sequence[Wanted], rows: np.ndarray, cols: np.ndarray, present: np.ndarray
-) -> np.ndarray:
-    """Per result, a bit per interest of its profile: set when that interest matched."""
-    slots = max((len(inc) for inc, _ in wanted), default=0)
-    pad = len(present)  # an extra all-zero row of `present`
-    ids = np.full((len(wanted), max(slots, 1)), pad, dtype=np.int64)
-    for i, (inc, _) in enumerate(wanted):
-        ids[i, : len(inc)] = [c.id for c, _, _ in inc]
-    padded = np.vstack([present > 0, np.zeros((1, present.shape[1]), dtype=bool)])
-    hit = padded[ids[rows], cols[:, None]]  # result x slot
-    bits = 1 << np.arange(ids.shape[1], dtype=np.int64)
-    return (hit * bits[None, :]).sum(axis=1)

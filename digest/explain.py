@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from digest.matching import FIELDS
 from digest.models import Match, ScoredPaper, Span
+from digest.spans import LIMIT, Raw, merge_packed, merge_raw, pack, unpack
 
 if TYPE_CHECKING:
-    from digest.batch import Wanted
     from digest.concepts import Concept
     from digest.rank import RankIndex
 
@@ -49,153 +49,146 @@ def scored(
     return obj
 
 
-COMBO = 1 << 40  # result keys at or below -COMBO name a combination of interests
-PACK = 20  # bits per interest when up to three matched interests are packed in one number
-Raw = tuple[tuple[int, int, int], ...]  # (field index, start, end), sorted
-
-
-def merge_raw(raw: Sequence[tuple[int, int, int]]) -> Raw:
-    """Sorted by field (title first) and offset; overlapping or touching spans joined."""
-    out: list[tuple[int, int, int]] = []
-    for f, start, end in sorted(raw):
-        if out and out[-1][0] == f and start <= out[-1][2]:
-            if end > out[-1][2]:
-                out[-1] = (f, out[-1][1], end)
-            continue
-        out.append((f, start, end))
-    return tuple(out)
-
-
 class Explainer:
-    """Matches and spans per (interest, paper), computed once and shared by every subscriber.
+    """Matches and spans per (interests that matched, paper), computed once and shared.
 
-    A *slot* is one interest as written (its concept and its text); results are cached by
-    the slots that matched and the paper, and whole ScoredPapers by that and the relevance.
+    A *combination* is the tuple of slots (digest.shapes) that matched a paper, in the order
+    the profile wrote them (interned as a trie: a combination is its prefix plus one slot);
+    a *why* is a combination and a paper, with its matches and spans; a result is a why and
+    its relevance (float32 bits), so every subscriber with the same answer shares one
+    ScoredPaper. Lookups are done once per distinct key of a chunk.
     """
 
     def __init__(self, index: RankIndex):
         self.index = index
         self.n = max(len(index), 1)
-        self.slot_of: dict[tuple[int, str], int] = {}
-        self.profile_slots: dict[int, tuple[Wanted, list[int]]] = {}  # id(Wanted) -> slots
-        self.slot_concept: list[Concept] = []
-        self.slot_written: list[str] = []
+        self.packable = all(len(p.title) < LIMIT and len(p.abstract) < LIMIT for p in index.papers)
+        self.trie: dict[int, int] = {}  # prefix combination << 32 | slot -> combination
+        self.combos: list[tuple[int, ...]] = [()]
+        self.why_of: dict[int, int] = {}  # combination * n + paper -> why id
+        self.whys: list[Why] = []
+        self.made: dict[int, ScoredPaper] = {}  # why id << 32 | relevance bits
         # concept.id * n + paper -> (where, terms, spans)
         self.base: dict[int, tuple[tuple[str, ...], tuple[str, ...], Raw]] = {}
-        self.spans: dict[tuple[int, int, int], Span] = {}
-        self.one: dict[int, Why] = {}  # slot * n + paper
-        self.many: dict[int, Why] = {}  # combination id
-        self.combo_ids: dict[tuple[object, int], int] = {}  # (packed or slots, paper) -> id
-        self.combos: list[tuple[tuple[int, ...], int]] = []
-        self.raw: dict[int, Raw] = {}  # slot * n + paper
-        self.made: dict[tuple[int, int], ScoredPaper] = {}  # (result key, relevance * 1e6)
+        # slot * n + paper -> (why, spans, spans packed when packable)
+        self.one: dict[int, tuple[Why, Raw, Sequence[object]]] = {}
+        self.spans: dict[object, Span] = {}  # packed span (or the span) -> Span
 
     def results(
         self,
-        wanted: Sequence[Wanted],
-        rows: np.ndarray,
+        slots: np.ndarray,
+        hit: np.ndarray,
         cols: np.ndarray,
-        masks: np.ndarray,
+        rel32: np.ndarray,
         relevance: np.ndarray,
         score: np.ndarray,
-        private: np.ndarray,
     ) -> list[ScoredPaper]:
-        """One ScoredPaper per result (row = profile in `wanted`, col = paper).
-
-        `masks` has a bit per interest of the profile that matched the paper. A result is
-        identified by the interests that matched, the paper and the relevance: identical ones
-        (another subscriber with the same interest) share one ScoredPaper, looked up in bulk.
-        `private` results (profiles with feedback) are made apart.
-        """
-        keys = self._keys(wanted, rows, cols, masks)
-        rel_q = np.rint(relevance * 1e6).astype(np.int64)
-        rel_q[private] = -1  # never stored: profiles with feedback get their own
-        full = list(zip(keys.tolist(), rel_q.tolist(), strict=True))
-        out: list[ScoredPaper | None] = list(map(self.made.get, full))
-        missing = [i for i, paper in enumerate(out) if paper is None]
+        """One ScoredPaper per result: its profile's slots (a row per result, padded with
+        -1), which of them matched, the paper, relevance and score."""
+        if not len(cols):
+            return []
+        combos = self._combinations(slots, hit)
+        keys, first, inverse = np.unique(combos * self.n + cols, True, True)
+        why = self._why_ids(keys, combos[first], cols[first])[inverse]
+        bits = rel32.astype(np.float32).view(np.uint32).astype(np.int64)
+        keys, first, inverse = np.unique((why << 32) | bits, True, True)
+        found: list[ScoredPaper | None] = list(map(self.made.get, keys.tolist()))
+        missing = [i for i, paper in enumerate(found) if paper is None]
         if missing:
-            self._prepare({full[i][0] for i in missing})
-            cols_l = cols.tolist()
-            rel_l = np.round(relevance, 6).tolist()
-            score_l = np.round(score, 6).tolist()
-            for i in missing:
-                paper = self._make(full[i][0], cols_l[i], score_l[i], rel_l[i])
-                if full[i][1] >= 0:
-                    self.made[full[i]] = paper
-                out[i] = paper
-        return out  # type: ignore[return-value]
+            at = first[missing]
+            ids, trending = self.index.id_list, self.index.trending_list
+            new = zip(
+                missing,
+                keys[missing].tolist(),
+                why[at].tolist(),
+                cols[at].tolist(),
+                np.round(relevance[at], 6).tolist(),
+                np.round(score[at], 6).tolist(),
+                strict=True,
+            )
+            for i, key, w, j, rel, sc in new:
+                found[i] = self.made[key] = scored(ids[j], sc, rel, trending[j], *self.whys[w])
+        objects = np.fromiter(found, dtype=object, count=len(found))
+        return objects[inverse].tolist()
 
-    def _keys(
-        self, wanted: Sequence[Wanted], rows: np.ndarray, cols: np.ndarray, masks: np.ndarray
-    ) -> np.ndarray:
-        """Per result: slot * n + paper when one interest matched, else a combination id."""
-        width = max((len(inc) for inc, _ in wanted), default=1) or 1
-        slots = np.zeros((len(wanted), width), dtype=np.int64)
-        for i, w in enumerate(wanted):
-            known = self.profile_slots.get(id(w))
-            if known is None or known[0] is not w:  # (w is kept, so its id stays its own)
-                known = self.profile_slots[id(w)] = (w, [self._slot(c, t) for c, t, _ in w[0]])
-            slots[i, : len(known[1])] = known[1]
-        one = (masks & (masks - 1)) == 0
-        bit = np.zeros(len(masks), dtype=np.int64)
-        bit[one] = np.log2(np.maximum(masks[one], 1)).astype(np.int64)
-        keys = slots[rows, bit] * self.n + cols
-        keys[masks == 0] = -1 - cols[masks == 0]  # picked by feedback alone
-        multi = np.flatnonzero(~one)
-        if len(multi):
-            keys[multi] = self._combo_ids(slots, rows[multi], cols[multi], masks[multi])
-        return keys
+    def _combinations(self, slots: np.ndarray, hit: np.ndarray) -> np.ndarray:
+        """Per result, the id of the tuple of slots that matched, in order (0: none)."""
+        chosen = np.where(hit, slots, -1)
+        order = np.argsort(~hit, axis=1, kind="stable")  # matched slots first, in order
+        chosen = np.take_along_axis(chosen, order, axis=1)
+        ids = np.zeros(len(chosen), dtype=np.int64)
+        trie, combos = self.trie, self.combos
+        for w in range(chosen.shape[1]):
+            live = np.flatnonzero(chosen[:, w] >= 0)
+            if not len(live):
+                break
+            keys, inverse = np.unique((ids[live] << 32) | chosen[live, w], return_inverse=True)
+            found: list[int | None] = list(map(trie.get, keys.tolist()))
+            for i, got in enumerate(found):
+                if got is None:
+                    key = int(keys[i])
+                    found[i] = trie[key] = len(combos)
+                    combos.append((*combos[key >> 32], key & 0xFFFFFFFF))
+            ids[live] = np.array(found, dtype=np.int64)[inverse]
+        return ids
 
-    def _combo_ids(
-        self, slots: np.ndarray, rows: np.ndarray, cols: np.ndarray, masks: np.ndarray
-    ) -> list[int]:
-        """Ids of (interests that matched, paper), looked up in bulk by a packed number."""
-        width = slots.shape[1]
-        bits = ((masks[:, None] >> np.arange(width)) & 1).astype(bool)
-        place = np.clip(np.cumsum(bits, axis=1) - 1, 0, 2)
-        packed = np.where(bits, (slots[rows] + 1) << (PACK * place), 0).sum(axis=1)
-        exact = (bits.sum(axis=1) <= 3) & (slots[rows].max(axis=1) < (1 << PACK) - 1)
-        wanted = list(zip(packed.tolist(), cols.tolist(), strict=True))
-        ids: list[int | None] = list(map(self.combo_ids.get, wanted))
-        for i in np.flatnonzero(~exact).tolist():
-            ids[i] = None  # packed number not unique: use the tuple itself
-        todo = [i for i, found in enumerate(ids) if found is None]
-        if todo:
-            rows_l, masks_l, exact_l = rows.tolist(), masks.tolist(), exact.tolist()
-            slot_rows = slots.tolist()
-            for i in todo:
-                row, mask = slot_rows[rows_l[i]], masks_l[i]
-                chosen = tuple(row[b] for b in range(width) if mask >> b & 1)
-                packed = wanted[i] if exact_l[i] else None
-                ids[i] = self._combo_id(chosen, wanted[i][1], packed)
-        return ids  # type: ignore[return-value]
+    def _why_ids(self, keys: np.ndarray, combos: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        ids: list[int | None] = list(map(self.why_of.get, keys.tolist()))
+        missing = [i for i, w in enumerate(ids) if w is None]
+        if not missing:
+            return np.array(ids, dtype=np.int64)
+        many: list[tuple[tuple[int, ...], int]] = []
+        many_at: list[int] = []
+        for i, key, combo, j in zip(
+            missing,
+            keys[missing].tolist(),
+            combos[missing].tolist(),
+            cols[missing].tolist(),
+            strict=True,
+        ):
+            ids[i] = self.why_of[key] = len(self.whys)
+            slots = self.combos[combo]
+            if len(slots) > 1:
+                many.append((slots, j))
+                many_at.append(len(self.whys))
+                self.whys.append(NOTHING)  # filled below, all at once
+            else:
+                self.whys.append(self._one(slots[0], j)[0] if slots else NOTHING)
+        for at, why in zip(many_at, self._many(many), strict=True):
+            self.whys[at] = why
+        return np.array(ids, dtype=np.int64)
 
-    def _combo_id(self, slots: tuple[int, ...], j: int, packed: tuple[int, int] | None) -> int:
-        found = self.combo_ids.get((slots, j))
+    def _many(self, todo: list[tuple[tuple[int, ...], int]]) -> list[Why]:
+        """Explanations of several interests matching one paper: their matches in order,
+        their spans merged."""
+        if not todo:
+            return []
+        matches = []
+        packed = []
+        n, known, one = self.n, self.one.get, self._one
+        for slots, j in todo:
+            ones = [known(s * n + j) or one(s, j) for s in slots]
+            matches.append(tuple([o[0][0][0] for o in ones]))
+            packed.append([o[2] for o in ones])
+        if not self.packable:  # a text too long to pack its offsets: one by one
+            raws = [merge_raw(self._raw_of(slots, j)) for slots, j in todo]
+            return [(m, self._span_objects(r)) for m, r in zip(matches, raws, strict=True)]
+        merged = merge_packed(cast(list[list[tuple[int, ...]]], packed))
+        return [(m, self._span_objects(c)) for m, c in zip(matches, merged, strict=True)]
+
+    def _raw_of(self, slots: tuple[int, ...], j: int) -> list[tuple[int, int, int]]:
+        return [r for s in slots for r in self._one(s, j)[1]]
+
+    def _one(self, slot: int, j: int) -> tuple[Why, Raw, Sequence[object]]:
+        key = slot * self.n + j
+        found = self.one.get(key)
         if found is None:
-            found = self.combo_ids[(slots, j)] = -COMBO - len(self.combos)
-            self.combos.append((slots, j))
-        if packed is not None:
-            self.combo_ids[packed] = found
+            shapes = self.index.shapes
+            where, terms, raw = self._base(shapes.slot_concept[slot], j)
+            match = Match(keyword=shapes.slot_written[slot], where=where, terms=terms)
+            codes = pack(raw) if self.packable else raw
+            found = self.one[key] = ((match,), self._span_objects(codes)), raw, codes
         return found
-
-    def _make(self, key: int, j: int, score: float, relevance: float) -> ScoredPaper:
-        if key <= -COMBO:
-            why = self.many.get(key) or self._many(key)
-        elif key < 0:
-            why = NOTHING
-        else:
-            why = self.one.get(key) or self._one(key)
-        ids, trending = self.index.id_list, self.index.trending_list
-        return scored(ids[j], score, relevance, trending[j], *why)
-
-    def _slot(self, concept: Concept, written: str) -> int:
-        slot = self.slot_of.get((concept.id, written))
-        if slot is None:
-            slot = self.slot_of[(concept.id, written)] = len(self.slot_concept)
-            self.slot_concept.append(concept)
-            self.slot_written.append(written)
-        return slot
 
     def _base(self, concept: Concept, j: int) -> tuple[tuple[str, ...], tuple[str, ...], Raw]:
         key = concept.id * self.n + j
@@ -207,44 +200,17 @@ class Explainer:
             found = self.base[key] = (why[0], why[1], merge_raw(why[2]))
         return found
 
-    def _one(self, key: int) -> Why:
-        slot, j = divmod(key, self.n)
-        where, terms, raw = self._base(self.slot_concept[slot], j)
-        match = Match(keyword=self.slot_written[slot], where=where, terms=terms)
-        why = self.one[key] = ((match,), self._span_objects(raw))
-        self.raw[key] = raw
-        return why
-
-    def _many(self, key: int) -> Why:
-        self._prepare({key})
-        return self.many[key]
-
-    def _prepare(self, keys: set[int]) -> None:
-        """Make the explanations of new combinations (several interests matched one paper)."""
-        n, one, raw, many, combos = self.n, self.one, self.raw, self.many, self.combos
-        for key in keys:
-            if key > -COMBO or key in many:
-                continue
-            slots, j = combos[-COMBO - key]
-            matches = []
-            found: list[tuple[int, int, int]] = []
-            for s in slots:
-                k = s * n + j
-                why = one.get(k) or self._one(k)
-                matches.append(why[0][0])
-                found.extend(raw[k])
-            many[key] = (tuple(matches), self._span_objects(merge_raw(found)))
-
-    def _span_objects(self, raw: Raw) -> tuple[Span, ...]:
+    def _span_objects(self, codes: Sequence[object]) -> tuple[Span, ...]:
         try:
-            return tuple(map(self.spans.__getitem__, raw))
+            return tuple(map(self.spans.__getitem__, codes))
         except KeyError:
             pass
         out = []
-        for r in raw:
-            span = self.spans.get(r)
+        for code in codes:
+            span = self.spans.get(code)
             if span is None:
-                span = self.spans[r] = Span(FIELDS[r[0]], r[1], r[2])
+                f, start, end = unpack(code) if isinstance(code, int) else cast(Raw, [code])[0]
+                span = self.spans[code] = Span(FIELDS[f], start, end)
             out.append(span)
         return tuple(out)
 

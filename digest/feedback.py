@@ -48,11 +48,13 @@ def feedback_adjustment(
     """Relevance to add per paper; disliked papers themselves are marked in `blocked`."""
     adjust = np.zeros(len(index))
     vectors = paper_vectors(index)
+    if index.vectors_t is None:  # the product needs it as CSR: converted once, not per call
+        index.vectors_t = sparse.csr_matrix(vectors.T)
     for ids, sign, weight in ((liked, 1.0, LIKE_WEIGHT), (disliked, -1.0, DISLIKE_WEIGHT)):
         cols = [index.ids[i] for i in ids if i in index.ids]
         if not cols:
             continue
-        sims = np.asarray((vectors[cols] @ vectors.T).max(axis=0).todense()).ravel()
+        sims = np.asarray((vectors[cols] @ index.vectors_t).max(axis=0).todense()).ravel()
         adjust += sign * weight * sims
     for pid in disliked:
         j = index.ids.get(pid)

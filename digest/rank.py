@@ -16,26 +16,29 @@ built once per interest and paper and shared by every subscriber.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 import numpy as np
 from scipy import sparse
 
 from digest.acronyms import merged
-from digest.batch import Wanted, rank_chunk
-from digest.concepts import Concept, ConceptBook
+from digest.batch import rank_chunk
+from digest.concepts import ConceptBook
 from digest.explain import Explainer
-from digest.interests import InterestError, parse_item, split_items
 from digest.matching import TextIndex, surface_keys
 from digest.models import PaperText, Profile, ScoredPaper
+from digest.shapes import Shapes
 
 MIN_RELEVANCE = 1.0
 TREND_CAP = 100  # upvotes beyond this add nothing more
 TREND_WEIGHT = 0.25  # the largest trending boost: score = relevance * (1 + boost)
 CHUNK = 2048  # profiles scored per matrix product
 BLOCK = 8 * CHUNK  # profiles read at once; identical ones among them are ranked once
+MAX_ANSWERS = 200_000  # answers kept on the index for later blocks (then dropped)
 
 
 class RankIndex:
@@ -54,16 +57,16 @@ class RankIndex:
         self.trending = TREND_WEIGHT * np.minimum(np.log1p(up) / math.log1p(TREND_CAP), 1.0)
         self.first_seen = np.array([_ts(p.first_seen_at) for p in self.papers], dtype=np.float64)
         self.vectors: sparse.csr_matrix | None = None  # TF-IDF rows, built on first feedback
+        self.vectors_t: sparse.csr_matrix | None = None  # their transpose
         self.id_list = [p.id for p in self.papers]
         self.trending_list = np.round(self.trending, 6).tolist()
         self.trending_factor = 1.0 + self.trending
         self.trending_factor32 = self.trending_factor.astype(np.float32)
         self.tiebreak = np.arange(len(self.papers) - 1, -1, -1, dtype=np.float64)
+        self.shapes = Shapes(self.book)
         self.explainer = Explainer(self)
-        # an interest as written -> (concept, text, weight, excluded, lowered text); None when
-        # empty or malformed
-        self.items: dict[str, tuple[Concept, str, float, bool, str] | None] = {}
-        self.profiles: dict[tuple[str, str], Wanted] = {}  # (keywords, exclude) -> concepts
+        # answer key (digest.rank._rank_block) -> ranked list, shared by equal profiles
+        self.answers: dict[object, list[ScoredPaper]] = {}
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -110,96 +113,72 @@ def rank_papers(
 def rank_profiles(index: RankIndex, profiles: Sequence[Profile]) -> list[list[ScoredPaper]]:
     """One list per profile, best first, at most profile.max_papers each."""
     out: list[list[ScoredPaper]] = []
-    for chunk in iter_ranked(index, profiles):
-        out.extend(chunk)
+    with _collector_paused():  # for the whole run: one scan of the new objects, later
+        for chunk in iter_ranked(index, profiles):
+            out.extend(chunk)
     return out
 
 
 def iter_ranked(index: RankIndex, profiles: Sequence[Profile]) -> Iterator[list[list[ScoredPaper]]]:
     """rank_profiles block by block (BLOCK profiles at a time), for bounded memory.
 
-    Within a block, profiles that would get the same answer (same interests as written,
-    since, sent papers, feedback and size) are ranked once; each gets its own list.
+    Profiles that get the same answer (same interests as written, since, sent papers,
+    feedback and size) are ranked once; each gets its own list. Answers of profiles with
+    neither `since`, sent papers nor feedback are kept on the index for later blocks.
     """
     if len(index) == 0:
         for lo in range(0, len(profiles), BLOCK):
             yield [[] for _ in profiles[lo : lo + BLOCK]]
         return
     for lo in range(0, len(profiles), BLOCK):
-        block = profiles[lo : lo + BLOCK]
-        wanted = [_concepts(index, p) for p in block]
-        scores = index.book.matrix()  # concept x paper, grown by this block's new interests
-        present = index.book.present()
-        first: dict[tuple[object, ...], int] = {}
-        unique_at: list[int] = []
-        which: list[int] = []
-        for i, (w, p) in enumerate(zip(wanted, block, strict=True)):
-            u = first.setdefault(_same_answer(w, p), len(unique_at))
-            if u == len(unique_at):
-                unique_at.append(i)
-            which.append(u)
-        ranked: list[list[ScoredPaper]] = []
-        for u in range(0, len(unique_at), CHUNK):
-            at = unique_at[u : u + CHUNK]
-            ranked.extend(
-                rank_chunk(
-                    index,
-                    [block[i] for i in at],
-                    [wanted[i] for i in at],
-                    scores,
-                    present,
-                    MIN_RELEVANCE,
-                )
-            )
-        seen: set[int] = set()
-        out = []
-        for u in which:
-            out.append(ranked[u] if u not in seen else list(ranked[u]))
-            seen.add(u)
-        yield out
+        with _collector_paused():
+            ranked = _rank_block(index, profiles[lo : lo + BLOCK])
+        yield ranked
 
 
-def _same_answer(wanted: Wanted, p: Profile) -> tuple[object, ...]:
-    return id(wanted), p.since, p.already_sent, p.liked, p.disliked, p.max_papers
-
-
-def _concepts(index: RankIndex, profile: Profile) -> Wanted:
-    key = (profile.keywords, profile.exclude)
-    wanted = index.profiles.get(key)
-    if wanted is None:
-        wanted = index.profiles[key] = _parse_profile(index, *key)
-    return wanted
-
-
-def _parse_profile(index: RankIndex, keywords: str, also_exclude: str) -> Wanted:
-    include: dict[str, tuple[Concept, str, float]] = {}
-    exclude: list[Concept] = []
-    items = index.items
-    for raw, forced in ((keywords, False), (also_exclude, True)):
-        # pieces between commas are looked up as they are; quotes need the real splitter
-        pieces = split_items(raw) if '"' in raw else raw.split(",")
-        for piece in pieces:
-            if piece in items:
-                found = items[piece]
-            else:
-                found = items[piece] = _item(index, piece)
-            if found is None:
-                continue  # empty, or a malformed stored interest: the rest still count
-            concept, text, weight, excluded, lowered = found
-            if excluded or forced:
-                exclude.append(concept)
-            else:  # the same interest twice counts once, as first written
-                include.setdefault(lowered, (concept, text, weight))
-    return list(include.values()), exclude
-
-
-def _item(index: RankIndex, piece: str) -> tuple[Concept, str, float, bool, str] | None:
-    item = " ".join(piece.split())
-    if not item:
-        return None
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A block makes ~10^5 acyclic objects (tuples, lists, results): the cyclic garbage
+    collector would rescan every live object many times over (a third of the time)."""
+    was = gc.isenabled()
+    gc.disable()
     try:
-        interest, excluded = parse_item(item)
-    except InterestError:
-        return None
-    concept = index.book.concept(interest.text, interest.phrase)
-    return concept, interest.text, interest.weight, excluded, interest.text.lower()
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[list[ScoredPaper]]:
+    shape, known = index.shapes.shape, index.shapes.of.get
+    answers = index.answers
+    keys: list[object] = []
+    todo: dict[object, int] = {}  # answer key -> position in `block` of its first profile
+    for i, p in enumerate(block):
+        s = known((p.keywords, p.exclude))
+        if s is None:
+            s = shape(p.keywords, p.exclude)
+        if p.since is None and not (p.already_sent or p.liked or p.disliked):
+            key: object = (s, p.max_papers)
+        else:
+            key = (s, p.since, p.already_sent, p.liked, p.disliked, p.max_papers)
+        keys.append(key)
+        if key not in answers and key not in todo:
+            todo[key] = i
+    if todo:
+        new = list(todo.items())
+        shapes = np.array([index.shapes.of[(block[i].keywords, block[i].exclude)] for _, i in new])
+        for u in range(0, len(new), CHUNK):
+            part = new[u : u + CHUNK]
+            ranked = rank_chunk(
+                index, [block[i] for _, i in part], shapes[u : u + CHUNK], MIN_RELEVANCE
+            )
+            for (key, _), result in zip(part, ranked, strict=True):
+                answers[key] = result
+    out = [list(answers[key]) for key in keys]
+    for key in todo:
+        if len(key) != 2:  # type: ignore[arg-type]
+            del answers[key]  # profiles with their own options: not kept beyond this block
+    if len(answers) > MAX_ANSWERS:
+        answers.clear()
+    return out
