@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.filters
 import mjml
 
 from digest.render_context import (
@@ -65,7 +67,21 @@ def _environment(
         **syntax,  # type: ignore[arg-type]
     )
     env.filters["plural"] = plural
+    env.filters["wordwrap"] = _wordwrap
     return env
+
+
+@jinja2.pass_environment
+def _wordwrap(env: jinja2.Environment, s: str, *args: Any, **kwargs: Any) -> str:
+    """Jinja's `wordwrap`, remembered: the same titles and abstracts go to many subscribers."""
+    return _wrapped(env, str(s), args, tuple(sorted(kwargs.items())))
+
+
+@lru_cache(maxsize=16384)
+def _wrapped(
+    env: jinja2.Environment, s: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]
+) -> str:
+    return jinja2.filters.do_wordwrap(env, s, *args, **dict(kwargs))
 
 
 class Renderer:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -89,6 +90,7 @@ def short_authors(authors: Sequence[str], keep: int = 3) -> str:
     return ", ".join(names[:keep]) + " et al."
 
 
+@lru_cache(maxsize=8192)  # the same abstracts go to many subscribers
 def sentence_cut(text: str, limit: int = ABSTRACT_LIMIT) -> int:
     """Where to cut `text`: after a sentence when one ends in a sensible place."""
     if len(text) <= limit + ABSTRACT_SLACK:

@@ -7,6 +7,7 @@ token carries the subscriber's `token_version`, so bumping it revokes all links 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -19,6 +20,7 @@ class BadToken(ValueError):
     """The token is forged, altered, expired or for another purpose."""
 
 
+@lru_cache(maxsize=64)  # built once per secret and purpose: a digest signs ~25 links
 def _serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
