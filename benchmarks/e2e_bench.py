@@ -233,18 +233,24 @@ def worker_run(url: str, port: int, batch: int, out: Any = None) -> dict[str, An
     worker = make_worker(settings, engine, clock=lambda: datetime.now(UTC), batch=batch)
     real = worker.mailer
     worker.mailer = TimedMailer(real, timers)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     report = worker.run(until_idle=True)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     real.close()
     engine.dispose()
     result = {
-        "counts": dict(report.counts), "errors": list(report.errors), "wall": wall,
+        "counts": dict(report.counts), "errors": list(report.errors), "wall": wall, "cpu": cpu,
         "seconds": dict(timers.seconds), "rss_mb": peak_rss_mb(),
     }  # fmt: skip
     if out is not None:
         out.put(result)
     return result
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (all its threads), user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mb() -> float:
@@ -284,7 +290,12 @@ def report_run(name: str, results: list[dict[str, Any]], wall: float, plan_s: fl
         + ", ".join(f"{k}={v}" for k, v in counts.items() if v)
     )
     for i, r in enumerate(results):
-        print(f"  worker {i + 1}: {r['wall']:.1f} s, peak RSS {r['rss_mb']:.0f} MB")
+        sent = r["counts"].get("sent", 0)
+        print(
+            f"  worker {i + 1}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU "
+            f"({1000 * r['cpu'] / max(sent, 1):.1f} ms CPU per message sent, "
+            f"{sent / max(r['cpu'], 1e-9):.0f} msg per CPU-second), peak RSS {r['rss_mb']:.0f} MB"
+        )
         if len(results) == 1 or i == 0:
             print_split(r["wall"], r["seconds"])
         for e in r["errors"][:3]:
