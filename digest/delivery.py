@@ -228,9 +228,22 @@ class Worker:
         results: Sequence[SendResult],
         cutoff: datetime,
     ) -> None:
-        for result in results:
-            d, message_id = waiting.pop(result.key)
-            self._record(session, d, message_id, result, cutoff)
+        """Record answers; accepted digests with papers (nearly all) in a few statements."""
+        picked = [(result, *waiting.pop(result.key)) for result in results]
+        accepted = [
+            outcomes.Accepted(d.row.id, d.to.id, message_id, tuple(p.id for p, _ in d.ranked))
+            for result, d, message_id in picked
+            if result.status == "sent" and d.ranked
+        ]
+        done = outcomes.record_sent_many(
+            session, accepted=accepted, owner=self.owner, now=self.clock(), cutoff=cutoff
+        )
+        for result, d, message_id in picked:
+            if result.status == "sent" and d.ranked:
+                ok = d.row.id in done
+                self._done("sent" if ok else "lost", d, d.row, detail=result.detail)
+            else:
+                self._record(session, d, message_id, result, cutoff)
 
     def _record(
         self, session: Session, d: Digest, message_id: str, result: SendResult, cutoff: datetime
