@@ -144,6 +144,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(Renderer, "digest", "render")
     timers.wrap(Renderer, "empty", "render")
     timers.wrap(compose, "build_message", "mime")
+    timers.wrap(delivery.Worker, "_record_all", "db: record results")
     timers.wrap(delivery.Worker, "_record", "db: record results")
     timers.wrap(delivery.Worker, "_skip", "db: record results")
     timers.wrap(Db, "commit", "db: commit")
