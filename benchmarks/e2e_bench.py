@@ -323,8 +323,9 @@ def ours(url: str, sink: Any, workers: int, batch: int, in_process: bool) -> flo
 # --------------------------------------------------------------------------- naive loop
 
 
-def naive(url: str, port: int, sample: int) -> float:
-    """Messages per second of the straightforward loop over the first `sample` subscribers."""
+def naive(url: str, port: int, sample: int) -> tuple[float, float]:
+    """Messages per second of the straightforward loop over the first `sample` subscribers,
+    and the CPU milliseconds it spent per message (in this process)."""
     engine = make_engine(url)
     with engine.connect() as conn:
         papers = [Paper(**dict(r._mapping)) for r in conn.execute(sa.select(Paper.__table__))]  # type: ignore[attr-defined]
@@ -334,7 +335,7 @@ def naive(url: str, port: int, sample: int) -> float:
     engine.dispose()
     renderer = Renderer(compile_once=False)
     links = Links("https://digest.example.org", SECRET)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     bm25 = BM25Okapi([WORD.findall(f"{p.title} {p.abstract}".lower()) for p in papers])
     today = datetime.now(UTC)
     for s in people:
@@ -358,7 +359,8 @@ def naive(url: str, port: int, sample: int) -> float:
         msg.add_alternative(email.html, subtype="html")
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
             smtp.sendmail("digest@example.org", [s.email], msg.as_bytes())
-    return len(people) / (time.perf_counter() - start)
+    rate = len(people) / (time.perf_counter() - start)
+    return rate, 1000 * (cpu_seconds() - cpu) / len(people)
 
 
 # --------------------------------------------------------------------------- databases
@@ -413,11 +415,12 @@ def bench_backend(
                 print(f"  mean message: {mean_size(sink, before):.1f} KB; peak RSS of this "
                       f"process so far {peak_rss_mb():.0f} MB; load {os.getloadavg()[0]:.1f}")  # fmt: skip
                 if n == workers[0] and args.sample:
-                    base = naive(url, sink.port, args.sample)
+                    base, base_cpu = naive(url, sink.port, args.sample)
                     print(
                         f"  naive loop ({args.sample} subscribers): {base:.1f} msg/s -> "
                         f"{args.subscribers / base / 60:.0f} min for {args.subscribers:,}; "
-                        f"ours is {results[n] / base:.1f}x"
+                        f"ours is {results[n] / base:.1f}x; naive CPU per message "
+                        f"{base_cpu:.1f} ms (load {os.getloadavg()[0]:.1f})"
                     )
         if len(results) > 1:
             one = results[workers[0]]
