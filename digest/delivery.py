@@ -2,11 +2,11 @@
 
 `digest.planning.plan` creates the outbox rows; a `Worker` claims due rows under a lease and,
 batch by batch, ranks (all subscribers of a batch at once), renders, builds MIME and hands
-the messages to a pooled mailer, recording each result in its own commit as soon as the
-server answered. A worker killed at any moment loses nothing (its lease runs out and another
-worker finishes the rows); a digest is sent twice only if the process died between the
-server's acceptance and that commit: the mailer is handed one message per connection at a
-time, so that is at most one message per connection.
+the messages to a pooled mailer, one message per connection at a time, recording the results
+of each such window in one commit as soon as the server answered the last of them. A worker
+killed at any moment loses nothing (its lease runs out and another worker finishes the
+rows); a digest is sent twice only if the process died between the server's acceptance and
+that commit: at most one window, one message per connection.
 """
 
 from __future__ import annotations
@@ -182,15 +182,18 @@ class Worker:
 
         renewed = self.clock()
         healthy = True
-        # The mailer gets `window` messages at a time (one per connection by default), so a
-        # crash can leave at most that many accepted but unrecorded: the duplicate window.
+        # The mailer gets `window` messages at a time (one per connection by default) and
+        # their results are committed together once the last one is in, so a crash can leave
+        # at most that many accepted but unrecorded: the duplicate window.
         window = self.window or self.settings.smtp_connections
+        received: list[SendResult] = []
         try:
             for lo in range(0, len(digests), window):
                 for result in self.mailer.send_many(envelopes(digests[lo : lo + window])):
-                    d, message_id = waiting.pop(result.key)
-                    self._record(session, d, message_id, result, cutoff)
-                    self.db.commit(session)
+                    received.append(result)
+                self._record_all(session, waiting, received, cutoff)
+                received = []
+                self.db.commit(session)
                 if (self.clock() - renewed).total_seconds() > self.settings.lease_seconds / 3:
                     renewed = self.clock()
                     ids = [d.row.id for d in digests]
@@ -202,6 +205,7 @@ class Worker:
             self.errors.append(f"sending stopped: {exc!r}"[:500])
             log.exception("sending stopped")
             session.rollback()
+            self._record_all(session, waiting, received, cutoff)  # answered before it stopped
             for d, _ in waiting.values():
                 self._retry(session, d, f"sending stopped: {exc!r}", None)
         for d, reason in broken:
@@ -216,6 +220,30 @@ class Worker:
         return healthy
 
     # ------------------------------------------------------------------ results
+
+    def _record_all(
+        self,
+        session: Session,
+        waiting: dict[int | str, tuple[Digest, str]],
+        results: Sequence[SendResult],
+        cutoff: datetime,
+    ) -> None:
+        """Record answers; accepted digests with papers (nearly all) in a few statements."""
+        picked = [(result, *waiting.pop(result.key)) for result in results]
+        accepted = [
+            outcomes.Accepted(d.row.id, d.to.id, message_id, tuple(p.id for p, _ in d.ranked))
+            for result, d, message_id in picked
+            if result.status == "sent" and d.ranked
+        ]
+        done = outcomes.record_sent_many(
+            session, accepted=accepted, owner=self.owner, now=self.clock(), cutoff=cutoff
+        )
+        for result, d, message_id in picked:
+            if result.status == "sent" and d.ranked:
+                ok = d.row.id in done
+                self._done("sent" if ok else "lost", d, d.row, detail=result.detail)
+            else:
+                self._record(session, d, message_id, result, cutoff)
 
     def _record(
         self, session: Session, d: Digest, message_id: str, result: SendResult, cutoff: datetime

@@ -9,6 +9,7 @@ whose lease ran out must not overwrite what another worker recorded.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -99,6 +100,74 @@ def record_sent(
         _insert_sent(session, rows)
     _advance(session, subscriber_id, cutoff, reset=True)
     return True
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A digest with papers that the server accepted, for `record_sent_many`."""
+
+    delivery_id: int
+    subscriber_id: int
+    message_id: str
+    paper_ids: tuple[str, ...]
+
+
+_CONTENT = (
+    sa.update(DELIVERY)
+    .where(DELIVERY.c.id == sa.bindparam("w_id"))
+    .values(
+        message_id=sa.bindparam("v_message_id", type_=DELIVERY.c.message_id.type),
+        paper_ids=sa.bindparam("v_paper_ids", type_=DELIVERY.c.paper_ids.type),
+    )
+)
+
+
+def record_sent_many(
+    session: Session, *, accepted: Sequence[Accepted], owner: str, now: datetime, cutoff: datetime
+) -> set[int]:
+    """`record_sent` for several digests in four statements, not three per digest (each is a
+    round trip to the database); returns the delivery ids recorded (the rest were lost)."""
+    if not accepted:
+        return set()
+    owned = (
+        sa.update(DELIVERY)
+        .where(
+            DELIVERY.c.id.in_([a.delivery_id for a in accepted]),
+            DELIVERY.c.status == "sending",
+            DELIVERY.c.lease_owner == owner,
+        )
+        .values(
+            status="sent",
+            sent_at=now,
+            updated_at=now,
+            last_error=None,
+            lease_owner=None,
+            lease_until=None,
+            attempts=DELIVERY.c.attempts + 1,
+        )
+        .returning(DELIVERY.c.id)
+    )
+    connection = session.connection()
+    done = {row[0] for row in connection.execute(owned)}
+    mine = [a for a in accepted if a.delivery_id in done]
+    if not mine:
+        return done
+    contents = [
+        {"w_id": a.delivery_id, "v_message_id": a.message_id, "v_paper_ids": list(a.paper_ids)}
+        for a in mine
+    ]
+    connection.execute(_CONTENT, contents)
+    papers = [
+        {"subscriber_id": a.subscriber_id, "paper_id": pid, "delivery_id": a.delivery_id,
+         "sent_at": now}
+        for a in mine
+        for pid in a.paper_ids
+    ]  # fmt: skip
+    if papers:
+        _insert_sent(session, papers)
+    advance = [{"w_id": a.subscriber_id, "v_cutoff": cutoff} for a in mine]
+    connection.execute(_ADVANCE[True], advance)
+    return done
 
 
 def record_empty(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.filters
 import mjml
 
 from digest.render_context import (
@@ -71,6 +72,7 @@ def _environment(
     return env
 
 
+@jinja2.pass_environment
 class Renderer:
     """Renders every email `digest` sends; one instance serves any number of emails."""
 

@@ -240,3 +240,35 @@ def test_hard_bounce_suppresses_at_the_limit(engine: Engine, now: datetime) -> N
     with Session(engine) as session:
         counts = outbox.status_counts(session, digest_date=DAY)
     assert counts["failed"] == 2 and counts["suppressed_subscribers"] == 1 and counts["due"] == 2
+
+
+def test_record_sent_many_records_only_rows_still_owned(engine: Engine, now: datetime) -> None:
+    ids = _subscribers(engine, now, 3)
+    with session_scope(engine) as session:
+        outbox.insert_planned(session, rows=[(sid, DAY) for sid in ids], now=now)
+    with session_scope(engine) as session:
+        rows = outbox.claim(session, owner="a", now=now, lease_seconds=60, limit=5)
+    later = now + timedelta(seconds=120)
+    with session_scope(engine) as session:  # b takes over the first row after a's lease ran out
+        (stolen,) = outbox.claim(session, owner="b", now=later, lease_seconds=60, limit=1)
+    accepted = [
+        outcomes.Accepted(r.id, r.subscriber_id, f"<m{r.id}@x>", (f"p{r.id}", "q")) for r in rows
+    ]
+    with session_scope(engine) as session:
+        done = outcomes.record_sent_many(
+            session, accepted=accepted, owner="a", now=later, cutoff=later
+        )
+    assert done == {r.id for r in rows} - {stolen.id}
+    for r in rows:
+        row = _row(engine, r.id)
+        if r.id == stolen.id:
+            assert (row.status, row.lease_owner, row.message_id) == ("sending", "b", None)
+            assert _sub(engine, r.subscriber_id).last_digest_at is None
+        else:
+            assert (row.status, row.message_id, row.paper_ids, row.lease_owner, row.attempts) == (
+                "sent", f"<m{r.id}@x>", [f"p{r.id}", "q"], None, 1,
+            )  # fmt: skip
+            assert _sub(engine, r.subscriber_id).last_digest_at == later
+    with Session(engine) as session:
+        sent = {(p.delivery_id, p.paper_id) for p in session.exec(select(SentPaper))}
+    assert sent == {(i, p) for i in done for p in (f"p{i}", "q")}

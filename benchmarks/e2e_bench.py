@@ -1,0 +1,451 @@
+"""End to end: subscribers x papers -> planned, ranked, rendered, MIME, sent, recorded.
+
+    python benchmarks/e2e_bench.py [--subscribers 100000] [--papers 1000] [--sample 500]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--workers 1,2,4]
+        [--skip-sqlite] [--tracemalloc]
+
+Papers come from the corpus (papers.json, 831 real papers, repeated under new ids up to
+--papers), all first seen yesterday. Each subscriber has 1-4 research interests (Zipf-like
+choice from the vocabulary of benchmarks/rank_speed.py), a send time between 05:00 and 09:59
+and one of a dozen time zones, and is due. Mail goes to a fast SMTP sink in its own process
+on 127.0.0.1 over 4 pooled connections per worker; every result is recorded in the outbox.
+
+The split of the sending process's time comes from timers wrapped around the functions the
+worker calls (exclusive time: nested timers are subtracted), see `Timers`.
+The naive loop, on --sample subscribers and scaled: rank-bm25 scores per subscriber, the
+same templates rendered the straightforward way (Jinja -> MJML compile per email), Python's
+EmailMessage with the default policy, one new SMTP connection per message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import re
+import resource
+import smtplib
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from rank_bm25 import BM25Okapi
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.rank_speed import VOCAB
+from digest import compose, delivery, outbox
+from digest.config import Settings
+from digest.db import make_engine, upgrade
+from digest.mailer import Envelope, Mailer, SendResult
+from digest.models import Paper, ScoredPaper, Subscriber
+from digest.planning import Db, plan
+from digest.render import Renderer, build_digest_context
+from digest.sending import make_worker
+from digest.tokens import Links
+from tests.smtp_server import sink_process
+
+CORPUS_HOME = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "papers.json"
+CORPUS = CORPUS_HOME if CORPUS_HOME.exists() else Path("/work/shared/corpus/papers.json")
+ZONES = (
+    "UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Kolkata", "Asia/Shanghai",
+    "Asia/Tokyo", "Australia/Sydney", "America/Sao_Paulo", "America/New_York",
+    "America/Chicago", "America/Los_Angeles",
+)  # fmt: skip
+SECRET = "benchmark-secret-key-0123456789"
+WORD = re.compile(r"\w+")
+
+
+# --------------------------------------------------------------------------- timers
+
+
+class Timers:
+    """Exclusive wall time per label of wrapped calls made on the timing thread."""
+
+    def __init__(self) -> None:
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self.calls: Counter[str] = Counter()
+        self._stack: list[float] = []  # time spent in nested timers, per open timer
+
+    @contextmanager
+    def timing(self, label: str) -> Iterator[None]:
+        self._stack.append(0.0)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            took = time.perf_counter() - start
+            nested = self._stack.pop()
+            self.seconds[label] += took - nested
+            self.calls[label] += 1
+            if self._stack:
+                self._stack[-1] += took
+
+    def wrap(self, owner: Any, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with self.timing(label):
+                return inner(*args, **kwargs)
+
+        setattr(owner, name, timed)
+
+
+class TimedMailer:
+    """The real mailer; time the caller waits for results counts as SMTP (the envelopes it
+    builds meanwhile are timed by their own wrappers and subtracted)."""
+
+    def __init__(self, mailer: Mailer, timers: Timers) -> None:
+        self.mailer, self.timers = mailer, timers
+
+    def send_many(self, envelopes: Iterable[Envelope]) -> Iterator[SendResult]:
+        results = self.mailer.send_many(envelopes)
+        while True:
+            with self.timers.timing("smtp (waiting for replies)"):
+                result = next(results, None)
+            if result is None:
+                return
+            yield result
+
+    def close(self) -> None:
+        self.mailer.close()
+
+
+TIMERS = Timers()
+_instrumented = False
+
+
+def instrument(timers: Timers) -> None:
+    """Wrap what a worker calls (the functions it looks up by module attribute), once."""
+    global _instrumented
+    if _instrumented:
+        return
+    _instrumented = True
+    timers.wrap(outbox, "claim", "db: claim")
+    timers.wrap(delivery, "recipients", "db: load subscribers")
+    timers.wrap(compose, "_already_sent", "db: load candidates")
+    timers.wrap(compose.PaperCache, "load", "db: load candidates")
+    timers.wrap(compose.rank, "rank_profiles", "rank")
+    timers.wrap(compose, "build_digest_context", "render")
+    timers.wrap(Renderer, "digest", "render")
+    timers.wrap(Renderer, "empty", "render")
+    timers.wrap(compose, "build_message", "mime")
+    timers.wrap(delivery.Worker, "_record_all", "db: record results")
+    timers.wrap(delivery.Worker, "_record", "db: record results")
+    timers.wrap(delivery.Worker, "_skip", "db: record results")
+    timers.wrap(Db, "commit", "db: commit")
+
+
+# --------------------------------------------------------------------------- data
+
+
+def corpus_papers(n: int, seen: datetime) -> list[dict[str, Any]]:
+    corpus = json.loads(CORPUS.read_text(encoding="utf-8"))
+    rows = []
+    for i in range(n):
+        p = corpus[i % len(corpus)]
+        pid = p["id"] if i < len(corpus) else f"{p['id']}-r{i // len(corpus)}"
+        at = seen - timedelta(minutes=i % 600)
+        rows.append({
+            "id": pid, "title": p["title"], "abstract": p["abstract"],
+            "authors": ["A. Lovelace", "A. Turing", "G. Hopper"][: 1 + i % 3],
+            "upvotes": (i * 7919) % 120, "num_comments": i % 7, "source": "hf",
+            "listing_day": at.date(), "first_seen_at": at, "updated_at": at,
+            "published_at": at, "github_url": None, "project_url": None, "thumbnail": None,
+        })  # fmt: skip
+    return rows
+
+
+def interests(rng: random.Random, weights: list[float]) -> str:
+    picks = dict.fromkeys(rng.choices(VOCAB, weights=weights, k=rng.randint(1, 4)))
+    items = []
+    for kw in picks:
+        roll = rng.random()
+        items.append(f"{kw}^2" if roll < 0.1 else f"-{kw}" if roll < 0.15 else kw)
+    if all(x.startswith("-") for x in items):
+        items.append(rng.choice(VOCAB))
+    return ", ".join(items)
+
+
+def subscriber_rows(n: int, now: datetime, seed: int = 7) -> Iterator[list[dict[str, Any]]]:
+    rng = random.Random(seed)
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(len(VOCAB))]
+    chunk: list[dict[str, Any]] = []
+    for i in range(n):
+        chunk.append({
+            "email": f"reader{i}@example.com", "keywords": interests(rng, weights),
+            "exclude": "", "send_at": f"{rng.randint(5, 9):02d}:{rng.choice((0, 15, 30, 45)):02d}",
+            "timezone": rng.choice(ZONES), "max_papers": 10, "frequency": "daily",
+            "status": "active", "created_at": now - timedelta(days=30),
+            "updated_at": now - timedelta(days=30), "confirmed_at": now - timedelta(days=30),
+            "hard_bounces": 0, "soft_bounces": 0, "token_version": 0,
+        })  # fmt: skip
+        if len(chunk) == 5000:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def populate(url: str, subscribers: int, papers: int, now: datetime) -> float:
+    start = time.perf_counter()
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Paper.__table__), corpus_papers(papers, now - timedelta(hours=20)))  # type: ignore[attr-defined]
+        for chunk in subscriber_rows(subscribers, now):
+            conn.execute(sa.insert(Subscriber.__table__), chunk)  # type: ignore[attr-defined]
+    engine.dispose()
+    return time.perf_counter() - start
+
+
+def settings_for(url: str, port: int) -> Settings:
+    return Settings(
+        database_url=url, smtp_host="127.0.0.1", smtp_port=port, smtp_connections=4,
+        mail_from="Paper Digest <digest@example.org>", secret_key=SECRET,
+        base_url="https://digest.example.org",
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- our path
+
+
+def worker_run(url: str, port: int, batch: int, out: Any = None) -> dict[str, Any]:
+    """One worker until idle, instrumented; returns counts, timers, wall time and peak RSS."""
+    timers = TIMERS
+    instrument(timers)
+    timers.seconds.clear()
+    settings = settings_for(url, port)
+    engine = make_engine(url)
+    worker = make_worker(settings, engine, clock=lambda: datetime.now(UTC), batch=batch)
+    real = worker.mailer
+    worker.mailer = TimedMailer(real, timers)
+    start, cpu = time.perf_counter(), cpu_seconds()
+    report = worker.run(until_idle=True)
+    wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    real.close()
+    engine.dispose()
+    result = {
+        "counts": dict(report.counts), "errors": list(report.errors), "wall": wall, "cpu": cpu,
+        "seconds": dict(timers.seconds), "rss_mb": peak_rss_mb(),
+    }  # fmt: skip
+    if out is not None:
+        out.put(result)
+    return result
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (all its threads), user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_workers(url: str, port: int, workers: int, batch: int) -> list[dict[str, Any]]:
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=worker_run, args=(url, port, batch, out)) for _ in range(workers)]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return results
+
+
+def print_split(wall: float, seconds: dict[str, float]) -> None:
+    timed = sum(seconds.values())
+    rows = sorted(seconds.items(), key=lambda kv: -kv[1])
+    rows.append(("other (loop, lease renewal, untimed)", max(0.0, wall - timed)))
+    for label, secs in rows:
+        print(f"    {label:<38} {secs:8.2f} s  {100 * secs / wall:5.1f} %")
+
+
+def report_run(name: str, results: list[dict[str, Any]], wall: float, plan_s: float,
+               sink: Any, before: int) -> float:  # fmt: skip
+    counts: Counter[str] = Counter()
+    for r in results:
+        counts.update(r["counts"])
+    received = sink.stats()["messages"] - before
+    rate = counts["sent"] / wall
+    print(
+        f"  {name}: {wall:.1f} s for {counts['sent']:,} sent ({rate:,.0f} msg/s); "
+        f"plan {plan_s:.1f} s; sink received {received:,}; counts "
+        + ", ".join(f"{k}={v}" for k, v in counts.items() if v)
+    )
+    for i, r in enumerate(results):
+        sent = r["counts"].get("sent", 0)
+        print(
+            f"  worker {i + 1}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU "
+            f"({1000 * r['cpu'] / max(sent, 1):.1f} ms CPU per message sent, "
+            f"{sent / max(r['cpu'], 1e-9):.0f} msg per CPU-second), peak RSS {r['rss_mb']:.0f} MB"
+        )
+        if len(results) == 1 or i == 0:
+            print_split(r["wall"], r["seconds"])
+        for e in r["errors"][:3]:
+            print(f"    error: {e}")
+    return rate
+
+
+def ours(url: str, sink: Any, workers: int, batch: int, in_process: bool) -> float:
+    before = sink.stats()["messages"]
+    start = time.perf_counter()
+    engine = make_engine(url)
+    planned = plan(Db(engine), now=datetime.now(UTC))
+    engine.dispose()
+    plan_s = time.perf_counter() - start
+    if in_process:
+        results = [worker_run(url, sink.port, batch)]
+    else:
+        results = run_workers(url, sink.port, workers, batch)
+    wall = time.perf_counter() - start
+    print(f"  planned: {planned.line()}")
+    return report_run(f"{workers} worker(s)", results, wall, plan_s, sink, before)
+
+
+# --------------------------------------------------------------------------- naive loop
+
+
+def naive(url: str, port: int, sample: int) -> tuple[float, float]:
+    """Messages per second of the straightforward loop over the first `sample` subscribers,
+    and the CPU milliseconds it spent per message (in this process)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        papers = [Paper(**dict(r._mapping)) for r in conn.execute(sa.select(Paper.__table__))]  # type: ignore[attr-defined]
+        people = list(
+            conn.execute(sa.select(Subscriber.__table__).order_by(sa.text("id")).limit(sample))  # type: ignore[attr-defined]
+        )
+    engine.dispose()
+    renderer = Renderer(compile_once=False)
+    links = Links("https://digest.example.org", SECRET)
+    start, cpu = time.perf_counter(), cpu_seconds()
+    bm25 = BM25Okapi([WORD.findall(f"{p.title} {p.abstract}".lower()) for p in papers])
+    today = datetime.now(UTC)
+    for s in people:
+        scores = bm25.get_scores(WORD.findall(s.keywords.lower()))
+        top = [j for j in np.argsort(-scores)[: s.max_papers] if scores[j] > 0]
+        ranked = [(papers[j], ScoredPaper(papers[j].id, float(scores[j]), 1.0, 0.0)) for j in top]
+        ctx = build_digest_context(
+            email=s.email, keywords=s.keywords, papers=ranked, total_new=len(papers),
+            digest_date=today.date(), links=links, subscriber_id=s.id,
+        )  # fmt: skip
+        email = renderer.digest(ctx) if ranked else renderer.empty(ctx)
+        msg = EmailMessage()
+        msg["Subject"] = email.subject
+        msg["From"] = "Paper Digest <digest@example.org>"
+        msg["To"] = s.email
+        msg["Date"] = format_datetime(today)
+        msg["Message-ID"] = f"<digest.{today.date()}.{s.id}@example.org>"
+        for k, v in email.headers.items():
+            msg[k] = v
+        msg.set_content(email.text)
+        msg.add_alternative(email.html, subtype="html")
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            smtp.sendmail("digest@example.org", [s.email], msg.as_bytes())
+    rate = len(people) / (time.perf_counter() - start)
+    return rate, 1000 * (cpu_seconds() - cpu) / len(people)
+
+
+# --------------------------------------------------------------------------- databases
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        yield f"sqlite:///{tmp}/bench.db"
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    name = f"digest_bench_{os.getpid()}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def mean_size(sink: Any, before: tuple[int, int]) -> float:
+    stats = sink.stats()
+    sent = stats["messages"] - before[0]
+    return (stats["bytes"] - before[1]) / sent / 1024 if sent else 0.0
+
+
+def bench_backend(
+    label: str, make_db: Callable[[], Any], args: argparse.Namespace, workers: list[int]
+) -> None:
+    print(f"\n== {label}: {args.subscribers:,} subscribers x {args.papers:,} papers ==")
+    with sink_process() as sink:
+        results: dict[int, float] = {}
+        for n in workers:
+            with make_db() as url:
+                setup = populate(url, args.subscribers, args.papers, datetime.now(UTC))
+                print(f" {n} worker(s); setup (schema, papers, subscribers): {setup:.1f} s")
+                stats = sink.stats()
+                before = (stats["messages"], stats["bytes"])
+                if args.tracemalloc and n == 1:
+                    tracemalloc.start()
+                results[n] = ours(url, sink, n, args.batch, in_process=n == 1)
+                if tracemalloc.is_tracing():
+                    print(
+                        f"  tracemalloc peak: {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MB"
+                    )
+                    tracemalloc.stop()
+                print(f"  mean message: {mean_size(sink, before):.1f} KB; peak RSS of this "
+                      f"process so far {peak_rss_mb():.0f} MB; load {os.getloadavg()[0]:.1f}")  # fmt: skip
+                if n == workers[0] and args.sample:
+                    base, base_cpu = naive(url, sink.port, args.sample)
+                    print(
+                        f"  naive loop ({args.sample} subscribers): {base:.1f} msg/s -> "
+                        f"{args.subscribers / base / 60:.0f} min for {args.subscribers:,}; "
+                        f"ours is {results[n] / base:.1f}x; naive CPU per message "
+                        f"{base_cpu:.1f} ms (load {os.getloadavg()[0]:.1f})"
+                    )
+        if len(results) > 1:
+            one = results[workers[0]]
+            print("  scaling: " + ", ".join(f"{n}: {r / one:.2f}x" for n, r in results.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--papers", type=int, default=1_000)
+    parser.add_argument("--sample", type=int, default=500, help="naive loop (0: skip)")
+    parser.add_argument("--batch", type=int, default=200, help="rows claimed at once")
+    parser.add_argument("--postgres", help="admin URL; a scratch database is created")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts on PostgreSQL")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--tracemalloc", action="store_true", help="slows the run down")
+    args = parser.parse_args()
+    print(f"cpus {os.cpu_count()}, load average {os.getloadavg()}")
+    if not args.skip_sqlite:
+        bench_backend("SQLite", sqlite_database, args, [1])
+    if args.postgres:
+        workers = [int(w) for w in args.workers.split(",")]
+        bench_backend("PostgreSQL", lambda: postgres_database(args.postgres), args, workers)
+    print(f"\nload average at the end {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
