@@ -52,7 +52,7 @@ from digest import compose, delivery, outbox
 from digest.config import Settings
 from digest.db import make_engine, upgrade
 from digest.mailer import Envelope, Mailer, SendResult
-from digest.models import Paper, ScoredPaper, Subscriber
+from digest.models import Paper, ScoredPaper, Subscriber, table_of
 from digest.planning import Db, plan
 from digest.render import Renderer, build_digest_context
 from digest.sending import make_worker
@@ -206,9 +206,9 @@ def populate(url: str, subscribers: int, papers: int, now: datetime) -> float:
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as conn:
-        conn.execute(sa.insert(Paper.__table__), corpus_papers(papers, now - timedelta(hours=20)))  # type: ignore[attr-defined]
+        conn.execute(sa.insert(table_of(Paper)), corpus_papers(papers, now - timedelta(hours=20)))
         for chunk in subscriber_rows(subscribers, now):
-            conn.execute(sa.insert(Subscriber.__table__), chunk)  # type: ignore[attr-defined]
+            conn.execute(sa.insert(table_of(Subscriber)), chunk)
     engine.dispose()
     return time.perf_counter() - start
 
@@ -328,9 +328,9 @@ def naive(url: str, port: int, sample: int) -> tuple[float, float]:
     and the CPU milliseconds it spent per message (in this process)."""
     engine = make_engine(url)
     with engine.connect() as conn:
-        papers = [Paper(**dict(r._mapping)) for r in conn.execute(sa.select(Paper.__table__))]  # type: ignore[attr-defined]
+        papers = [Paper(**dict(r._mapping)) for r in conn.execute(sa.select(table_of(Paper)))]
         people = list(
-            conn.execute(sa.select(Subscriber.__table__).order_by(sa.text("id")).limit(sample))  # type: ignore[attr-defined]
+            conn.execute(sa.select(table_of(Subscriber)).order_by(sa.text("id")).limit(sample))
         )
     engine.dispose()
     renderer = Renderer(compile_once=False)

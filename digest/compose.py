@@ -30,16 +30,17 @@ from digest.models import (
     ScoredPaper,
     SentPaper,
     Subscriber,
+    table_of,
 )
 from digest.outbox import Claimed
 from digest.render import RenderedEmail, Renderer, build_digest_context
 from digest.tokens import Links
 
 NEW_SUBSCRIBER_WINDOW = timedelta(days=2)  # a first digest covers the last two days
-PAPER = Paper.__table__  # type: ignore[attr-defined]
-SENT = SentPaper.__table__  # type: ignore[attr-defined]
-FEEDBACK = Feedback.__table__  # type: ignore[attr-defined]
-ACRONYM = Acronym.__table__  # type: ignore[attr-defined]
+PAPER = table_of(Paper)
+SENT = table_of(SentPaper)
+FEEDBACK = table_of(Feedback)
+ACRONYM = table_of(Acronym)
 
 
 @dataclass(frozen=True)

@@ -247,3 +247,12 @@ class RunReport:
         parts = " ".join(f"{k}={v}" for k, v in self.counts.items())
         tail = f" errors={len(self.errors)}" if self.errors else ""
         return f"{self.kind}: {parts}{tail}"
+
+
+# --------------------------------------------------------------------------- Core tables
+
+
+def table_of(model: Any) -> sa.Table:
+    """The Core table behind a SQLModel class, for bulk statements."""
+    table: sa.Table = model.__table__
+    return table

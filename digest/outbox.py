@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from digest.models import Delivery, SentPaper, Subscriber
+from digest.models import Delivery, SentPaper, Subscriber, table_of
 
-DELIVERY = Delivery.__table__  # type: ignore[attr-defined]
-SUBSCRIBER = Subscriber.__table__  # type: ignore[attr-defined]
-SENT_PAPER = SentPaper.__table__  # type: ignore[attr-defined]
+DELIVERY = table_of(Delivery)
+SUBSCRIBER = table_of(Subscriber)
+SENT_PAPER = table_of(SentPaper)
 
 CLAIMABLE = ("pending", "retry")
 STATUSES = ("pending", "sending", "retry", "sent", "empty", "failed", "suppressed", "skipped")

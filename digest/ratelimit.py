@@ -22,9 +22,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from digest.config import Settings
-from digest.models import Counter
+from digest.models import Counter, table_of
 
-_COUNTER: sa.Table = Counter.__table__  # type: ignore[attr-defined]
+_COUNTER: sa.Table = table_of(Counter)
 HOUR = 3600
 _KEEP_SECONDS = timedelta(minutes=1)
 _KEEP_HOURS = timedelta(hours=2)

@@ -20,12 +20,13 @@ from digest.models import (
     Paper,
     PaperText,
     Subscriber,
+    table_of,
 )
 from digest.subscribers import SubscriberInput
 
 T = TypeVar("T")
-PAPER: sa.Table = Paper.__table__  # type: ignore[attr-defined]
-SUBSCRIBER: sa.Table = Subscriber.__table__  # type: ignore[attr-defined]
+PAPER: sa.Table = table_of(Paper)
+SUBSCRIBER: sa.Table = table_of(Subscriber)
 CHUNK = 500  # rows per statement: well under SQLite's and PostgreSQL's parameter limits
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from digest.models import Counter
+from digest.models import Counter, table_of
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def window_start(now: datetime, seconds: int) -> datetime:
 def hit(engine: Engine, key: str, limit: Limit, now: datetime) -> bool:
     """Count one hit on `key`; True while the window's count stays within the limit."""
     start = window_start(now, limit.seconds)
-    table = Counter.__table__  # type: ignore[attr-defined]
+    table = table_of(Counter)
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table).values(key=key[:200], window_start=start, count=1)
     same_window = table.c.window_start == stmt.excluded.window_start
@@ -62,7 +62,7 @@ def hit(engine: Engine, key: str, limit: Limit, now: datetime) -> bool:
 
 def prune(engine: Engine, prefixes: tuple[str, ...], before: datetime) -> int:
     """Forget counters under `prefixes` whose window started before `before`."""
-    table = Counter.__table__  # type: ignore[attr-defined]
+    table = table_of(Counter)
     mine = sa.or_(*(table.c.key.startswith(p, autoescape=True) for p in prefixes))
     with engine.begin() as conn:
         result = conn.execute(sa.delete(table).where(mine, table.c.window_start < before))
