@@ -75,7 +75,7 @@ def hf_items(n: int) -> list[dict]:
     return items
 
 
-def timed(fn):  # type: ignore[no-untyped-def]
+def timed(fn):
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result

@@ -106,7 +106,7 @@ def since(start: tuple[float, float]) -> tuple[float, float]:
 def ours(index: object, profiles: list[Profile]) -> tuple[tuple[float, float], int]:
     """(wall, CPU) seconds of rank_profiles over all profiles, and papers returned."""
     start = clock()
-    results = rank_profiles(index, profiles)  # type: ignore[arg-type]
+    results = rank_profiles(index, profiles)
     took = since(start)
     return took, sum(len(r) for r in results)
 

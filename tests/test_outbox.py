@@ -19,7 +19,7 @@ def _subscribers(engine: Engine, now: datetime, n: int) -> list[int]:
     with session_scope(engine) as session:
         values = [factories.subscriber(f"s{i}@example.org") for i in range(n)]
         store.import_subscribers(session, values=values, now=now, defaults={})
-        return [s.id for s in session.exec(select(Subscriber).order_by(Subscriber.id))]  # type: ignore[arg-type, misc]
+        return [s.id for s in session.exec(select(Subscriber).order_by(Subscriber.id))]
 
 
 def _row(engine: Engine, delivery_id: int) -> Delivery:

@@ -139,7 +139,7 @@ def context(listed: list[Paper], **kw: object) -> DigestContext:
         "delivery_id": 99,
     }
     values.update(kw)
-    return build_digest_context(**values)  # type: ignore[arg-type]
+    return build_digest_context(**values)
 
 
 @pytest.fixture(scope="module")

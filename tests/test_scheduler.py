@@ -91,7 +91,7 @@ def test_ticks_restart_and_missed_days(engine: Engine, smtp: SmtpServer) -> None
     jobs.close()
     assert report.counts["sent"] == 1
     assert subjects(smtp) == ["2026-03-04", "2026-03-06"]
-    text = smtp.received[-1].parse().get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index, union-attr]
+    text = smtp.received[-1].parse().get_payload()[0].get_payload(decode=True).decode()
     assert "Diffusion two" in text and "Diffusion three" in text and "Diffusion one" not in text
 
 

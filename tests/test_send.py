@@ -114,9 +114,9 @@ def test_one_well_formed_email_per_matching_subscriber(engine: Engine, smtp: Smt
     assert msg["List-Unsubscribe"].startswith("<https://digest.example.org/unsubscribe/")
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert msg.get_content_type() == "multipart/alternative"
-    parts = [p.get_content_type() for p in msg.get_payload()]  # type: ignore[union-attr]
+    parts = [p.get_content_type() for p in msg.get_payload()]
     assert parts == ["text/plain", "text/html"]
-    text = msg.get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index, union-attr]
+    text = msg.get_payload()[0].get_payload(decode=True).decode()
     assert "Diffusion models for text" in text and "Guided diffusion sampling" in text
     assert "crop yields" not in text and "OOD" not in msg["Subject"]
     state = rows(engine)
@@ -378,7 +378,7 @@ def test_fetch_then_send_end_to_end(
     assert json.loads(first.output)["counts"]["sent"] == 2
     got = {r.recipients[0]: r.parse() for r in smtp.received}
     assert sorted(got) == ["ada@example.org", "bob@example.org"]
-    ada_text = got["ada@example.org"].get_payload()[0].get_payload(decode=True).decode()  # type: ignore[index, union-attr]
+    ada_text = got["ada@example.org"].get_payload()[0].get_payload(decode=True).decode()
     assert "Diffusion transformers at scale" in ada_text and "Soil moisture" not in ada_text
     second = run_cli(settings, "send", "--json")
     assert json.loads(second.output)["counts"]["claimed"] == 0 and len(smtp.received) == 2

@@ -33,20 +33,20 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 
 class Clock:
-    def __init__(self, now):  # type: ignore[no-untyped-def]
+    def __init__(self, now):
         self.now = now
 
-    def __call__(self):  # type: ignore[no-untyped-def]
+    def __call__(self):
         return self.now
 
 
 class RecordingMailer:
     """Collects envelopes; the SMTP path is tested for real in test_web_browser.py."""
 
-    def __init__(self, sent: list) -> None:  # type: ignore[type-arg]
+    def __init__(self, sent: list) -> None:
         self.sent = sent
 
-    def send_many(self, envelopes):  # type: ignore[no-untyped-def]
+    def send_many(self, envelopes):
         from digest.mailer import SendResult
 
         for env in envelopes:
@@ -55,12 +55,12 @@ class RecordingMailer:
 
 
 @pytest.fixture
-def clock(now):  # type: ignore[no-untyped-def]
+def clock(now):
     return Clock(now)
 
 
 @pytest.fixture
-def outbox() -> list:  # type: ignore[type-arg]
+def outbox() -> list:
     return []
 
 
@@ -71,7 +71,7 @@ def mail_parts() -> None:
 
 
 @pytest.fixture
-def make_client(engine, clock, outbox):  # type: ignore[no-untyped-def]
+def make_client(engine, clock, outbox):
     def make(limits: Limits | None = None) -> TestClient:
         app = create_app(
             SETTINGS,
@@ -86,7 +86,7 @@ def make_client(engine, clock, outbox):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client(make_client):  # type: ignore[no-untyped-def]
+def client(make_client):
     return make_client()
 
 
@@ -110,7 +110,7 @@ def form(**kw: str) -> dict[str, str]:
     return values
 
 
-def add_subscriber(engine, now, email="bob@example.org", status="active", **kw):  # type: ignore[no-untyped-def]
+def add_subscriber(engine, now, email="bob@example.org", status="active", **kw):
     with Session(engine, expire_on_commit=False) as s:
         sub = Subscriber(
             email=email, keywords="OOD", status=status, created_at=now, updated_at=now, **kw
@@ -120,12 +120,12 @@ def add_subscriber(engine, now, email="bob@example.org", status="active", **kw):
         return sub
 
 
-def load(engine, sub_id):  # type: ignore[no-untyped-def]
+def load(engine, sub_id):
     with Session(engine) as s:
         return s.get(Subscriber, sub_id)
 
 
-def post_subscribe(client, **kw):  # type: ignore[no-untyped-def]
+def post_subscribe(client, **kw):
     page = client.get("/")
     return client.post("/", data=form(**kw) | {"csrf": csrf_of(page)})
 

@@ -53,7 +53,7 @@ def wait_for_mail(server: SmtpServer, count: int) -> EmailMessage:
         assert time.monotonic() < deadline, f"expected {count} emails, got {len(server.received)}"
         time.sleep(0.05)
     data = server.received[count - 1].data
-    return email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[return-value]
+    return email.message_from_bytes(data, policy=email.policy.default)
 
 
 def link_in(msg: EmailMessage, path: str) -> str:
@@ -65,7 +65,7 @@ def link_in(msg: EmailMessage, path: str) -> str:
 
 
 @pytest.fixture
-def site(sqlite_engine, smtp_server):  # type: ignore[no-untyped-def]
+def site(sqlite_engine, smtp_server):
     pytest.importorskip("digest.render", reason="digest.render not merged yet")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -96,7 +96,7 @@ def site(sqlite_engine, smtp_server):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -110,21 +110,21 @@ def browser():  # type: ignore[no-untyped-def]
             b.close()
 
 
-def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shoot(page, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
 
 
-def subscriber(engine, address: str) -> Subscriber:  # type: ignore[no-untyped-def]
+def subscriber(engine, address: str) -> Subscriber:
     with Session(engine) as s:
         found = s.exec(select(Subscriber).where(Subscriber.email == address)).first()
         assert found is not None
         return found
 
 
-def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # type: ignore[no-untyped-def]
+def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):
     base, smtp, _ = site
     page = browser
     links = Links(base, SECRET)
@@ -263,7 +263,7 @@ def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):  # 
     assert subscriber(sqlite_engine, "ada@example.org").keywords.startswith('"knowledge')
 
 
-def test_every_link_of_a_real_digest_email_works(site, browser, sqlite_engine):  # type: ignore[no-untyped-def]
+def test_every_link_of_a_real_digest_email_works(site, browser, sqlite_engine):
     """The delivery pipeline mails a digest; its view, feed, feedback and unsubscribe work."""
     from digest import planning
     from digest.sending import make_worker
