@@ -129,8 +129,12 @@ class PaperCache:
     def load(self, session: Session, *, floor: datetime, cutoff: datetime) -> None:
         """Papers first seen in (floor, cutoff], plus every paper someone voted on (so "more
         like this" can compare candidates with it); rebuilt only when these changed."""
-        reusable = self.floor is not None and self.floor <= floor
-        if reusable and _fingerprint(session, self.floor, cutoff) == self.fingerprint:  # type: ignore[arg-type]
+        old = self.floor
+        if (
+            old is not None
+            and old <= floor
+            and _fingerprint(session, old, cutoff) == self.fingerprint
+        ):
             return
         seen = PAPER.c.first_seen_at
         voted = sa.select(FEEDBACK.c.paper_id).distinct()

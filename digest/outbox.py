@@ -194,7 +194,12 @@ def renew(
         .where(_owned(owner), DELIVERY.c.id.in_(ids))
         .values(lease_until=now + timedelta(seconds=lease_seconds))
     )
-    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+    return _rowcount(session.execute(stmt))
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE touched (a CursorResult's rowcount, which the ORM's Result type hides)."""
+    return int(result.rowcount or 0)
 
 
 def release(session: Session, *, owner: str, ids: Sequence[int], now: datetime) -> int:
@@ -204,7 +209,7 @@ def release(session: Session, *, owner: str, ids: Sequence[int], now: datetime) 
         .where(_owned(owner), DELIVERY.c.id.in_(ids))
         .values(status="pending", lease_owner=None, lease_until=None, updated_at=now)
     )
-    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+    return _rowcount(session.execute(stmt))
 
 
 def _owned(owner: str) -> Any:

@@ -152,14 +152,15 @@ def _collector_paused() -> Iterator[None]:
 def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[list[ScoredPaper]]:
     shape, known = index.shapes.shape, index.shapes.of.get
     answers = index.answers
-    keys: list[object] = []
-    todo: dict[object, int] = {}  # answer key -> position in `block` of its first profile
+    keys: list[tuple[object, ...]] = []
+    # answer key -> position in `block` of its first profile
+    todo: dict[tuple[object, ...], int] = {}
     for i, p in enumerate(block):
         s = known((p.keywords, p.exclude))
         if s is None:
             s = shape(p.keywords, p.exclude)
         if p.since is None and not (p.already_sent or p.liked or p.disliked):
-            key: object = (s, p.max_papers)
+            key: tuple[object, ...] = (s, p.max_papers)
         else:
             key = (s, p.since, p.already_sent, p.liked, p.disliked, p.max_papers)
         keys.append(key)
@@ -177,7 +178,7 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[list[ScoredP
                 answers[key] = result
     out = [list(answers[key]) for key in keys]
     for key in todo:
-        if len(key) != 2:  # type: ignore[arg-type]
+        if len(key) != 2:
             del answers[key]  # profiles with their own options: not kept beyond this block
     if len(answers) > MAX_ANSWERS:
         answers.clear()
