@@ -1,6 +1,7 @@
 """Alembic environment: the engine comes from digest.db.upgrade (or DIGEST_DATABASE_URL)."""
 
 from alembic import context
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from digest import models  # noqa: F401  (registers the tables)
@@ -9,7 +10,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     engine = config.attributes.get("engine")
     if engine is not None:
         return engine
@@ -20,15 +21,15 @@ def _engine():  # type: ignore[no-untyped-def]
 
 
 def run_migrations_online() -> None:
-    connectable = config.attributes.get("connection") or _engine()
-    if hasattr(connectable, "connect") and not hasattr(connectable, "execute"):
-        with connectable.connect() as connection:
-            _run(connection)
-    else:
-        _run(connectable)
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    with _engine().connect() as connection:
+        _run(connection)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
