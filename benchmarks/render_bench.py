@@ -29,17 +29,18 @@ KEYWORDS = ("diffusion", "out-of-distribution", "language model", "detection", "
 
 def scored(paper: Paper) -> ScoredPaper:
     """Exact-phrase matches, enough to exercise chips and highlights."""
-    matches, spans = [], []
+    matches = []
     for kw in KEYWORDS:
         where: list[str] = []
+        spans = []
         for field in ("title", "abstract"):
             for m in re.finditer(re.escape(kw), getattr(paper, field), re.IGNORECASE):
                 spans.append(Span(field, m.start(), m.end()))
                 if field not in where:
                     where.append(field)
         if where:
-            matches.append(Match(kw, tuple(where), (kw,)))
-    return ScoredPaper(paper.id, 1.0, 1.0, 0.0, tuple(matches), tuple(spans))
+            matches.append(Match(kw, tuple(where), (kw,), tuple(spans)))
+    return ScoredPaper(paper.id, 1.0, 1.0, 0.0, tuple(matches))
 
 
 def inputs(n_emails: int, n_papers: int) -> list[dict[str, Any]]:

@@ -102,8 +102,10 @@ def _blocked(
 ) -> np.ndarray | None:
     """Papers that are not candidates: excluded by a term, too old, or already sent."""
     blocked: np.ndarray | None = None
-    if excluded is not None:
-        blocked = np.asarray(excluded @ index.book.phrase_present()) > 0
+    if excluded is not None:  # few profiles exclude anything: only their rows are computed
+        rows = np.flatnonzero(np.diff(excluded.indptr))
+        blocked = np.zeros((len(profiles), len(index)), dtype=bool)
+        blocked[rows] = np.asarray(excluded[rows] @ index.book.phrase_present()) > 0
     timed = [i for i, p in enumerate(profiles) if p.since is not None]
     sent = [i for i, p in enumerate(profiles) if p.already_sent]
     needs = timed or sent or any(p.liked or p.disliked for p in profiles)

@@ -15,8 +15,9 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from digest.spans import FIELDS
+
 TOKEN = re.compile(r"[A-Za-z0-9]+")
-FIELDS = ("title", "abstract")
 STOP = frozenset(
     [
         "a",

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import JSON, Column, Field, SQLModel, UniqueConstraint
+
+from digest.spans import FIELDS, merge_raw
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -202,18 +205,22 @@ class Profile:
     disliked: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
+    """Characters [start, end) of a paper's title or abstract (a tuple: cheap to make by
+    the hundred thousand when ranking)."""
+
     field: str  # "title" | "abstract"
     start: int
     end: int
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
+    """One interest that matched a paper."""
+
     keyword: str  # the interest as the subscriber wrote it
     where: tuple[str, ...]  # subset of ("title", "abstract")
     terms: tuple[str, ...] = ()  # the words found, e.g. ("out-of-distribution",)
+    spans: tuple[Span, ...] = ()  # where they were found: title first, by offset, joined
 
 
 @dataclass(frozen=True)
@@ -223,11 +230,20 @@ class ScoredPaper:
     relevance: float
     trending: float
     matches: tuple[Match, ...] = ()
-    spans: tuple[Span, ...] = ()
 
     @property
     def matched(self) -> tuple[str, ...]:
         return tuple(m.keyword for m in self.matches)
+
+    @cached_property
+    def spans(self) -> tuple[Span, ...]:
+        """What to highlight: the spans of every match, title first, by offset, overlapping
+        or touching ones joined (made on first use; most results have one match)."""
+        if len(self.matches) == 1:
+            return self.matches[0].spans
+        order = FIELDS.index
+        raw = [(order(s.field), s.start, s.end) for m in self.matches for s in m.spans]
+        return tuple(Span(FIELDS[f], start, end) for f, start, end in merge_raw(raw))
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,7 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[list[ScoredP
             )
             for (key, _), result in zip(part, ranked, strict=True):
                 answers[key] = result
-    out = [list(answers[key]) for key in keys]
+    out = list(map(list, map(answers.__getitem__, keys)))  # each profile its own list
     for key in todo:
         if len(key) != 2:
             del answers[key]  # profiles with their own options: not kept beyond this block

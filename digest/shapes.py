@@ -82,7 +82,6 @@ class Shapes:
                     weights.append(found[1])
         self._ptr.append(len(slots))
         self._eptr.append(len(excluded))
-        self._flat = None
         return len(self._ptr) - 2
 
     def _item(self, piece: str) -> Item:
@@ -103,17 +102,28 @@ class Shapes:
         return slot, interest.weight, excluded, concept.id, interest.text.lower()
 
     def flat(self) -> Flat:
-        if self._flat is None:
-            slots = np.array(self._slots, dtype=np.int64)
-            cids = np.array(self.slot_cid, dtype=np.int64)
-            self._flat = Flat(
-                np.array(self._ptr, dtype=np.int64),
-                slots,
-                cids[slots] if len(slots) else slots,
-                np.array(self._weights, dtype=np.float32),
-                np.array(self._eptr, dtype=np.int64),
-                np.array(self._excluded, dtype=np.int64),
-            )
+        """The flat arrays, extended by the shapes parsed since the last call."""
+        done = self._flat
+        if done is not None and len(done.ptr) == len(self._ptr):
+            return done
+        at = (
+            (len(done.ptr), len(done.slots), len(done.eptr), len(done.excluded))
+            if done
+            else (0,) * 4
+        )
+        slots = np.array(self._slots[at[1] :], dtype=np.int64)
+        cids = np.array(self.slot_cid, dtype=np.int64)
+        parts: list[np.ndarray] = [
+            np.array(self._ptr[at[0] :], dtype=np.int64),
+            slots,
+            cids[slots] if len(slots) else slots,
+            np.array(self._weights[at[1] :], dtype=np.float32),
+            np.array(self._eptr[at[2] :], dtype=np.int64),
+            np.array(self._excluded[at[3] :], dtype=np.int64),
+        ]
+        if done is not None:
+            parts = [np.concatenate((old, new)) for old, new in zip(done, parts, strict=True)]
+        self._flat = Flat(*parts)
         return self._flat
 
 

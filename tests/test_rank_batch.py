@@ -3,9 +3,11 @@
 import random
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from digest import rank as rank_module
+from digest.explain import _distinct
 from digest.models import Profile
 from digest.rank import build_index, rank_papers, rank_profiles
 from tests.factories import paper_text
@@ -119,3 +121,16 @@ def test_spans_merged_one_by_one_when_texts_are_too_long_to_pack():
     index.explainer.packable = False
     assert rank_profiles(index, profiles) == expected
     assert any(len(r.matches) > 1 for results in expected for r in results)
+
+
+def test_distinct_results_group_the_same_with_small_and_huge_keys():
+    whys = np.array([5, 3, 5, 5, 3, 7], dtype=np.int64)
+    bits = np.array([1, 2, 1, 9, 2, 1], dtype=np.int64)
+    groups = []
+    for offset in (0, 1 << 40):  # huge whys cannot be packed with the bits into one int64
+        keys, first, inverse = _distinct(whys + offset, bits)
+        assert len(keys) == 4
+        assert [int(whys[first[k]] + offset) for k in inverse] == (whys + offset).tolist()
+        assert [int(bits[first[k]]) for k in inverse] == bits.tolist()
+        groups.append(inverse.tolist())
+    assert groups[0] == groups[1]

@@ -113,9 +113,9 @@ def paper(n: int, **kw: Any) -> Paper:
 
 
 def scored(p: Paper, keywords: tuple[str, ...] = ("diffusion", "OOD")) -> ScoredPaper:
-    matches, spans = [], []
+    matches = []
     for kw in keywords:
-        where = []
+        where, spans = [], []
         for fld in ("title", "abstract"):
             text = getattr(p, fld).lower()
             start = text.find(kw.lower())
@@ -123,8 +123,8 @@ def scored(p: Paper, keywords: tuple[str, ...] = ("diffusion", "OOD")) -> Scored
                 where.append(fld)
                 spans.append(Span(fld, start, start + len(kw)))
         if where:
-            matches.append(Match(kw, tuple(where), (kw,)))
-    return ScoredPaper(p.id, 2.0, 1.5, 0.5, tuple(matches), tuple(spans))
+            matches.append(Match(kw, tuple(where), (kw,), tuple(spans)))
+    return ScoredPaper(p.id, 2.0, 1.5, 0.5, tuple(matches))
 
 
 def context(listed: list[Paper], **kw: object) -> DigestContext:
@@ -234,14 +234,8 @@ def test_highlight_cut_by_trimming_stays_whole() -> None:
 
 def item_for(abstract: str, spans: list[tuple[int, int]]) -> DigestItem:
     p = paper(1, abstract=abstract)
-    sp = ScoredPaper(
-        p.id,
-        1.0,
-        1.0,
-        0.0,
-        (Match("x", ("abstract",)),),
-        tuple(Span("abstract", s, e) for s, e in spans),
-    )
+    highlights = tuple(Span("abstract", s, e) for s, e in spans)
+    sp = ScoredPaper(p.id, 1.0, 1.0, 0.0, (Match("x", ("abstract",), (), highlights),))
     (item,) = context([p], papers=[(p, sp)]).items
     return item
 
