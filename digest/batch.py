@@ -46,14 +46,14 @@ def rank_chunk(
         ok &= matched
     if blocked is not None:
         ok &= ~blocked
-    rows, cols = _top_candidates(relevance, index.trending_factor32, ok, profiles)
+    limits = np.array([p.max_papers for p in profiles], dtype=np.int64).clip(0)
+    rows, cols = _top_candidates(relevance, index.trending_factor32, ok, int(limits.max(initial=0)))
     rel32 = relevance[rows, cols]
     rel = rel32.astype(np.float64)
     score = rel * index.trending_factor[cols]
     order = _order(rows, score, index.tiebreak[cols], len(index))
     rows, cols, rel32, rel, score = rows[order], cols[order], rel32[order], rel[order], score[order]
     starts = np.searchsorted(rows, np.arange(len(profiles) + 1))
-    limits = np.fromiter((max(p.max_papers, 0) for p in profiles), np.int64, len(profiles))
     keep = np.arange(len(rows)) - starts[rows] < limits[rows]
     rows, cols, rel32, rel, score = rows[keep], cols[keep], rel32[keep], rel[keep], score[keep]
     slots, concepts = slot_table(flat, shapes, len(present))
@@ -65,15 +65,15 @@ def rank_chunk(
 
 
 def _top_candidates(
-    relevance: np.ndarray, factor: np.ndarray, ok: np.ndarray, profiles: Sequence[Profile]
+    relevance: np.ndarray, factor: np.ndarray, ok: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of every candidate that may be in its row's top k, ties included.
+    """(row, column) of every candidate that may be in its row's top k (the largest limit),
+    ties included.
 
     A float32 sort finds each row's k-th best score; everything within a relative
     1e-5 of it is kept, so the exact ordering afterwards sees every tie.
     """
     n = relevance.shape[1]
-    k = max((p.max_papers for p in profiles), default=0)
     score = relevance * factor[None, :]
     np.multiply(score, ok, out=score)  # not a candidate: 0 (a candidate scores at least 1)
     floor = np.float32(1e-9)

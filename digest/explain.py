@@ -1,12 +1,14 @@
-"""Why each paper was picked (pure): matches and highlight spans, cached per concept and paper.
+"""Why each paper was picked (pure): the interests that matched, each with where it matched,
+the words found and their spans, cached per interest and paper.
 
 Building ScoredPaper values is the only per-result Python work in a batch of many
-subscribers, so everything that does not depend on the subscriber is computed once.
+subscribers, so everything that does not depend on the subscriber is computed once: a
+result holds a tuple of shared Match values (its merged highlight, ScoredPaper.spans, is
+made only when read).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,27 +19,6 @@ from digest.spans import FIELDS, merge_raw
 if TYPE_CHECKING:
     from digest.concepts import Concept
     from digest.rank import RankIndex
-
-_LAYOUT = ("paper_id", "score", "relevance", "trending", "matches")
-# ScoredPaper is a frozen dataclass; filling its __dict__ directly is 3x faster than its
-# __init__ and gives an equal value. Only while the field list is the one known here.
-_FAST = tuple(f.name for f in dataclasses.fields(ScoredPaper)) == _LAYOUT
-
-
-def scored(
-    pid: str,
-    score: float,
-    relevance: float,
-    trending: float,
-    matches: tuple[Match, ...],
-) -> ScoredPaper:
-    if not _FAST:
-        return ScoredPaper(pid, score, relevance, trending, matches)
-    obj = object.__new__(ScoredPaper)
-    obj.__dict__.update(
-        paper_id=pid, score=score, relevance=relevance, trending=trending, matches=matches
-    )
-    return obj
 
 
 class Explainer:
@@ -96,22 +77,20 @@ class Explainer:
                 matches = known(w)
                 if matches is None:
                     matches = why(w)
-                found[i] = made[keys[i]] = scored(ids[j], sc, rel, trending[j], matches)
+                found[i] = made[keys[i]] = ScoredPaper(ids[j], sc, rel, trending[j], matches)
         objects = np.fromiter(found, dtype=object, count=len(found))
         return objects[inverse].tolist()
 
     def _combinations(self, slots: np.ndarray, hit: np.ndarray) -> np.ndarray:
-        """Per result, the id of the tuple of slots that matched, in order (0: none)."""
-        chosen = np.where(hit, slots, -1)
-        order = np.argsort(~hit, axis=1, kind="stable")  # matched slots first, in order
-        chosen = np.take_along_axis(chosen, order, axis=1)
-        ids = np.zeros(len(chosen), dtype=np.int64)
+        """Per result, the id of the tuple of slots that matched, in written order (0: none):
+        a walk down the trie, one written interest (column) at a time."""
+        ids = np.zeros(len(slots), dtype=np.int64)
         trie, combos = self.trie, self.combos
-        for w in range(chosen.shape[1]):
-            live = np.flatnonzero(chosen[:, w] >= 0)
+        for c in range(slots.shape[1]):
+            live = np.flatnonzero(hit[:, c])  # padding never matches
             if not len(live):
-                break
-            keys, inverse = np.unique((ids[live] << 32) | chosen[live, w], return_inverse=True)
+                continue
+            keys, inverse = np.unique((ids[live] << 32) | slots[live, c], return_inverse=True)
             found: list[int | None] = list(map(trie.get, keys.tolist()))
             for i, got in enumerate(found):
                 if got is None:

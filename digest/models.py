@@ -6,9 +6,9 @@ stores them as naive UTC so SQLite and PostgreSQL behave the same.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cached_property
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -223,8 +223,18 @@ class Match(NamedTuple):
     spans: tuple[Span, ...] = ()  # where they were found: title first, by offset, joined
 
 
-@dataclass(frozen=True)
-class ScoredPaper:
+def merged_spans(matches: Sequence[Match]) -> tuple[Span, ...]:
+    """The spans of every match, title first, by offset, overlapping or touching ones joined."""
+    if len(matches) == 1:
+        return matches[0].spans
+    order = FIELDS.index
+    raw = [(order(s.field), s.start, s.end) for m in matches for s in m.spans]
+    return tuple(Span(FIELDS[f], start, end) for f, start, end in merge_raw(raw))
+
+
+class ScoredPaper(NamedTuple):
+    """One ranked paper for one profile, and why (a tuple: made by the hundred thousand)."""
+
     paper_id: str
     score: float
     relevance: float
@@ -235,15 +245,11 @@ class ScoredPaper:
     def matched(self) -> tuple[str, ...]:
         return tuple(m.keyword for m in self.matches)
 
-    @cached_property
+    @property
     def spans(self) -> tuple[Span, ...]:
-        """What to highlight: the spans of every match, title first, by offset, overlapping
-        or touching ones joined (made on first use; most results have one match)."""
-        if len(self.matches) == 1:
-            return self.matches[0].spans
-        order = FIELDS.index
-        raw = [(order(s.field), s.start, s.end) for m in self.matches for s in m.spans]
-        return tuple(Span(FIELDS[f], start, end) for f, start, end in merge_raw(raw))
+        """All matched text as one highlight (merged_spans, made on each read; the email
+        reads each match's own spans, its highlighting joins overlaps anyway)."""
+        return merged_spans(self.matches)
 
 
 @dataclass(frozen=True)

@@ -153,8 +153,8 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[list[ScoredP
     shape, known = index.shapes.shape, index.shapes.of.get
     answers = index.answers
     keys: list[tuple[object, ...]] = []
-    # answer key -> position in `block` of its first profile
-    todo: dict[tuple[object, ...], int] = {}
+    # answer key -> (position in `block` of its first profile, its shape)
+    todo: dict[tuple[object, ...], tuple[int, int]] = {}
     for i, p in enumerate(block):
         s = known((p.keywords, p.exclude))
         if s is None:
@@ -165,17 +165,15 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[list[ScoredP
             key = (s, p.since, p.already_sent, p.liked, p.disliked, p.max_papers)
         keys.append(key)
         if key not in answers and key not in todo:
-            todo[key] = i
+            todo[key] = (i, s)
     if todo:
-        new = list(todo.items())
-        shapes = np.array([index.shapes.of[(block[i].keywords, block[i].exclude)] for _, i in new])
+        new = list(todo)
+        at = np.array(list(todo.values()), dtype=np.int64).reshape(-1, 2)
         for u in range(0, len(new), CHUNK):
-            part = new[u : u + CHUNK]
-            ranked = rank_chunk(
-                index, [block[i] for _, i in part], shapes[u : u + CHUNK], MIN_RELEVANCE
-            )
-            for (key, _), result in zip(part, ranked, strict=True):
-                answers[key] = result
+            part = at[u : u + CHUNK]
+            profiles = list(map(block.__getitem__, part[:, 0].tolist()))
+            ranked = rank_chunk(index, profiles, part[:, 1], MIN_RELEVANCE)
+            answers.update(zip(new[u : u + CHUNK], ranked, strict=True))
     out = list(map(list, map(answers.__getitem__, keys)))  # each profile its own list
     for key in todo:
         if len(key) != 2:

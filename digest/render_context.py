@@ -195,12 +195,13 @@ def build_item(
     paper: Paper, scored: ScoredPaper, links: Links, subscriber_id: int, token_version: int = 0
 ) -> DigestItem:
     title = paper.title
-    spans = tuple(_spans(scored.spans, "abstract"))
+    highlights = [s for m in scored.matches for s in m.spans]  # overlaps are joined when marked
+    spans = tuple(_spans(highlights, "abstract"))
     abstract, abstract_html, trimmed = excerpt(paper.abstract, spans)
     return DigestItem(
         id=paper.id,
         title=" ".join(title.split()),
-        title_html=highlight(title, _spans(scored.spans, "title")),
+        title_html=highlight(title, _spans(highlights, "title")),
         authors=short_authors(paper.authors),
         upvotes=paper.upvotes,
         num_comments=paper.num_comments,
