@@ -222,11 +222,15 @@ class ConceptBook:
         # the phrase where it is found; its words only in papers without the phrase
         occ = concept.occurrences.get(paper) or concept.word_hits.get(paper, [])
         tokens = self.text.tokens[paper]
-        spans = [(f, tokens[f].starts[pos], tokens[f].ends[pos + n - 1]) for f, pos, n in occ]
-        fields = {f for f, _, _ in spans}
-        where = tuple(name for f, name in enumerate(FIELDS) if f in fields)
+        spans = []
         terms: dict[str, str] = {}
-        for f, start, end in spans:
+        seen = [False, False]
+        for f, pos, n in occ:
+            toks = tokens[f]
+            start, end = toks.starts[pos], toks.ends[pos + n - 1]
+            spans.append((f, start, end))
+            seen[f] = True
             word = texts[f][start:end]
             terms.setdefault(word.lower(), word)
+        where = tuple(name for name, found in zip(FIELDS, seen, strict=True) if found)
         return where, tuple(terms.values()), spans

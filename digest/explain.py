@@ -123,7 +123,7 @@ class Explainer:
             paper = self.index.papers[j]
             why = self.index.book.why(concept, j, (paper.title, paper.abstract))
             assert why is not None  # only asked for papers the concept scored
-            spans = tuple(Span(FIELDS[f], start, end) for f, start, end in merge_raw(why[2]))
+            spans = tuple([Span(FIELDS[f], start, end) for f, start, end in merge_raw(why[2])])
             found = self.base[key] = (why[0], why[1], spans)
         return found
 
