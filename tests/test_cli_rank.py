@@ -62,6 +62,10 @@ def test_json_best_first_with_reasons(run):
     assert top["matched"] == ["OOD"]
     assert top["where"] == {"OOD": ["title", "abstract"]}
     assert top["terms"]["OOD"] == ["Out-of-Distribution", "OOD"]
+    assert [(h["field"], h["text"]) for h in top["highlights"]] == [
+        ("title", "Out-of-Distribution"),
+        ("abstract", "OOD"),
+    ]
     assert top["upvotes"] == 12
 
 

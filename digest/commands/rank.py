@@ -12,7 +12,7 @@ from digest.acronyms import learn_acronyms, select_expansions
 from digest.commands import DATE, App, BadInput, echo_json, echo_table, pass_app
 from digest.db import session_scope
 from digest.interests import InterestError, validate_interests
-from digest.models import PaperText, Profile, ScoredPaper
+from digest.models import PaperText, Profile, ScoredPaper, Span
 from digest.rank import build_index, rank_profiles
 
 WINDOW_DAYS = 7
@@ -25,7 +25,12 @@ MAX_TOP = 1000
 @click.option("--since", type=DATE, help="Only papers listed on or after this day.")
 @click.option("--all", "everything", is_flag=True, help="Every stored paper.")
 @click.option("--top", default=10, show_default=True, help=f"How many papers (1-{MAX_TOP}).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, best first.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON array, best first: id, title, score, matched, where, terms, highlights.",
+)
 @pass_app
 def rank(
     app: App,
@@ -101,7 +106,14 @@ def _as_dict(r: ScoredPaper, p: PaperText) -> dict[str, Any]:
         "matched": list(r.matched),
         "where": {m.keyword: list(m.where) for m in r.matches},
         "terms": {m.keyword: list(m.terms) for m in r.matches},
+        "highlights": [
+            {"field": s.field, "start": s.start, "end": s.end, "text": _text(p, s)} for s in r.spans
+        ],
     }
+
+
+def _text(p: PaperText, span: Span) -> str:
+    return (p.title if span.field == "title" else p.abstract)[span.start : span.end]
 
 
 def _why(r: ScoredPaper) -> str:
