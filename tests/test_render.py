@@ -8,6 +8,7 @@ from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jinja2
 import pytest
@@ -186,18 +187,22 @@ def test_chips_and_highlights(renderer: Renderer) -> None:
     assert [m.text() for m in abstract.find("mark")] == ["diffusion"]
 
 
-def test_feedback_links_are_signed_for_the_subscriber_and_paper(renderer: Renderer) -> None:
-    p = paper(3)
-    dom = parse(renderer.digest(context([p])).html)
-    more = dom.find("a", "more")[0].attrs["href"]
-    less = dom.find("a", "less")[0].attrs["href"]
-    assert read_token(SECRET, "feedback", more.rsplit("/", 1)[1]) == {
-        "s": 7,
-        "p": p.id,
-        "f": 1,
-        "v": 0,
-    }
-    assert read_token(SECRET, "feedback", less.rsplit("/", 1)[1])["f"] == -1
+def test_feedback_links_carry_one_signed_token_and_the_paper_and_vote(renderer: Renderer) -> None:
+    p, q = paper(3), paper(4, id="hep-th/9901001")  # old arXiv ids hold a slash
+    email = renderer.digest(context([p, q]))
+    dom = parse(email.html)
+    more = [urlsplit(a.attrs["href"]) for a in dom.find("a", "more")]
+    less = [urlsplit(a.attrs["href"]) for a in dom.find("a", "less")]
+    tokens = {u.path.rsplit("/", 1)[1] for u in more + less}
+    assert len(tokens) == 1  # one token per email, for the subscriber only
+    assert read_token(SECRET, "feedback", tokens.pop()) == {"s": 7, "v": 0}
+    assert [parse_qs(u.query) for u in more] == [
+        {"paper": [p.id], "vote": ["more"]},
+        {"paper": [q.id], "vote": ["more"]},
+    ]
+    assert parse_qs(less[1].query) == {"paper": [q.id], "vote": ["less"]}
+    assert f"Not for me:     {LINKS.base_url}/feedback/" in email.text
+    assert "?paper=hep-th%2F9901001&vote=less" in email.text
 
 
 def test_hostile_paper_text_is_escaped_everywhere(renderer: Renderer) -> None:
