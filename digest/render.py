@@ -6,20 +6,33 @@ unquoted attribute values, `<mj-raw>` around whole components), and use `[% %]` 
 layout, resolved before compiling. The compiled HTML is then a Jinja template rendered
 for each email. `compile_once=False` is the straightforward way (Jinja -> MJML -> HTML for
 every email), kept as the reference in tests and the baseline in benchmarks.
+
+A digest's loop over papers is, in the HTML and in the text template, one
+`{% block paper scoped %}`: everything a paper shows. Each block is rendered once per item
+(the same paper with the same matches) and kept, with markers where it outputs
+`feedback_url` and `loop.index`, the only other values it may use (output as they are: no
+filter, no test on them). An email is then its template rendered once with a single marker
+for the loop, the kept blocks with this email's feedback URL and each paper's number put in
+at that place: byte for byte what rendering the whole template gives (tests compare it with
+the straightforward way). Outside the block, a digest template uses `items` only to loop.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+import secrets
 import textwrap
 import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
 import jinja2.filters
 import mjml
+from markupsafe import escape
 
 from digest.render_context import (
     DigestContext,
@@ -41,6 +54,9 @@ __all__ = [
 
 TEMPLATES = Path(__file__).parent / "templates" / "email"
 SITE_NAME = "Paper digest"
+KEPT_BLOCKS = 16384  # rendered paper blocks kept (HTML and text), oldest dropped first
+# A digest template with its paper block replaced by a marker (see the module doc).
+_FRAME = "{% extends parent %}{% block paper %}{{ marker }}{% endblock %}"
 
 
 @dataclass(frozen=True)
@@ -103,13 +119,32 @@ class Renderer:
         self._compiled: dict[str, jinja2.Template] = {}
         self._lock = threading.Lock()
         self.compile_count = 0  # MJML compiles so far, for tests and benchmarks
+        self._frames: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
+        self._blocks: dict[tuple[str, DigestItem], tuple[str, ...]] = {}
+        # markers no paper text can contain: random, and checked where they are used
+        mark = secrets.token_hex(16)
+        self._papers_mark, self._url_mark, self._index_mark = (
+            f"{what}-{mark}" for what in ("papers", "feedback-url", "paper-number")
+        )
+        self._holes = re.compile(f"({self._url_mark}|{self._index_mark})")
 
     # ------------------------------------------------------------------ emails
 
     def digest(self, ctx: DigestContext) -> RenderedEmail:
         """The daily email: one block per paper, best first."""
         values = self.values(ctx)
-        return self._email("digest", ctx.subject, values, _list_headers(ctx.unsubscribe_url))
+        headers = _list_headers(ctx.unsubscribe_url)
+        if not self.compile_once:
+            return self._email("digest", ctx.subject, values, headers)
+        html = self._compiled_template("digest")
+        text = self._env.get_template("digest.txt.j2")
+        url = ctx.feedback_url
+        return RenderedEmail(
+            subject=ctx.subject,
+            html=self._with_kept_blocks("html", html, values, ctx.items, str(escape(url))),
+            text=self._with_kept_blocks("text", text, values, ctx.items, url).strip() + "\n",
+            headers=headers,
+        )
 
     def empty(self, ctx: DigestContext) -> RenderedEmail:
         """The short "nothing new today" note, for subscribers who asked for it."""
@@ -166,6 +201,54 @@ class Renderer:
             self.compile_count += 1
             return _compile(self._mjml_template(name).render(values))
         return self._compiled_template(name).render(values)
+
+    def _with_kept_blocks(
+        self,
+        kind: str,
+        template: jinja2.Template,
+        values: dict[str, Any],
+        items: tuple[DigestItem, ...],
+        feedback_url: str,  # as the template outputs it (escaped in HTML)
+    ) -> str:
+        """`template` rendered with `values`, its paper blocks taken from those kept."""
+        head, tail = self._frame(kind, template, values)
+        out = [head]
+        for number, item in enumerate(items, 1):
+            holes = {self._url_mark: feedback_url, self._index_mark: str(number)}
+            out += [holes.get(part, part) for part in self._block(kind, template, item)]
+        out.append(tail)
+        return "".join(out)
+
+    def _frame(
+        self, kind: str, template: jinja2.Template, values: dict[str, Any]
+    ) -> tuple[str, str]:
+        """What `template` renders before and after its papers."""
+        found = self._frames.get(kind)
+        if found is None or found[0] is not template:  # first use, or the template reloaded
+            frame = self._env.from_string(
+                _FRAME, globals={"parent": template, "marker": self._papers_mark}
+            )
+            found = self._frames[kind] = (template, frame)
+        parts = found[1].render(values | {"items": (None,)}).split(self._papers_mark)
+        if len(parts) != 2:
+            raise RuntimeError(f"the {kind} digest template must loop once over items")
+        return parts[0], parts[1]
+
+    def _block(self, kind: str, template: jinja2.Template, item: DigestItem) -> tuple[str, ...]:
+        """The paper block of `template` for `item`: text, and markers where the email's
+        feedback URL and the paper's number go."""
+        parts = self._blocks.get((kind, item))
+        if parts is None:
+            loop = SimpleNamespace(index=self._index_mark)
+            context = template.new_context(
+                {"item": item, "feedback_url": self._url_mark, "loop": loop}
+            )
+            parts = tuple(self._holes.split("".join(template.blocks["paper"](context))))
+            with self._lock:
+                if len(self._blocks) >= KEPT_BLOCKS:
+                    del self._blocks[next(iter(self._blocks))]
+                self._blocks[kind, item] = parts
+        return parts
 
     def _mjml_source(self, name: str) -> str:
         """The MJML of template `name` with its layout resolved and per-email Jinja intact."""
