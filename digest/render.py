@@ -20,10 +20,10 @@ the straightforward way). Outside the block, a digest template uses `items` only
 from __future__ import annotations
 
 import functools
-import re
 import secrets
 import textwrap
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from types import SimpleNamespace
@@ -54,7 +54,7 @@ __all__ = [
 
 TEMPLATES = Path(__file__).parent / "templates" / "email"
 SITE_NAME = "Paper digest"
-KEPT_BLOCKS = 16384  # rendered paper blocks kept (HTML and text), oldest dropped first
+KEPT_BLOCKS = 32768  # paper blocks kept (HTML and text; least recently used dropped first)
 # A digest template with its paper block replaced by a marker (see the module doc).
 _FRAME = "{% extends parent %}{% block paper %}{{ marker }}{% endblock %}"
 
@@ -77,6 +77,7 @@ def _environment(
 ) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=loader,
+        auto_reload=False,  # loaded once per Renderer: no stat() of the file for every email
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -120,13 +121,14 @@ class Renderer:
         self._lock = threading.Lock()
         self.compile_count = 0  # MJML compiles so far, for tests and benchmarks
         self._frames: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
-        self._blocks: dict[tuple[str, DigestItem], tuple[str, ...]] = {}
-        # markers no paper text can contain: random, and checked where they are used
-        mark = secrets.token_hex(16)
+        # Markers no paper text contains (random); blocks are split at the common prefix.
+        self._mark = f"mark{secrets.token_hex(16)}"
         self._papers_mark, self._url_mark, self._index_mark = (
-            f"{what}-{mark}" for what in ("papers", "feedback-url", "paper-number")
+            f"{self._mark}{what}" for what in "pun"
         )
-        self._holes = re.compile(f"({self._url_mark}|{self._index_mark})")
+        self.kept_blocks: Callable[[str, DigestItem], tuple[str, ...]] = functools.lru_cache(
+            maxsize=KEPT_BLOCKS
+        )(self._paper_block)
 
     # ------------------------------------------------------------------ emails
 
@@ -136,8 +138,7 @@ class Renderer:
         headers = _list_headers(ctx.unsubscribe_url)
         if not self.compile_once:
             return self._email("digest", ctx.subject, values, headers)
-        html = self._compiled_template("digest")
-        text = self._env.get_template("digest.txt.j2")
+        html, text = self._digest_template("html"), self._digest_template("text")
         url = ctx.feedback_url
         return RenderedEmail(
             subject=ctx.subject,
@@ -215,7 +216,7 @@ class Renderer:
         out = [head]
         for number, item in enumerate(items, 1):
             holes = {self._url_mark: feedback_url, self._index_mark: str(number)}
-            out += [holes.get(part, part) for part in self._block(kind, template, item)]
+            out += [holes.get(part, part) for part in self.kept_blocks(kind, item)]
         out.append(tail)
         return "".join(out)
 
@@ -234,21 +235,22 @@ class Renderer:
             raise RuntimeError(f"the {kind} digest template must loop once over items")
         return parts[0], parts[1]
 
-    def _block(self, kind: str, template: jinja2.Template, item: DigestItem) -> tuple[str, ...]:
-        """The paper block of `template` for `item`: text, and markers where the email's
-        feedback URL and the paper's number go."""
-        parts = self._blocks.get((kind, item))
-        if parts is None:
-            loop = SimpleNamespace(index=self._index_mark)
-            context = template.new_context(
-                {"item": item, "feedback_url": self._url_mark, "loop": loop}
-            )
-            parts = tuple(self._holes.split("".join(template.blocks["paper"](context))))
-            with self._lock:
-                if len(self._blocks) >= KEPT_BLOCKS:
-                    del self._blocks[next(iter(self._blocks))]
-                self._blocks[kind, item] = parts
-        return parts
+    def _paper_block(self, kind: str, item: DigestItem) -> tuple[str, ...]:
+        """The paper block of the digest's `kind` ("html", "text") template for `item`: text,
+        and the markers of the holes for the email's feedback URL and the paper's number."""
+        template = self._digest_template(kind)
+        loop = SimpleNamespace(index=self._index_mark)
+        context = template.new_context({"item": item, "feedback_url": self._url_mark, "loop": loop})
+        first, *rest = "".join(template.blocks["paper"](context)).split(self._mark)
+        parts = [first]
+        for piece in rest:  # each starts with the letter of its marker
+            parts += (self._mark + piece[0], piece[1:])
+        return tuple(parts)
+
+    def _digest_template(self, kind: str) -> jinja2.Template:
+        if kind == "html":
+            return self._compiled_template("digest")
+        return self._env.get_template("digest.txt.j2")
 
     def _mjml_source(self, name: str) -> str:
         """The MJML of template `name` with its layout resolved and per-email Jinja intact."""
@@ -273,7 +275,7 @@ class Renderer:
         return template
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=32768)
 def wrap(text: str, width: int = 70, indent: int = 0) -> str:
     """`text` wrapped for the text part, lines after the first indented; cached because the
     same papers reach many subscribers on a day."""

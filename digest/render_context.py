@@ -164,7 +164,7 @@ def excerpt(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, Markup,
     tail = " …" if last < len(text) and not plain[-1].endswith((".", "!", "?")) else ""
     return (
         " ".join((" … ".join(plain) + tail).split()),
-        Markup(" … ").join(marked) + tail,
+        Markup(" … ".join(marked) + tail),  # pieces already escaped; the tail needs none
         ranges != [(0, len(text))],
     )
 
@@ -185,7 +185,7 @@ def highlight(text: str, spans: Iterable[tuple[int, int]]) -> Markup:
         out += [escape(text[pos:start]), MARK, escape(text[start:end]), _END_MARK]
         pos = end
     out.append(escape(text[pos:]))
-    return Markup("").join(out)
+    return Markup("".join(out))  # every piece is escaped or ours: no second escape pass
 
 
 def _spans(spans: Iterable[Span], field: str) -> list[tuple[int, int]]:
