@@ -379,6 +379,7 @@ def test_kept_paper_blocks_give_the_same_bytes_as_rendering_every_email() -> Non
         assert ours.html == reference.html
         assert ours.text == reference.text
         assert ours.html.count(escape(ctx.feedback_url)) == 2 * len(ctx.items)
+        assert ours.html.isascii() and "&#9650;" in ours.html  # ▲, as a character reference
 
 
 # --------------------------------------------------------------------------- other emails
