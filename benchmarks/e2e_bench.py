@@ -29,6 +29,7 @@ import resource
 import smtplib
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections import Counter, defaultdict
@@ -74,26 +75,27 @@ WORD = re.compile(r"\w+")
 
 
 class Timers:
-    """Exclusive wall time per label of wrapped calls made on the timing thread."""
+    """Exclusive wall time per thread and label of wrapped calls (the worker's own thread,
+    "MainThread", and the one that composes the next window meanwhile, "compose")."""
 
     def __init__(self) -> None:
-        self.seconds: defaultdict[str, float] = defaultdict(float)
-        self.calls: Counter[str] = Counter()
-        self._stack: list[float] = []  # time spent in nested timers, per open timer
+        self.seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self._local = threading.local()  # per thread: time in nested timers, per open timer
 
     @contextmanager
     def timing(self, label: str) -> Iterator[None]:
-        self._stack.append(0.0)
+        stack: list[float] = self._local.__dict__.setdefault("stack", [])
+        stack.append(0.0)
         start = time.perf_counter()
         try:
             yield
         finally:
             took = time.perf_counter() - start
-            nested = self._stack.pop()
-            self.seconds[label] += took - nested
-            self.calls[label] += 1
-            if self._stack:
-                self._stack[-1] += took
+            nested = stack.pop()
+            thread = threading.current_thread().name.split("_")[0]
+            self.seconds[thread, label] += took - nested
+            if stack:
+                stack[-1] += took
 
     def wrap(self, owner: Any, name: str, label: str) -> None:
         inner = getattr(owner, name)
@@ -270,12 +272,20 @@ def run_workers(url: str, port: int, workers: int, batch: int) -> list[dict[str,
     return results
 
 
-def print_split(wall: float, seconds: dict[str, float]) -> None:
-    timed = sum(seconds.values())
-    rows = sorted(seconds.items(), key=lambda kv: -kv[1])
-    rows.append(("other (loop, lease renewal, untimed)", max(0.0, wall - timed)))
-    for label, secs in rows:
-        print(f"    {label:<38} {secs:8.2f} s  {100 * secs / wall:5.1f} %")
+def print_split(wall: float, seconds: dict[tuple[str, str], float]) -> None:
+    threads = {
+        "MainThread": ("worker thread (claim, send, record)", "other (loop, lease renewal, untimed)"),
+        "compose": ("compose thread (the next window meanwhile)", "idle (waiting for the worker)"),
+    }  # fmt: skip
+    for thread, (title, rest) in threads.items():
+        mine = {label: secs for (t, label), secs in seconds.items() if t == thread}
+        if not mine:
+            continue
+        print(f"    {title}:")
+        rows = sorted(mine.items(), key=lambda kv: -kv[1])
+        rows.append((rest, max(0.0, wall - sum(mine.values()))))
+        for label, secs in rows:
+            print(f"      {label:<38} {secs:8.2f} s  {100 * secs / wall:5.1f} %")
 
 
 def report_run(name: str, results: list[dict[str, Any]], wall: float, plan_s: float,

@@ -18,7 +18,8 @@ import socket
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -166,48 +167,54 @@ class Worker:
     def _send(self, session: Session, digests: Sequence[Digest], cutoff: datetime) -> bool:
         waiting: dict[int | str, tuple[Digest, str]] = {}
         broken: list[tuple[Digest, str]] = []
-
-        def envelopes(chunk: Sequence[Digest]) -> Iterator[Envelope]:
-            for d in chunk:
-                if self.stop.is_set():
-                    return
-                try:
-                    envelope, message_id = self.composer.envelope(d, self.clock())
-                except Exception as exc:  # one bad digest must not stop the others
-                    log.exception("could not build the digest for delivery %s", d.row.id)
-                    broken.append((d, f"could not build the message: {exc!r}"[:500]))
-                    continue
-                waiting[d.row.id] = (d, message_id)
-                yield envelope
-
         renewed = self.clock()
         healthy = True
         # The mailer gets `window` messages at a time (one per connection by default) and
         # their results are committed together once the last one is in, so a crash can leave
-        # at most that many accepted but unrecorded: the duplicate window.
+        # at most that many accepted but unrecorded: the duplicate window. The next window is
+        # composed in another thread meanwhile, while this thread waits for the mail server
+        # and the database (composing sends nothing, so the duplicate window is unchanged).
         window = self.window or self.settings.smtp_connections
+        chunks = [digests[lo : lo + window] for lo in range(0, len(digests), window)]
         received: list[SendResult] = []
-        try:
-            for lo in range(0, len(digests), window):
-                for result in self.mailer.send_many(envelopes(digests[lo : lo + window])):
-                    received.append(result)
-                self._record_all(session, waiting, received, cutoff)
-                received = []
-                self.db.commit(session)
-                if (self.clock() - renewed).total_seconds() > self.settings.lease_seconds / 3:
-                    renewed = self.clock()
-                    ids = [d.row.id for d in digests]
-                    outbox.renew(session, owner=self.owner, ids=ids, now=renewed,
-                                 lease_seconds=self.settings.lease_seconds)  # fmt: skip
+        with ThreadPoolExecutor(1, thread_name_prefix="compose") as composer:
+            try:
+                ahead = composer.submit(self._compose, chunks[0]) if chunks else None
+                for k in range(len(chunks)):
+                    if self.stop.is_set() or ahead is None:
+                        break
+                    composed = ahead.result()
+                    ahead = (
+                        composer.submit(self._compose, chunks[k + 1])
+                        if k + 1 < len(chunks)
+                        else None
+                    )
+                    envelopes = []
+                    for d, built in composed:
+                        if isinstance(built, str):
+                            broken.append((d, built))
+                            continue
+                        envelope, message_id = built
+                        waiting[d.row.id] = (d, message_id)
+                        envelopes.append(envelope)
+                    received.extend(self.mailer.send_many(envelopes))
+                    self._record_all(session, waiting, received, cutoff)
+                    received = []
                     self.db.commit(session)
-        except Exception as exc:
-            healthy = False
-            self.errors.append(f"sending stopped: {exc!r}"[:500])
-            log.exception("sending stopped")
-            session.rollback()
-            self._record_all(session, waiting, received, cutoff)  # answered before it stopped
-            for d, _ in waiting.values():
-                self._retry(session, d, f"sending stopped: {exc!r}", None)
+                    if (self.clock() - renewed).total_seconds() > self.settings.lease_seconds / 3:
+                        renewed = self.clock()
+                        ids = [d.row.id for d in digests]
+                        outbox.renew(session, owner=self.owner, ids=ids, now=renewed,
+                                     lease_seconds=self.settings.lease_seconds)  # fmt: skip
+                        self.db.commit(session)
+            except Exception as exc:
+                healthy = False
+                self.errors.append(f"sending stopped: {exc!r}"[:500])
+                log.exception("sending stopped")
+                session.rollback()
+                self._record_all(session, waiting, received, cutoff)  # answered before it stopped
+                for d, _ in waiting.values():
+                    self._retry(session, d, f"sending stopped: {exc!r}", None)
         for d, reason in broken:
             outcomes.record_skipped(session, delivery_id=d.row.id, owner=self.owner,
                                   now=self.clock(), status="failed", reason=reason)  # fmt: skip
@@ -218,6 +225,18 @@ class Worker:
             outbox.release(session, owner=self.owner, ids=left, now=self.clock())
         self.db.commit(session)
         return healthy
+
+    def _compose(self, chunk: Sequence[Digest]) -> list[tuple[Digest, tuple[Envelope, str] | str]]:
+        """Each digest's envelope and Message-ID, or why it could not be built (one bad digest
+        must not stop the others)."""
+        out: list[tuple[Digest, tuple[Envelope, str] | str]] = []
+        for d in chunk:
+            try:
+                out.append((d, self.composer.envelope(d, self.clock())))
+            except Exception as exc:
+                log.exception("could not build the digest for delivery %s", d.row.id)
+                out.append((d, f"could not build the message: {exc!r}"[:500]))
+        return out
 
     # ------------------------------------------------------------------ results
 

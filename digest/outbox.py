@@ -85,31 +85,69 @@ def iter_slots(
         last = rows[-1][0]
 
 
+def _latest(postgres: bool) -> Any:
+    # PostgreSQL gets the ids as one array (a short statement psycopg parses once), SQLite as
+    # an IN list.
+    ids = DELIVERY.c.subscriber_id
+    where = (
+        ids == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(ids.type)))
+        if postgres
+        else ids.in_(sa.bindparam("ids", expanding=True))
+    )
+    return sa.select(ids, sa.func.max(DELIVERY.c.digest_date)).where(where).group_by(ids)
+
+
+_LATEST = {postgres: _latest(postgres) for postgres in (False, True)}
+
+
 def latest_planned(session: Session, *, subscriber_ids: Sequence[int]) -> dict[int, date]:
     """The latest digest date already planned for each of these subscribers."""
-    query = (
-        sa.select(DELIVERY.c.subscriber_id, sa.func.max(DELIVERY.c.digest_date))
-        .where(DELIVERY.c.subscriber_id.in_(subscriber_ids))
-        .group_by(DELIVERY.c.subscriber_id)
+    query = _LATEST[_postgres(session)]
+    return {sid: day for sid, day in session.execute(query, {"ids": list(subscriber_ids)})}
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+_PLANNED_COLUMNS = [
+    "subscriber_id", "digest_date", "status", "attempts", "next_attempt_at", "paper_ids",
+    "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _planned_arrays() -> Any:
+    """PostgreSQL: new rows as two arrays (subscriber ids, dates), unnested: one short
+    statement for a batch of any size instead of a VALUES list of 16,000 parameters."""
+    c = DELIVERY.c
+    rows = (
+        sa.func.unnest(
+            sa.bindparam("s", type_=postgresql.ARRAY(c.subscriber_id.type)),
+            sa.bindparam("d", type_=postgresql.ARRAY(c.digest_date.type)),
+        )
+        .table_valued("s", "d")
+        .render_derived()
     )
-    return {sid: day for sid, day in session.execute(query)}
+    now = sa.bindparam("now", type_=c.created_at.type)
+    nothing = sa.bindparam("nothing", type_=c.paper_ids.type)
+    pending = sa.literal("pending", c.status.type)
+    select = sa.select(rows.c.s, rows.c.d, pending, sa.literal(0), now, nothing, now, now)
+    insert = postgresql.insert(DELIVERY).from_select(_PLANNED_COLUMNS, select)
+    return insert.on_conflict_do_nothing(index_elements=["subscriber_id", "digest_date"])
+
+
+_PLANNED_ARRAYS = _planned_arrays().returning(DELIVERY.c.id)
 
 
 def insert_planned(session: Session, *, rows: Sequence[tuple[int, date]], now: datetime) -> int:
     """Insert outbox rows, skipping those that exist; returns how many were new."""
     if not rows:
         return 0
+    if _postgres(session):
+        arrays = {"s": [r[0] for r in rows], "d": [r[1] for r in rows], "now": now, "nothing": []}
+        return len(session.connection().execute(_PLANNED_ARRAYS, arrays).all())
     values = [
-        {
-            "subscriber_id": sid,
-            "digest_date": day,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "paper_ids": [],
-            "created_at": now,
-            "updated_at": now,
-        }
+        dict(zip(_PLANNED_COLUMNS, (sid, day, "pending", 0, now, [], now, now), strict=True))
         for sid, day in rows
     ]
     # one statement executed for many rows (compiled once; batched by the driver layer)

@@ -8,25 +8,53 @@ whose lease ran out must not overwrite what another worker recorded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from digest.outbox import DELIVERY, SENT_PAPER, SUBSCRIBER, dialect_insert
-
-_SENT_PAPERS: dict[str, Any] = {}
+from digest.outbox import DELIVERY, SENT_PAPER, SUBSCRIBER
 
 
-def _insert_sent(session: Session, rows: list[dict[str, Any]]) -> None:
+def _arrays() -> Any:
+    """PostgreSQL: the rows as three arrays, unnested. One short statement for any number of
+    rows, which psycopg prepares once; a multi-row VALUES list is parsed anew every time."""
+    rows = (
+        sa.func.unnest(
+            sa.bindparam("s", type_=postgresql.ARRAY(SENT_PAPER.c.subscriber_id.type)),
+            sa.bindparam("p", type_=postgresql.ARRAY(SENT_PAPER.c.paper_id.type)),
+            sa.bindparam("d", type_=postgresql.ARRAY(SENT_PAPER.c.delivery_id.type)),
+        )
+        .table_valued("s", "p", "d")
+        .render_derived()
+    )
+    at = sa.bindparam("t", type_=SENT_PAPER.c.sent_at.type)
+    columns = ["subscriber_id", "paper_id", "delivery_id", "sent_at"]
+    select = sa.select(rows.c.s, rows.c.p, rows.c.d, at)
+    return postgresql.insert(SENT_PAPER).from_select(columns, select).on_conflict_do_nothing()
+
+
+_SENT_ARRAYS = _arrays()
+_SENT_ROWS = sqlite.insert(SENT_PAPER).on_conflict_do_nothing()
+
+
+def _insert_sent(session: Session, rows: Sequence[tuple[int, str, int]], now: datetime) -> None:
+    """Remember papers sent: (subscriber id, paper id, delivery id), all at `now`."""
     name = session.get_bind().dialect.name
-    stmt = _SENT_PAPERS.get(name)
-    if stmt is None:
-        stmt = _SENT_PAPERS[name] = dialect_insert(session, SENT_PAPER).on_conflict_do_nothing()
-    session.connection().execute(stmt, rows)
+    if name == "postgresql":
+        s, p, d = (list(column) for column in zip(*rows, strict=True))
+        session.connection().execute(_SENT_ARRAYS, {"s": s, "p": p, "d": d, "t": now})
+    elif name == "sqlite":
+        keys = ("subscriber_id", "paper_id", "delivery_id")
+        values = [dict(zip(keys, row, strict=True), sent_at=now) for row in rows]
+        session.connection().execute(_SENT_ROWS, values)
+    else:
+        raise RuntimeError(f"unsupported database {name!r}: use SQLite or PostgreSQL")
 
 
 _FINISH: dict[tuple[tuple[str, ...], bool], Any] = {}
@@ -88,16 +116,7 @@ def record_sent(
     if not done:
         return False
     if paper_ids:
-        rows = [
-            {
-                "subscriber_id": subscriber_id,
-                "paper_id": pid,
-                "delivery_id": delivery_id,
-                "sent_at": now,
-            }
-            for pid in paper_ids
-        ]
-        _insert_sent(session, rows)
+        _insert_sent(session, [(subscriber_id, pid, delivery_id) for pid in paper_ids], now)
     _advance(session, subscriber_id, cutoff, reset=True)
     return True
 
@@ -112,61 +131,64 @@ class Accepted:
     paper_ids: tuple[str, ...]
 
 
-_CONTENT = (
-    sa.update(DELIVERY)
-    .where(DELIVERY.c.id == sa.bindparam("w_id"))
-    .values(
-        message_id=sa.bindparam("v_message_id", type_=DELIVERY.c.message_id.type),
-        paper_ids=sa.bindparam("v_paper_ids", type_=DELIVERY.c.paper_ids.type),
+_NOW = sa.bindparam("v_now", type_=DELIVERY.c.sent_at.type)
+
+
+@functools.lru_cache(maxsize=64)
+def _sent_statement(n: int) -> Any:
+    """Mark `n` accepted digests sent (with their Message-IDs and papers: a CASE per column)
+    if this owner still holds them; returns the ids it marked. One statement per count."""
+    ids = [sa.bindparam(f"i{k}", type_=DELIVERY.c.id.type) for k in range(n)]
+
+    def each(column: Any, name: str) -> Any:
+        value = [sa.bindparam(f"{name}{k}", type_=column.type) for k in range(n)]
+        return sa.case(
+            *((DELIVERY.c.id == i, v) for i, v in zip(ids, value, strict=True)), else_=column
+        )
+
+    return (
+        sa.update(DELIVERY)
+        .where(
+            DELIVERY.c.id.in_(ids),
+            DELIVERY.c.status == "sending",
+            DELIVERY.c.lease_owner == sa.bindparam("w_owner"),
+        )
+        .values(
+            status="sent",
+            sent_at=_NOW,
+            updated_at=_NOW,
+            last_error=None,
+            lease_owner=None,
+            lease_until=None,
+            attempts=DELIVERY.c.attempts + 1,
+            message_id=each(DELIVERY.c.message_id, "m"),
+            paper_ids=each(DELIVERY.c.paper_ids, "p"),
+        )
+        .returning(DELIVERY.c.id)
     )
-)
 
 
 def record_sent_many(
     session: Session, *, accepted: Sequence[Accepted], owner: str, now: datetime, cutoff: datetime
 ) -> set[int]:
-    """`record_sent` for several digests in four statements, not three per digest (each is a
-    round trip to the database); returns the delivery ids recorded (the rest were lost)."""
+    """`record_sent` for several digests in three statements (each a round trip to the
+    database, whatever the number of digests and papers); returns the delivery ids recorded
+    (the rest were lost)."""
     if not accepted:
         return set()
-    owned = (
-        sa.update(DELIVERY)
-        .where(
-            DELIVERY.c.id.in_([a.delivery_id for a in accepted]),
-            DELIVERY.c.status == "sending",
-            DELIVERY.c.lease_owner == owner,
-        )
-        .values(
-            status="sent",
-            sent_at=now,
-            updated_at=now,
-            last_error=None,
-            lease_owner=None,
-            lease_until=None,
-            attempts=DELIVERY.c.attempts + 1,
-        )
-        .returning(DELIVERY.c.id)
-    )
     connection = session.connection()
-    done = {row[0] for row in connection.execute(owned)}
+    values: dict[str, Any] = {"w_owner": owner, "v_now": now}
+    for k, a in enumerate(accepted):
+        values |= {f"i{k}": a.delivery_id, f"m{k}": a.message_id, f"p{k}": list(a.paper_ids)}
+    done = {row[0] for row in connection.execute(_sent_statement(len(accepted)), values)}
     mine = [a for a in accepted if a.delivery_id in done]
     if not mine:
         return done
-    contents = [
-        {"w_id": a.delivery_id, "v_message_id": a.message_id, "v_paper_ids": list(a.paper_ids)}
-        for a in mine
-    ]
-    connection.execute(_CONTENT, contents)
-    papers = [
-        {"subscriber_id": a.subscriber_id, "paper_id": pid, "delivery_id": a.delivery_id,
-         "sent_at": now}
-        for a in mine
-        for pid in a.paper_ids
-    ]  # fmt: skip
+    papers = [(a.subscriber_id, pid, a.delivery_id) for a in mine for pid in a.paper_ids]
     if papers:
-        _insert_sent(session, papers)
-    advance = [{"w_id": a.subscriber_id, "v_cutoff": cutoff} for a in mine]
-    connection.execute(_ADVANCE[True], advance)
+        _insert_sent(session, papers, now)
+    ids = sorted({a.subscriber_id for a in mine})
+    connection.execute(_ADVANCE_MANY, {"w_ids": ids, "v_cutoff": cutoff})
     return done
 
 
@@ -207,6 +229,16 @@ _ADVANCE = {
     )
     for reset in (False, True)
 }
+
+
+_ADVANCE_MANY = (  # a window's digests share one cutoff: one statement for all
+    sa.update(SUBSCRIBER)
+    .where(SUBSCRIBER.c.id.in_(sa.bindparam("w_ids", expanding=True)))
+    .values(
+        last_digest_at=sa.case((sa.or_(_LAST.is_(None), _LAST < _CUTOFF), _CUTOFF), else_=_LAST),
+        soft_bounces=0,
+    )
+)
 
 
 def _advance(session: Session, subscriber_id: int, cutoff: datetime, *, reset: bool) -> None:

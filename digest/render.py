@@ -6,20 +6,36 @@ unquoted attribute values, `<mj-raw>` around whole components), and use `[% %]` 
 layout, resolved before compiling. The compiled HTML is then a Jinja template rendered
 for each email. `compile_once=False` is the straightforward way (Jinja -> MJML -> HTML for
 every email), kept as the reference in tests and the baseline in benchmarks.
+
+A digest's loop over papers is, in the HTML and in the text template, one
+`{% block paper scoped %}`: everything a paper shows. Each block is rendered once per item
+(the same paper with the same matches) and kept, with markers where it outputs
+`feedback_url` and `loop.index`, the only other values it may use (output as they are: no
+filter, no test on them). An email is then its template rendered once with a single marker
+for the loop, the kept blocks with this email's feedback URL and each paper's number put in
+at that place: byte for byte what rendering the whole template gives (tests compare it with
+the straightforward way). Outside the block, a digest template uses `items` only to loop.
+
+HTML parts are ASCII: other characters are written as character references (`&#9650;`),
+the same document in a string of one byte per character.
 """
 
 from __future__ import annotations
 
 import functools
+import secrets
 import textwrap
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
 import jinja2.filters
 import mjml
+from markupsafe import escape
 
 from digest.render_context import (
     DigestContext,
@@ -41,6 +57,9 @@ __all__ = [
 
 TEMPLATES = Path(__file__).parent / "templates" / "email"
 SITE_NAME = "Paper digest"
+KEPT_BLOCKS = 32768  # paper blocks kept (HTML and text; least recently used dropped first)
+# A digest template with its paper block replaced by a marker (see the module doc).
+_FRAME = "{% extends parent %}{% block paper %}{{ marker }}{% endblock %}"
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,7 @@ def _environment(
 ) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=loader,
+        auto_reload=False,  # loaded once per Renderer: no stat() of the file for every email
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -103,13 +123,32 @@ class Renderer:
         self._compiled: dict[str, jinja2.Template] = {}
         self._lock = threading.Lock()
         self.compile_count = 0  # MJML compiles so far, for tests and benchmarks
+        self._frames: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
+        # Markers no paper text contains (random); blocks are split at the common prefix.
+        self._mark = f"mark{secrets.token_hex(16)}"
+        self._papers_mark, self._url_mark, self._index_mark = (
+            f"{self._mark}{what}" for what in "pun"
+        )
+        self.kept_blocks: Callable[[str, DigestItem], tuple[str, ...]] = functools.lru_cache(
+            maxsize=KEPT_BLOCKS
+        )(self._paper_block)
 
     # ------------------------------------------------------------------ emails
 
     def digest(self, ctx: DigestContext) -> RenderedEmail:
         """The daily email: one block per paper, best first."""
         values = self.values(ctx)
-        return self._email("digest", ctx.subject, values, _list_headers(ctx.unsubscribe_url))
+        headers = _list_headers(ctx.unsubscribe_url)
+        if not self.compile_once:
+            return self._email("digest", ctx.subject, values, headers)
+        html, text = self._digest_template("html"), self._digest_template("text")
+        url = ctx.feedback_url
+        return RenderedEmail(
+            subject=ctx.subject,
+            html=self._with_kept_blocks("html", html, values, ctx.items, ascii_html(escape(url))),
+            text=self._with_kept_blocks("text", text, values, ctx.items, url).strip() + "\n",
+            headers=headers,
+        )
 
     def empty(self, ctx: DigestContext) -> RenderedEmail:
         """The short "nothing new today" note, for subscribers who asked for it."""
@@ -164,8 +203,60 @@ class Renderer:
         """The HTML part of template `name` (e.g. "digest") filled with `values`."""
         if not self.compile_once:
             self.compile_count += 1
-            return _compile(self._mjml_template(name).render(values))
-        return self._compiled_template(name).render(values)
+            return ascii_html(_compile(self._mjml_template(name).render(values)))
+        return ascii_html(self._compiled_template(name).render(values))
+
+    def _with_kept_blocks(
+        self,
+        kind: str,
+        template: jinja2.Template,
+        values: dict[str, Any],
+        items: tuple[DigestItem, ...],
+        feedback_url: str,  # as the template outputs it (escaped in HTML)
+    ) -> str:
+        """`template` rendered with `values`, its paper blocks taken from those kept."""
+        head, tail = self._frame(kind, template, values)
+        out = [head]
+        for number, item in enumerate(items, 1):
+            holes = {self._url_mark: feedback_url, self._index_mark: str(number)}
+            out += [holes.get(part, part) for part in self.kept_blocks(kind, item)]
+        out.append(tail)
+        return "".join(out)
+
+    def _frame(
+        self, kind: str, template: jinja2.Template, values: dict[str, Any]
+    ) -> tuple[str, str]:
+        """What `template` renders before and after its papers."""
+        found = self._frames.get(kind)
+        if found is None or found[0] is not template:  # first use, or the template reloaded
+            frame = self._env.from_string(
+                _FRAME, globals={"parent": template, "marker": self._papers_mark}
+            )
+            found = self._frames[kind] = (template, frame)
+        parts = found[1].render(values | {"items": (None,)}).split(self._papers_mark)
+        if len(parts) != 2:
+            raise RuntimeError(f"the {kind} digest template must loop once over items")
+        if kind == "html":
+            return ascii_html(parts[0]), ascii_html(parts[1])
+        return parts[0], parts[1]
+
+    def _paper_block(self, kind: str, item: DigestItem) -> tuple[str, ...]:
+        """The paper block of the digest's `kind` ("html", "text") template for `item`: text,
+        and the markers of the holes for the email's feedback URL and the paper's number."""
+        template = self._digest_template(kind)
+        loop = SimpleNamespace(index=self._index_mark)
+        context = template.new_context({"item": item, "feedback_url": self._url_mark, "loop": loop})
+        text = "".join(template.blocks["paper"](context))
+        first, *rest = (ascii_html(text) if kind == "html" else text).split(self._mark)
+        parts = [first]
+        for piece in rest:  # each starts with the letter of its marker
+            parts += (self._mark + piece[0], piece[1:])
+        return tuple(parts)
+
+    def _digest_template(self, kind: str) -> jinja2.Template:
+        if kind == "html":
+            return self._compiled_template("digest")
+        return self._env.get_template("digest.txt.j2")
 
     def _mjml_source(self, name: str) -> str:
         """The MJML of template `name` with its layout resolved and per-email Jinja intact."""
@@ -190,7 +281,7 @@ class Renderer:
         return template
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=32768)
 def wrap(text: str, width: int = 70, indent: int = 0) -> str:
     """`text` wrapped for the text part, lines after the first indented; cached because the
     same papers reach many subscribers on a day."""
@@ -198,6 +289,13 @@ def wrap(text: str, width: int = 70, indent: int = 0) -> str:
     return textwrap.fill(
         text, width, subsequent_indent=pad, break_long_words=False, break_on_hyphens=False
     )
+
+
+def ascii_html(html: str) -> str:
+    """`html` with each non-ASCII character as a numeric character reference (`&#9650;`):
+    the same document, in a string of one byte per character (kept blocks take half the
+    memory, and encoding the email is a copy)."""
+    return html if html.isascii() else html.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def _compile(source: str) -> str:

@@ -2,6 +2,10 @@
 
 Highlighted text is built from escaped pieces and our own <mark> tags, never by marking
 paper text as safe, so a title like `<script>` arrives in the email as text.
+
+A `DigestItem` holds nothing about the subscriber (their feedback links are the email's
+`feedback_url` plus the item's `more_query` / `less_query`), so one item serves every
+subscriber who gets that paper for the same matches; items are cached.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-from digest.models import Paper, ScoredPaper, Span
-from digest.tokens import Links
+from digest.models import Match, Paper, ScoredPaper, Span
+from digest.tokens import Links, feedback_query
 
 ABSTRACT_LIMIT = 380  # characters kept from an abstract, cut at a sentence end
 ABSTRACT_FLOOR = 160  # a sentence end before this is too early to stop at
@@ -35,7 +39,7 @@ _NOT_AN_END = re.compile(
 
 @dataclass(frozen=True)
 class DigestItem:
-    """One paper in an email."""
+    """One paper in an email, the same for everyone it is shown to with these matches."""
 
     id: str
     title: str
@@ -53,8 +57,8 @@ class DigestItem:
     pdf_url: str
     code_url: str | None
     project_url: str | None
-    more_url: str
-    less_url: str
+    more_query: str  # "?paper=<id>&vote=more", appended to the email's feedback_url
+    less_query: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class DigestContext:
     unsubscribe_url: str
     feed_url: str
     view_url: str | None
+    feedback_url: str  # signed for this subscriber; each paper's links add its query
 
 
 def split_keywords(keywords: str) -> tuple[str, ...]:
@@ -159,7 +164,7 @@ def excerpt(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, Markup,
     tail = " …" if last < len(text) and not plain[-1].endswith((".", "!", "?")) else ""
     return (
         " ".join((" … ".join(plain) + tail).split()),
-        Markup(" … ").join(marked) + tail,
+        Markup(" … ".join(marked) + tail),  # pieces already escaped; the tail needs none
         ranges != [(0, len(text))],
     )
 
@@ -180,43 +185,55 @@ def highlight(text: str, spans: Iterable[tuple[int, int]]) -> Markup:
         out += [escape(text[pos:start]), MARK, escape(text[start:end]), _END_MARK]
         pos = end
     out.append(escape(text[pos:]))
-    return Markup("").join(out)
+    return Markup("".join(out))  # every piece is escaped or ours: no second escape pass
 
 
 def _spans(spans: Iterable[Span], field: str) -> list[tuple[int, int]]:
     return [(s.start, s.end) for s in spans if s.field == field]
 
 
-def _why(scored: ScoredPaper) -> str:
-    return ", ".join(f"{m.keyword} ({' and '.join(m.where)})" for m in scored.matches)
+def build_item(paper: Paper, scored: ScoredPaper) -> DigestItem:
+    """What `paper` shows when it matched as `scored` says (cached by content: the same
+    paper reaches many subscribers for the same matches)."""
+    return _item(
+        paper.id, paper.title, paper.abstract, tuple(paper.authors), paper.upvotes,
+        paper.num_comments, paper.github_url, paper.project_url, scored.matches,
+    )  # fmt: skip
 
 
-def build_item(
-    paper: Paper, scored: ScoredPaper, links: Links, subscriber_id: int, token_version: int = 0
+@functools.lru_cache(maxsize=16384)
+def _item(
+    paper_id: str,
+    title: str,
+    abstract: str,
+    authors: tuple[str, ...],
+    upvotes: int,
+    num_comments: int,
+    code_url: str | None,
+    project_url: str | None,
+    matches: tuple[Match, ...],
 ) -> DigestItem:
-    title = paper.title
-    highlights = [s for m in scored.matches for s in m.spans]  # overlaps are joined when marked
-    spans = tuple(_spans(highlights, "abstract"))
-    abstract, abstract_html, trimmed = excerpt(paper.abstract, spans)
+    spans = [s for m in matches for s in m.spans]  # overlaps are joined when marked
+    excerpt_text, excerpt_html, trimmed = excerpt(abstract, tuple(_spans(spans, "abstract")))
     return DigestItem(
-        id=paper.id,
+        id=paper_id,
         title=" ".join(title.split()),
-        title_html=highlight(title, _spans(highlights, "title")),
-        authors=short_authors(paper.authors),
-        upvotes=paper.upvotes,
-        num_comments=paper.num_comments,
-        keywords=scored.matched,
-        why=_why(scored),
-        abstract=abstract,
-        abstract_html=abstract_html,
+        title_html=highlight(title, _spans(spans, "title")),
+        authors=short_authors(authors),
+        upvotes=upvotes,
+        num_comments=num_comments,
+        keywords=tuple(m.keyword for m in matches),
+        why=", ".join(f"{m.keyword} ({' and '.join(m.where)})" for m in matches),
+        abstract=excerpt_text,
+        abstract_html=excerpt_html,
         trimmed=trimmed,
-        hf_url=f"https://huggingface.co/papers/{paper.id}",
-        arxiv_url=f"https://arxiv.org/abs/{paper.id}",
-        pdf_url=f"https://arxiv.org/pdf/{paper.id}",
-        code_url=paper.github_url or None,
-        project_url=paper.project_url or None,
-        more_url=links.feedback(subscriber_id, paper.id, 1, token_version),
-        less_url=links.feedback(subscriber_id, paper.id, -1, token_version),
+        hf_url=f"https://huggingface.co/papers/{paper_id}",
+        arxiv_url=f"https://arxiv.org/abs/{paper_id}",
+        pdf_url=f"https://arxiv.org/pdf/{paper_id}",
+        code_url=code_url or None,
+        project_url=project_url or None,
+        more_query=feedback_query(paper_id, 1),
+        less_query=feedback_query(paper_id, -1),
     )
 
 
@@ -257,7 +274,7 @@ def build_digest_context(
     delivery_id: int | None = None,
 ) -> DigestContext:
     """The values one subscriber's email shows, papers in the order given (best first)."""
-    items = tuple(build_item(p, s, links, subscriber_id, token_version) for p, s in papers)
+    items = tuple(build_item(p, s) for p, s in papers)
     interests = split_keywords(keywords)
     label = keywords_label(interests, most=len(interests), chars=200)
     day = f"{digest_date:%b} {digest_date.day}"
@@ -283,4 +300,5 @@ def build_digest_context(
         unsubscribe_url=links.unsubscribe(subscriber_id, token_version),
         feed_url=links.feed(subscriber_id, token_version),
         view_url=view,
+        feedback_url=links.feedback_base(subscriber_id, token_version),
     )

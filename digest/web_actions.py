@@ -8,6 +8,7 @@ cookie: the unguessable signed link is the proof there.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from digest import web_store
 from digest.db import session_scope
-from digest.tokens import BadToken
+from digest.tokens import VOTES, BadToken
 from digest.web_base import bad_link, endpoint, local, page, subscriber_for, web
 from digest.web_forms import csrf_ok
 
@@ -76,21 +77,32 @@ def resubscribe(request: Request, form: FormData | None) -> Response:
     return RedirectResponse(manage + "?resumed=1", status_code=303)
 
 
+class NotSent(Exception):
+    """A feedback link for a paper that was never sent to this subscriber."""
+
+
 @endpoint
 def feedback(request: Request, form: FormData | None) -> Response:
-    """GET: a confirm button for "more like this" / "not for me"; POST: record the vote."""
+    """GET: a confirm button for "more like this" / "not for me"; POST: record the vote.
+
+    The signed token names the subscriber; the paper and the vote are the query string
+    (`?paper=<id>&vote=more|less`), so a vote counts only on a paper sent to them.
+    """
     ctx = web(request)
     try:
         with session_scope(ctx.engine) as session:
-            sub, payload = subscriber_for(session, ctx, "feedback", request.path_params["token"])
+            sub, _ = subscriber_for(session, ctx, "feedback", request.path_params["token"])
             assert sub.id is not None
-            paper_id, vote = payload.get("p"), payload.get("f")
-            if not isinstance(paper_id, str) or vote not in (1, -1):
-                raise BadToken("invalid feedback link: malformed payload")
+            paper_id = request.query_params.get("paper", "")
+            vote = VOTES.get(request.query_params.get("vote", ""))
+            if not paper_id or vote is None:
+                raise BadToken("invalid feedback link: no paper or vote")
+            if not web_store.was_sent(session, subscriber_id=sub.id, paper_id=paper_id):
+                raise NotSent(paper_id)
             title = web_store.paper_title(session, paper_id=paper_id)
             if title is None:
                 raise BadToken(f"invalid feedback link: no paper {paper_id}")
-            values = {"title": title, "paper_id": paper_id, "vote": vote}
+            values: dict[str, Any] = {"title": title, "paper_id": paper_id, "vote": vote}
             if form is None or not csrf_ok(request, form, ctx.secret):
                 return page(
                     request, "feedback.html", done=False, expired=form is not None, **values
@@ -102,4 +114,8 @@ def feedback(request: Request, form: FormData | None) -> Response:
     except BadToken as exc:
         log.info("refused: %s", exc)
         return bad_link(request)
+    except NotSent as exc:
+        log.info("refused: feedback on paper %s, which was not sent to this subscriber", exc)
+        reason = f"Paper {exc} was not in a digest sent to you, so feedback on it is not taken."
+        return bad_link(request, reason)
     return page(request, "feedback.html", done=True, expired=False, manage=manage, **values)

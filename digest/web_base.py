@@ -103,9 +103,10 @@ def page(
     return response
 
 
-def bad_link(request: Request) -> HTMLResponse:
-    """The same plain 400 page for every forged, altered, foreign or expired link."""
-    html = web(request).env.get_template("bad_link.html").render()
+def bad_link(request: Request, reason: str = "") -> HTMLResponse:
+    """The same plain 400 page for every forged, altered, foreign or expired link; `reason`
+    (never about the subscriber) is shown when a valid link asks for something refused."""
+    html = web(request).env.get_template("bad_link.html").render(reason=reason)
     return HTMLResponse(html, status_code=400)
 
 

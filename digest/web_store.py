@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from digest.models import Delivery, Feedback, Paper, Subscriber
+from digest.models import Delivery, Feedback, Paper, SentPaper, Subscriber
 from digest.subscribers import SubscriberInput
 
 
@@ -98,3 +98,8 @@ def reactivate(session: Session, *, sub: Subscriber, now: datetime) -> None:
 def paper_title(session: Session, *, paper_id: str) -> str | None:
     paper = session.get(Paper, paper_id)
     return paper.title if paper else None
+
+
+def was_sent(session: Session, *, subscriber_id: int, paper_id: str) -> bool:
+    """Whether a digest carrying this paper reached this subscriber."""
+    return session.get(SentPaper, (subscriber_id, paper_id)) is not None

@@ -181,4 +181,4 @@ def test_the_catch_up_run_waits_for_the_first_poll(
     jobs.close()
     assert reports[0].counts["sent"] == 1
     (message,) = smtp.received
-    assert b"Diffusion at dawn" in message.data
+    assert "Diffusion at dawn" in message.parse().get_payload()[0].get_payload(decode=True).decode()

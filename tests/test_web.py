@@ -6,6 +6,7 @@ import re
 import warnings
 from dataclasses import replace
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 import httpx
@@ -15,7 +16,7 @@ from sqlmodel import Session, select
 
 from digest import store
 from digest.config import Settings
-from digest.models import Counter, Delivery, Feedback, Subscriber
+from digest.models import Counter, Delivery, Feedback, SentPaper, Subscriber
 from digest.tokens import Links, make_token
 from digest.web import create_app, start_in_thread
 from digest.web_limits import Limit, Limits
@@ -284,7 +285,7 @@ def test_expired_confirm_link_is_refused(client, engine, now, monkeypatch):
 def _bad_tokens(purpose: str, sub: Subscriber, other: Subscriber) -> dict[str, str]:
     extra = {
         "confirm": {"e": sub.email},
-        "feedback": {"p": "2603.00001", "f": 1, "v": 0},
+        "feedback": {"v": 0},
         "view": {"d": 1, "v": 0},
     }.get(purpose, {"v": 0})
     good = make_token(SECRET, purpose, s=sub.id, **extra)
@@ -318,14 +319,16 @@ def test_forged_links_get_a_plain_400_and_change_nothing(client, engine, now, pa
                 updated_at=now,
             )
         )
+        s.add(SentPaper(subscriber_id=sub.id, paper_id="2603.00001", sent_at=now))
         s.commit()
     csrf = csrf_of(client.get("/"))
+    query = "?paper=2603.00001&vote=more" if path == "feedback" else ""
     for name, token in _bad_tokens(path, sub, other).items():
-        got = client.get(f"/{path}/{token}")
+        got = client.get(f"/{path}/{token}{query}")
         assert got.status_code == 400, name
         assert "This link is not valid" in got.text and sub.email not in got.text
         assert got.headers["x-frame-options"] == "DENY"
-        posted = client.post(f"/{path}/{token}", data=form(csrf=csrf) | ONE_CLICK)
+        posted = client.post(f"/{path}/{token}{query}", data=form(csrf=csrf) | ONE_CLICK)
         assert posted.status_code in (400, 405), name
     after = load(engine, sub.id)
     assert (after.status, after.keywords, after.send_at) == ("active", "OOD", "07:00")
@@ -451,12 +454,24 @@ def test_unsubscribe_page_button_and_resubscribe(client, engine, now):
 # --------------------------------------------------------------------------- feedback
 
 
+def sent_paper(engine, sub: Subscriber, now, paper_id: str, **paper) -> None:
+    """`paper_id` stored and recorded as sent to `sub` (as a digest's delivery records it)."""
+    with Session(engine) as s:
+        store.insert_papers(s, papers=[listed(paper_id, **paper)], now=now)
+        s.add(SentPaper(subscriber_id=sub.id, paper_id=paper_id, sent_at=now))
+        s.commit()
+
+
+def feedback_path(sub: Subscriber, paper_id: str, vote: int) -> str:
+    url = urlsplit(LINKS.feedback(sub.id, paper_id, vote, sub.token_version))
+    return f"{url.path}?{url.query}"
+
+
 def test_feedback_confirm_record_list_and_undo(client, engine, now):
     sub = add_subscriber(engine, now)
-    with Session(engine) as s:
-        store.insert_papers(s, papers=[listed("2603.00007", title="Flows <b>rock</b>")], now=now)
-        s.commit()
-    path = "/feedback/" + LINKS.feedback(sub.id, "2603.00007", -1).rsplit("/", 1)[1]
+    sent_paper(engine, sub, now, "2603.00007", title="Flows <b>rock</b>")
+    path = feedback_path(sub, "2603.00007", -1)
+    assert path.endswith("?paper=2603.00007&vote=less")
     page = client.get(path)
     assert page.status_code == 200 and "Not for me" in page.text
     assert "Flows &lt;b&gt;rock&lt;/b&gt;" in page.text
@@ -474,6 +489,30 @@ def test_feedback_confirm_record_list_and_undo(client, engine, now):
     assert r.status_code == 303
     with Session(engine) as s:
         assert not list(s.exec(select(Feedback)))
+
+
+def test_feedback_on_a_paper_not_sent_to_the_subscriber_is_refused(client, engine, now):
+    sub = add_subscriber(engine, now)
+    other = add_subscriber(engine, now, email="other@example.org")
+    sent_paper(engine, sub, now, "2603.00007")
+    sent_paper(engine, other, now, "2603.00008")  # stored and sent, but to someone else
+    csrf = csrf_of(client.get("/"))
+    good = feedback_path(sub, "2603.00007", 1)
+    for forged in (
+        good.replace("2603.00007", "2603.00008"),
+        good.replace("2603.00007", "2603.99999"),  # no such paper at all
+    ):
+        got = client.get(forged)
+        assert got.status_code == 400
+        assert "was not in a digest sent to you" in got.text and "Nothing was changed" in got.text
+        assert sub.email not in got.text
+        assert client.post(forged, data={"csrf": csrf}).status_code == 400
+    for broken in (good.split("?")[0], good.replace("vote=more", "vote=up")):
+        got = client.get(broken)
+        assert got.status_code == 400 and "This link is not valid" in got.text, broken
+    with Session(engine) as s:
+        assert not list(s.exec(select(Feedback)))
+    assert client.get(good).status_code == 200  # the real link still works
 
 
 # --------------------------------------------------------------------------- feed
