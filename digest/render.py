@@ -124,7 +124,7 @@ class Renderer:
         self._compiled: dict[str, jinja2.Template] = {}
         self._lock = threading.Lock()
         self.compile_count = 0  # MJML compiles so far, for tests and benchmarks
-        self._frames: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
+        self._frames: dict[str, jinja2.Template] = {}
         # Markers no paper text contains (random); blocks are split at the common prefix.
         self._mark = f"mark{secrets.token_hex(16)}"
         self._papers_mark, self._url_mark, self._index_mark = (
@@ -229,13 +229,11 @@ class Renderer:
         self, kind: str, template: jinja2.Template, values: dict[str, Any]
     ) -> tuple[str, str]:
         """What `template` renders before and after its papers."""
-        found = self._frames.get(kind)
-        if found is None or found[0] is not template:  # first use, or the template reloaded
-            frame = self._env.from_string(
-                _FRAME, globals={"parent": template, "marker": self._papers_mark}
-            )
-            found = self._frames[kind] = (template, frame)
-        parts = found[1].render(values | {"items": (None,)}).split(self._papers_mark)
+        frame = self._frames.get(kind)
+        if frame is None:
+            frame = self._frames[kind] = self._env.from_string(_FRAME)
+        marked = values | {"items": (None,), "parent": template, "marker": self._papers_mark}
+        parts = _render(frame, marked).split(self._papers_mark)
         if len(parts) != 2:
             raise RuntimeError(f"the {kind} digest template must loop once over items")
         if kind == "html":
@@ -251,8 +249,8 @@ class Renderer:
         and the markers of the holes for the email's feedback URL and the paper's number."""
         template = self._digest_template(kind)
         loop = SimpleNamespace(index=self._index_mark)
-        context = template.new_context({"item": item, "feedback_url": self._url_mark, "loop": loop})
-        text = "".join(template.blocks["paper"](context))
+        values = {"item": item, "feedback_url": self._url_mark, "loop": loop}
+        text = "".join(template.blocks["paper"](template.new_context(values, shared=True)))
         first, *rest = (ascii_html(text) if kind == "html" else text).split(self._mark)
         parts = [first]
         for piece in rest:  # each starts with the letter of its marker
@@ -295,6 +293,16 @@ def wrap(text: str, width: int = 70, indent: int = 0) -> str:
     return textwrap.fill(
         text, width, subsequent_indent=pad, break_long_words=False, break_on_hyphens=False
     )
+
+
+def _render(template: jinja2.Template, values: dict[str, Any]) -> str:
+    """`template.render(values)`, without copying the environment's globals (which the email
+    templates do not use) into a new context for every render."""
+    context = template.new_context(values, shared=True)
+    try:
+        return "".join(template.root_render_func(context))
+    except Exception:
+        template.environment.handle_exception()
 
 
 def ascii_html(html: str) -> str:
