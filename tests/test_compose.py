@@ -1,7 +1,8 @@
-"""The ranking index of a batch is reused until its papers, the votes or the acronyms change."""
+"""Composing digests: the ranking index is reused until what it indexes changes; workers GC less."""
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -42,3 +43,18 @@ def test_paper_cache_is_rebuilt_only_when_what_it_indexes_changes(
         store.save_acronyms(session, counts={("OOD", "out of distribution"): 2}, now=now)
     assert builds(now) == 5
     assert builds(now) == 5
+
+
+def test_workers_collect_garbage_less_often_and_never_more_often() -> None:
+    from digest.delivery import collect_less_often
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        collect_less_often()
+        assert gc.get_threshold() == (50_000, 20, 100)
+        gc.set_threshold(80_000, 30, 5)
+        collect_less_often()
+        assert gc.get_threshold() == (80_000, 30, 100)
+    finally:
+        gc.set_threshold(*before)
