@@ -11,7 +11,11 @@ and one of a dozen time zones, and is due. Mail goes to a fast SMTP sink in its 
 on 127.0.0.1 over 4 pooled connections per worker; every result is recorded in the outbox.
 
 The split of the sending process's time comes from timers wrapped around the functions the
-worker calls (exclusive time: nested timers are subtracted), see `Timers`.
+worker calls (exclusive wall time: nested timers are subtracted), see `Timers`, per thread:
+the worker's own thread (claim, rank, hand a window of messages to the mailer, wait for the
+replies, record them) and the thread that composes the next window meanwhile (render, MIME).
+Time a thread spends waiting for the other to release the GIL counts in whatever it was
+doing; CPU per message (all threads of the process) is the figure to compare.
 The naive loop, on --sample subscribers and scaled: rank-bm25 scores per subscriber, the
 same templates rendered the straightforward way (Jinja -> MJML compile per email), Python's
 EmailMessage with the default policy, one new SMTP connection per message.
@@ -108,8 +112,7 @@ class Timers:
 
 
 class TimedMailer:
-    """The real mailer; time the caller waits for results counts as SMTP (the envelopes it
-    builds meanwhile are timed by their own wrappers and subtracted)."""
+    """The real mailer; time the caller waits for results counts as SMTP."""
 
     def __init__(self, mailer: Mailer, timers: Timers) -> None:
         self.mailer, self.timers = mailer, timers

@@ -10,12 +10,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from digest import rank, store
 from digest.dkim import DkimSigner
@@ -157,15 +157,19 @@ class PaperCache:
 
 
 def _fingerprint(session: Session, floor: datetime, cutoff: datetime) -> tuple[Any, ...]:
+    """What changes when the candidates, the votes or the acronyms change: one statement
+    (asked once per batch)."""
     seen = PAPER.c.first_seen_at
-    papers = sa.select(sa.func.count(), sa.func.max(seen), sa.func.max(PAPER.c.updated_at))
-    votes = sa.select(sa.func.count(), sa.func.max(FEEDBACK.c.created_at))
-    acronyms = sa.select(sa.func.count(), sa.func.max(ACRONYM.c.updated_at))
-    return (
-        *session.execute(papers.where(seen > floor, seen <= cutoff)).one(),
-        *session.execute(votes).one(),
-        *session.execute(acronyms).one(),
+    papers = (
+        sa.select(sa.func.count(), sa.func.max(seen), sa.func.max(PAPER.c.updated_at))
+        .where(seen > floor, seen <= cutoff)
+        .subquery()
     )
+    votes = sa.select(sa.func.count(), sa.func.max(FEEDBACK.c.created_at)).subquery()
+    acronyms = sa.select(sa.func.count(), sa.func.max(ACRONYM.c.updated_at)).subquery()
+    one_row_each = papers.join(votes, sa.true()).join(acronyms, sa.true())
+    query = sa.select(*papers.c, *votes.c, *acronyms.c).select_from(one_row_each)
+    return tuple(session.execute(query).one())
 
 
 def recipients(
@@ -173,15 +177,19 @@ def recipients(
 ) -> dict[int, Recipient]:
     ids = sorted({r.subscriber_id for r in rows})
     out: dict[int, Recipient] = {}
-    for batch in store.chunks(ids):
-        for s in session.exec(select(Subscriber).where(col(Subscriber.id).in_(batch))):
-            assert s.id is not None
-            since = s.last_digest_at or cutoff - NEW_SUBSCRIBER_WINDOW
-            out[s.id] = Recipient(
-                s.id, s.email, s.keywords, s.exclude, s.max_papers, s.send_at, s.timezone,
-                s.frequency, s.status, s.token_version, since,
-            )  # fmt: skip
+    for batch in store.chunks(ids):  # columns, not ORM objects: a batch is hundreds of rows
+        for row in session.execute(_RECIPIENT.where(SUBSCRIBER.c.id.in_(batch))):
+            values = dict(row._mapping)
+            last = values.pop("last_digest_at")
+            out[values["id"]] = Recipient(**values, since=last or cutoff - NEW_SUBSCRIBER_WINDOW)
     return out
+
+
+SUBSCRIBER = table_of(Subscriber)
+_RECIPIENT = sa.select(
+    *(SUBSCRIBER.c[f.name] for f in fields(Recipient) if f.name != "since"),
+    SUBSCRIBER.c.last_digest_at,
+)
 
 
 def _already_sent(session: Session, ids: Sequence[int], floor: datetime) -> dict[int, set[str]]:

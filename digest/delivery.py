@@ -11,6 +11,7 @@ that commit: at most one window, one message per connection.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import random
@@ -69,6 +70,7 @@ class Worker:
 
     def run(self, *, until_idle: bool = True, idle_wait: float = 30.0) -> RunReport:
         """Claim and send until nothing is due (`until_idle`) or until `stop` is set."""
+        collect_less_often()
         self.counts = Counter(dict.fromkeys(SEND_COUNTS, 0))
         self.errors, self.items = [], []
         while not self.stop.is_set():
@@ -327,6 +329,15 @@ class Worker:
             )
         if self.on_done is not None:
             self.on_done(1)
+
+
+def collect_less_often(young: int = 50_000) -> None:
+    """Let this process's garbage collector look at young objects every `young` allocations
+    instead of every 700 (and at older ones less often). Composing an email makes and drops
+    thousands of small containers while the kept blocks and the ranking index stay: with the
+    defaults, ~6 % of a worker's CPU went to scanning those again and again. Only raises."""
+    now = gc.get_threshold()
+    gc.set_threshold(max(now[0], young), max(now[1], 20), max(now[2], 100))
 
 
 def _describe(result: SendResult) -> str:

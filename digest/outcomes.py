@@ -39,8 +39,19 @@ def _arrays() -> Any:
     return postgresql.insert(SENT_PAPER).from_select(columns, select).on_conflict_do_nothing()
 
 
+def _json_rows() -> Any:
+    """SQLite: the rows as one JSON array of [subscriber, paper, delivery] read by json_each,
+    so SQLAlchemy binds three parameters, not four per row."""
+    rows = sa.func.json_each(sa.bindparam("rows", type_=sa.JSON)).table_valued("value")
+    at = sa.bindparam("t", type_=SENT_PAPER.c.sent_at.type)
+    values = (sa.func.json_extract(rows.c.value, f"$[{k}]") for k in range(3))
+    select = sa.select(*values, at).where(sa.true())  # SQLite's upsert wants a WHERE here
+    columns = ["subscriber_id", "paper_id", "delivery_id", "sent_at"]
+    return sqlite.insert(SENT_PAPER).from_select(columns, select).on_conflict_do_nothing()
+
+
 _SENT_ARRAYS = _arrays()
-_SENT_ROWS = sqlite.insert(SENT_PAPER).on_conflict_do_nothing()
+_SENT_JSON = _json_rows()
 
 
 def _insert_sent(session: Session, rows: Sequence[tuple[int, str, int]], now: datetime) -> None:
@@ -50,9 +61,7 @@ def _insert_sent(session: Session, rows: Sequence[tuple[int, str, int]], now: da
         s, p, d = (list(column) for column in zip(*rows, strict=True))
         session.connection().execute(_SENT_ARRAYS, {"s": s, "p": p, "d": d, "t": now})
     elif name == "sqlite":
-        keys = ("subscriber_id", "paper_id", "delivery_id")
-        values = [dict(zip(keys, row, strict=True), sent_at=now) for row in rows]
-        session.connection().execute(_SENT_ROWS, values)
+        session.connection().execute(_SENT_JSON, {"rows": [list(row) for row in rows], "t": now})
     else:
         raise RuntimeError(f"unsupported database {name!r}: use SQLite or PostgreSQL")
 

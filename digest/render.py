@@ -57,7 +57,8 @@ __all__ = [
 
 TEMPLATES = Path(__file__).parent / "templates" / "email"
 SITE_NAME = "Paper digest"
-KEPT_BLOCKS = 32768  # paper blocks kept (HTML and text; least recently used dropped first)
+KEPT_BLOCKS = 16384  # items whose paper blocks are kept (least recently used dropped first)
+Block = tuple[str, ...]  # a rendered paper block: text, and the markers of its holes
 # A digest template with its paper block replaced by a marker (see the module doc).
 _FRAME = "{% extends parent %}{% block paper %}{{ marker }}{% endblock %}"
 
@@ -123,15 +124,15 @@ class Renderer:
         self._compiled: dict[str, jinja2.Template] = {}
         self._lock = threading.Lock()
         self.compile_count = 0  # MJML compiles so far, for tests and benchmarks
-        self._frames: dict[str, tuple[jinja2.Template, jinja2.Template]] = {}
+        self._frames: dict[str, jinja2.Template] = {}
         # Markers no paper text contains (random); blocks are split at the common prefix.
         self._mark = f"mark{secrets.token_hex(16)}"
         self._papers_mark, self._url_mark, self._index_mark = (
             f"{self._mark}{what}" for what in "pun"
         )
-        self.kept_blocks: Callable[[str, DigestItem], tuple[str, ...]] = functools.lru_cache(
+        self.kept_blocks: Callable[[DigestItem], tuple[Block, Block]] = functools.lru_cache(
             maxsize=KEPT_BLOCKS
-        )(self._paper_block)
+        )(self._paper_blocks)
 
     # ------------------------------------------------------------------ emails
 
@@ -141,12 +142,14 @@ class Renderer:
         headers = _list_headers(ctx.unsubscribe_url)
         if not self.compile_once:
             return self._email("digest", ctx.subject, values, headers)
-        html, text = self._digest_template("html"), self._digest_template("text")
+        kept = [self.kept_blocks(item) for item in ctx.items]
         url = ctx.feedback_url
         return RenderedEmail(
             subject=ctx.subject,
-            html=self._with_kept_blocks("html", html, values, ctx.items, ascii_html(escape(url))),
-            text=self._with_kept_blocks("text", text, values, ctx.items, url).strip() + "\n",
+            html=self._with_kept_blocks(
+                "html", values, [h for h, _ in kept], ascii_html(escape(url))
+            ),
+            text=self._with_kept_blocks("text", values, [t for _, t in kept], url).strip() + "\n",
             headers=headers,
         )
 
@@ -209,17 +212,16 @@ class Renderer:
     def _with_kept_blocks(
         self,
         kind: str,
-        template: jinja2.Template,
         values: dict[str, Any],
-        items: tuple[DigestItem, ...],
+        blocks: list[Block],
         feedback_url: str,  # as the template outputs it (escaped in HTML)
     ) -> str:
-        """`template` rendered with `values`, its paper blocks taken from those kept."""
-        head, tail = self._frame(kind, template, values)
+        """The digest's `kind` template rendered with `values` and these paper blocks."""
+        head, tail = self._frame(kind, self._digest_template(kind), values)
         out = [head]
-        for number, item in enumerate(items, 1):
+        for number, block in enumerate(blocks, 1):
             holes = {self._url_mark: feedback_url, self._index_mark: str(number)}
-            out += [holes.get(part, part) for part in self.kept_blocks(kind, item)]
+            out += [holes.get(part, part) for part in block]
         out.append(tail)
         return "".join(out)
 
@@ -227,26 +229,28 @@ class Renderer:
         self, kind: str, template: jinja2.Template, values: dict[str, Any]
     ) -> tuple[str, str]:
         """What `template` renders before and after its papers."""
-        found = self._frames.get(kind)
-        if found is None or found[0] is not template:  # first use, or the template reloaded
-            frame = self._env.from_string(
-                _FRAME, globals={"parent": template, "marker": self._papers_mark}
-            )
-            found = self._frames[kind] = (template, frame)
-        parts = found[1].render(values | {"items": (None,)}).split(self._papers_mark)
+        frame = self._frames.get(kind)
+        if frame is None:
+            frame = self._frames[kind] = self._env.from_string(_FRAME)
+        marked = values | {"items": (None,), "parent": template, "marker": self._papers_mark}
+        parts = _render(frame, marked).split(self._papers_mark)
         if len(parts) != 2:
             raise RuntimeError(f"the {kind} digest template must loop once over items")
         if kind == "html":
             return ascii_html(parts[0]), ascii_html(parts[1])
         return parts[0], parts[1]
 
-    def _paper_block(self, kind: str, item: DigestItem) -> tuple[str, ...]:
+    def _paper_blocks(self, item: DigestItem) -> tuple[Block, Block]:
+        """The HTML and the text paper block for `item` (kept: see `kept_blocks`)."""
+        return self._paper_block("html", item), self._paper_block("text", item)
+
+    def _paper_block(self, kind: str, item: DigestItem) -> Block:
         """The paper block of the digest's `kind` ("html", "text") template for `item`: text,
         and the markers of the holes for the email's feedback URL and the paper's number."""
         template = self._digest_template(kind)
         loop = SimpleNamespace(index=self._index_mark)
-        context = template.new_context({"item": item, "feedback_url": self._url_mark, "loop": loop})
-        text = "".join(template.blocks["paper"](context))
+        values = {"item": item, "feedback_url": self._url_mark, "loop": loop}
+        text = "".join(template.blocks["paper"](template.new_context(values, shared=True)))
         first, *rest = (ascii_html(text) if kind == "html" else text).split(self._mark)
         parts = [first]
         for piece in rest:  # each starts with the letter of its marker
@@ -289,6 +293,16 @@ def wrap(text: str, width: int = 70, indent: int = 0) -> str:
     return textwrap.fill(
         text, width, subsequent_indent=pad, break_long_words=False, break_on_hyphens=False
     )
+
+
+def _render(template: jinja2.Template, values: dict[str, Any]) -> str:
+    """`template.render(values)`, without copying the environment's globals (which the email
+    templates do not use) into a new context for every render."""
+    context = template.new_context(values, shared=True)
+    try:
+        return "".join(template.root_render_func(context))
+    except Exception:
+        template.environment.handle_exception()
 
 
 def ascii_html(html: str) -> str:
