@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jinja2
 import pytest
+from itsdangerous import TimestampSigner
 from markupsafe import escape
 
 from digest.models import Match, Paper, ScoredPaper, Span
@@ -20,6 +21,15 @@ from digest.render_context import highlight, keywords_label, sentence_cut, short
 from digest.tokens import Links, read_token
 
 SECRET = "test-secret-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _signing_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Links are signed with the current second: a test that signs its expected links
+    after the email's would fail when a second ticks in between, so the clock stands still."""
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_772_600_000)
+
+
 LINKS = Links("https://digest.example.org", SECRET)
 DAY = date(2026, 3, 4)
 VOID = {"meta", "br", "img", "hr", "link", "input", "col", "area", "base", "source", "wbr"}
