@@ -10,7 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -59,7 +59,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine | Connection) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
     with Session(engine, expire_on_commit=False) as session:
         try:

@@ -40,7 +40,10 @@ class Db:
             yield self._shared
             self._shared.flush()
             return
-        with session_scope(self.engine) as session:
+        # One connection for the whole unit of work: its commits keep it, so a worker that
+        # commits every few messages does not hand it back to the pool and check it out
+        # (with a ping on PostgreSQL, one more round trip) after each of them.
+        with self.engine.connect() as connection, session_scope(connection) as session:
             yield session
 
     def commit(self, session: Session) -> None:
