@@ -26,8 +26,8 @@ def rank_chunk(
     profiles: Sequence[Profile],
     shapes: np.ndarray,
     min_relevance: float,
-) -> list[list[ScoredPaper]]:
-    """One list per profile (each of a distinct answer), best first; `shapes[i]` is the
+) -> list[tuple[ScoredPaper, ...]]:
+    """One tuple per profile (each of a distinct answer), best first; `shapes[i]` is the
     shape (digest.shapes) of profiles[i]."""
     book = index.book
     scores, present = book.matrix(), book.present()
@@ -59,7 +59,7 @@ def rank_chunk(
     slots, concepts = slot_table(flat, shapes, len(present))
     padded = np.vstack([present > 0, np.zeros((1, present.shape[1]), dtype=bool)])
     hit = padded[concepts[rows], cols[:, None]]  # result x interest: that interest matched
-    made = index.explainer.results(slots[rows], hit, cols, rel32, rel, score)
+    made = tuple(index.explainer.results(slots[rows], hit, cols, rel32, rel, score))
     bounds = np.searchsorted(rows, np.arange(len(profiles) + 1)).tolist()
     return [made[bounds[i] : bounds[i + 1]] for i in range(len(profiles))]
 

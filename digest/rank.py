@@ -66,7 +66,7 @@ class RankIndex:
         self.shapes = Shapes(self.book)
         self.explainer = Explainer(self)
         # answer key (digest.rank._rank_block) -> ranked list, shared by equal profiles
-        self.answers: dict[object, list[ScoredPaper]] = {}
+        self.answers: dict[object, tuple[ScoredPaper, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -107,28 +107,31 @@ def rank_papers(
     profile: Profile,
     acronyms: Mapping[str, Sequence[str]] | None = None,
 ) -> list[ScoredPaper]:
-    return rank_profiles(build_index(papers, acronyms), [profile])[0]
+    return list(rank_profiles(build_index(papers, acronyms), [profile])[0])
 
 
-def rank_profiles(index: RankIndex, profiles: Sequence[Profile]) -> list[list[ScoredPaper]]:
-    """One list per profile, best first, at most profile.max_papers each."""
-    out: list[list[ScoredPaper]] = []
+def rank_profiles(index: RankIndex, profiles: Sequence[Profile]) -> list[tuple[ScoredPaper, ...]]:
+    """One tuple per profile, best first, at most profile.max_papers each (profiles with the
+    same answer share one tuple)."""
+    out: list[tuple[ScoredPaper, ...]] = []
     with _collector_paused():  # for the whole run: one scan of the new objects, later
         for chunk in iter_ranked(index, profiles):
             out.extend(chunk)
     return out
 
 
-def iter_ranked(index: RankIndex, profiles: Sequence[Profile]) -> Iterator[list[list[ScoredPaper]]]:
+def iter_ranked(
+    index: RankIndex, profiles: Sequence[Profile]
+) -> Iterator[list[tuple[ScoredPaper, ...]]]:
     """rank_profiles block by block (BLOCK profiles at a time), for bounded memory.
 
     Profiles that get the same answer (same interests as written, since, sent papers,
-    feedback and size) are ranked once; each gets its own list. Answers of profiles with
+    feedback and size) are ranked once and share the answer. Answers of profiles with
     neither `since`, sent papers nor feedback are kept on the index for later blocks.
     """
     if len(index) == 0:
         for lo in range(0, len(profiles), BLOCK):
-            yield [[] for _ in profiles[lo : lo + BLOCK]]
+            yield [() for _ in profiles[lo : lo + BLOCK]]
         return
     for lo in range(0, len(profiles), BLOCK):
         with _collector_paused():
@@ -149,20 +152,24 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[list[ScoredPaper]]:
-    shape, known = index.shapes.shape, index.shapes.of.get
+def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[ScoredPaper, ...]]:
+    shape, known, key_of = index.shapes.shape, index.shapes.of.get, index.shapes.key
     answers = index.answers
-    keys: list[tuple[object, ...]] = []
+    keys: list[object] = []
     # answer key -> (position in `block` of its first profile, its shape)
-    todo: dict[tuple[object, ...], tuple[int, int]] = {}
+    todo: dict[object, tuple[int, int]] = {}
+    own: list[object] = []  # keys of profiles with their own options
     for i, p in enumerate(block):
-        s = known((p.keywords, p.exclude))
+        s = known(key_of(p.keywords, p.exclude))
         if s is None:
             s = shape(p.keywords, p.exclude)
+        key: object
         if p.since is None and not (p.already_sent or p.liked or p.disliked):
-            key: tuple[object, ...] = (s, p.max_papers)
+            # an int, not a tuple, for the common answers: a block makes no object per profile
+            key = s << 20 | p.max_papers if 0 <= p.max_papers < 1 << 20 else (s, p.max_papers)
         else:
             key = (s, p.since, p.already_sent, p.liked, p.disliked, p.max_papers)
+            own.append(key)
         keys.append(key)
         if key not in answers and key not in todo:
             todo[key] = (i, s)
@@ -174,10 +181,9 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[list[ScoredP
             profiles = list(map(block.__getitem__, part[:, 0].tolist()))
             ranked = rank_chunk(index, profiles, part[:, 1], MIN_RELEVANCE)
             answers.update(zip(new[u : u + CHUNK], ranked, strict=True))
-    out = list(map(list, map(answers.__getitem__, keys)))  # each profile its own list
-    for key in todo:
-        if len(key) != 2:
-            del answers[key]  # profiles with their own options: not kept beyond this block
+    out = list(map(answers.__getitem__, keys))  # equal profiles share one (immutable) answer
+    for key in own:
+        answers.pop(key, None)  # not kept beyond this block
     if len(answers) > MAX_ANSWERS:
         answers.clear()
     return out

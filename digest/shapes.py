@@ -36,7 +36,9 @@ class Flat(NamedTuple):
 class Shapes:
     def __init__(self, book: ConceptBook):
         self.book = book
-        self.of: dict[tuple[str, str], int] = {}
+        # (keywords, exclude) -> shape; keyed by the keywords alone when nothing is excluded
+        # (most profiles): a string key is one tuple fewer per profile (see `key`)
+        self.of: dict[str | tuple[str, str], int] = {}
         self.items: dict[str, Item] = {}
         self.slot_of: dict[tuple[int, str], int] = {}
         self.slot_concept: list[Concept] = []
@@ -50,11 +52,15 @@ class Shapes:
         self._flat: Flat | None = None
 
     def shape(self, keywords: str, exclude: str) -> int:
-        key = (keywords, exclude)
+        key = self.key(keywords, exclude)
         found = self.of.get(key)
         if found is None:
             found = self.of[key] = self._parse(keywords, exclude)
         return found
+
+    @staticmethod
+    def key(keywords: str, exclude: str) -> str | tuple[str, str]:
+        return (keywords, exclude) if exclude else keywords
 
     def width(self, shape: int) -> int:
         return self._ptr[shape + 1] - self._ptr[shape]

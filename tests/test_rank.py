@@ -197,7 +197,7 @@ def test_batch_in_chunks_equals_one_by_one(monkeypatch):
     ]
     monkeypatch.setattr(rank_module, "CHUNK", 2)
     batch = rank_profiles(build_index(papers), profiles)
-    assert batch == [rank_papers(papers, p) for p in profiles]
+    assert batch == [tuple(rank_papers(papers, p)) for p in profiles]
     assert [ids(r) for r in batch] == [["a"], ["b", "a"], ["c"], [], ["a", "c"]]
 
 
@@ -228,12 +228,12 @@ def test_many_interests_matching_one_paper_are_all_explained_in_order():
     found = [texts[s.field][s.start : s.end] for s in first.spans]
     assert found[:4] == ["RLHF", "DPO", "agents", "LoRA"]
     assert sorted(set(found[4:])) == ["DPO", "LoRA", "MoE", "RLHF", "agents"]
-    # the same interests for many subscribers give equal answers, each its own list
+    # the same interests for many subscribers give one shared (immutable) answer
     index = build_index([paper, other, *FILLER])
     profiles = [Profile(n, keywords) for n in range(3)] + [Profile(9, "RLHF, DPO")]
     results = rank_profiles(index, profiles)
-    assert results[0] == results[1] == results[2] == [first, second]
-    assert results[0] is not results[1]
+    assert results[0] == results[1] == results[2] == (first, second)
+    assert results[0] is results[1]
     assert [r.matched for r in results[3]] == [("RLHF", "DPO"), ("DPO",)]
 
 

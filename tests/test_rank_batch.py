@@ -106,7 +106,7 @@ def test_many_random_profiles_batched_equal_each_ranked_alone(monkeypatch, seed)
     monkeypatch.setattr(rank_module, "CHUNK", 16)
     monkeypatch.setattr(rank_module, "BLOCK", 64)
     batch = rank_profiles(build_index(papers), profiles)
-    alone = {id(p): rank_papers(papers, p) for p in pool}
+    alone = {id(p): tuple(rank_papers(papers, p)) for p in pool}
     assert batch == [alone[id(p)] for p in profiles]
     assert sum(map(len, batch)) > 300  # the profiles do find papers
     assert len({r.paper_id for results in batch for r in results}) > 20

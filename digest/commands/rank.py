@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -121,7 +122,7 @@ def _why(r: ScoredPaper) -> str:
 
 
 def _print_table(
-    results: list[ScoredPaper], by_id: dict[str, PaperText], first: date | None, pool: int
+    results: Sequence[ScoredPaper], by_id: dict[str, PaperText], first: date | None, pool: int
 ) -> None:
     scope = f"listed since {first}" if first else "all stored papers"
     if not results:
