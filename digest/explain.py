@@ -64,7 +64,8 @@ class Explainer:
         if missing:
             at = first[missing]
             ids, trending, made = self.index.id_list, self.index.trending_list, self.made
-            known, why = self.whys.get, self._why
+            known, combos, n, whys_made = self.whys.get, self.combos, self.n, self.whys
+            matched, one = self.one.get, self._one
             new = zip(
                 missing,
                 whys[at].tolist(),
@@ -75,8 +76,13 @@ class Explainer:
             )
             for i, w, j, rel, sc in new:
                 matches = known(w)
-                if matches is None:
-                    matches = why(w)
+                if matches is None:  # a new why: the matches of its slots (inlined: hot)
+                    combo = combos[w // n]
+                    if len(combo) == 1:
+                        matches = (matched(combo[0] * n + j) or one(combo[0], j),)
+                    else:
+                        matches = tuple([matched(s * n + j) or one(s, j) for s in combo])
+                    whys_made[w] = matches
                 found[i] = made[keys[i]] = ScoredPaper(ids[j], sc, rel, trending[j], matches)
         objects = np.fromiter(found, dtype=object, count=len(found))
         return objects[inverse].tolist()
@@ -99,14 +105,6 @@ class Explainer:
                     combos.append((*combos[key >> 32], key & 0xFFFFFFFF))
             ids[live] = np.array(found, dtype=np.int64)[inverse]
         return ids
-
-    def _why(self, why: int) -> tuple[Match, ...]:
-        combo, j = divmod(why, self.n)
-        n, known, one = self.n, self.one.get, self._one
-        matches = self.whys[why] = tuple(
-            [known(s * n + j) or one(s, j) for s in self.combos[combo]]
-        )
-        return matches
 
     def _one(self, slot: int, j: int) -> Match:
         shapes = self.index.shapes
