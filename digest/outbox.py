@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from digest.models import Delivery, SentPaper, Subscriber, table_of
+from digest.models import DUE_ROWS, LEASED_ROWS, Delivery, SentPaper, Subscriber, table_of
 
 DELIVERY = table_of(Delivery)
 SUBSCRIBER = table_of(Subscriber)
@@ -157,6 +157,12 @@ def insert_planned(session: Session, *, rows: Sequence[tuple[int, date]], now: d
     return len(session.connection().execute(stmt.returning(DELIVERY.c.id), values).all())
 
 
+def refresh_statistics(session: Session) -> None:
+    """ANALYZE the outbox on PostgreSQL (autovacuum does too, but up to a minute later)."""
+    if _postgres(session):
+        session.execute(sa.text("ANALYZE delivery"))
+
+
 # --------------------------------------------------------------------------- claiming
 
 
@@ -176,14 +182,39 @@ def claim(
     limit: int,
     subscriber_id: int | None = None,
 ) -> list[Claimed]:
-    """Take up to `limit` due rows (pending, retry due, or with an expired lease)."""
-    where = _claimable(now)
+    """Take up to `limit` due rows: first those whose lease ran out (a worker died), then
+    pending rows and retries that are due, earliest first."""
+    rows = _claim_some(
+        session, sa.and_(sa.text(LEASED_ROWS), DELIVERY.c.lease_until < now),
+        (DELIVERY.c.lease_until, DELIVERY.c.id), owner, now, lease_seconds, limit, subscriber_id,
+    )  # fmt: skip
+    if len(rows) < limit:
+        rows += _claim_some(
+            session, sa.and_(sa.text(DUE_ROWS), DELIVERY.c.next_attempt_at <= now),
+            (DELIVERY.c.next_attempt_at, DELIVERY.c.id), owner, now, lease_seconds,
+            limit - len(rows), subscriber_id,
+        )  # fmt: skip
+    return sorted(rows, key=lambda c: c.id)
+
+
+def _claim_some(
+    session: Session,
+    where: Any,
+    order: tuple[Any, ...],
+    owner: str,
+    now: datetime,
+    lease_seconds: int,
+    limit: int,
+    subscriber_id: int | None,
+) -> list[Claimed]:
+    """One claiming statement: the first `limit` rows matching `where` in `order` (read
+    from a partial index, see models.Delivery), skipping rows another worker has locked."""
     if subscriber_id is not None:
         where = sa.and_(where, DELIVERY.c.subscriber_id == subscriber_id)
     ids = (
         sa.select(DELIVERY.c.id)
         .where(where)
-        .order_by(DELIVERY.c.next_attempt_at, DELIVERY.c.id)
+        .order_by(*order)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -200,8 +231,7 @@ def claim(
             DELIVERY.c.id, DELIVERY.c.subscriber_id, DELIVERY.c.digest_date, DELIVERY.c.attempts
         )
     )
-    rows = [Claimed(*row) for row in session.execute(stmt)]
-    return sorted(rows, key=lambda c: c.id)
+    return [Claimed(*row) for row in session.execute(stmt)]
 
 
 def count_claimable(session: Session, *, now: datetime) -> int:

@@ -22,6 +22,10 @@ from digest.schedule import due_date
 
 log = logging.getLogger("digest.planning")
 
+# A plan this large refreshes the outbox's statistics at once (PostgreSQL): the claims that
+# follow within the minute would otherwise be planned as if the table were still small.
+FRESH_STATISTICS = 1000
+
 
 class Db:
     """Where delivery reads and writes.
@@ -87,6 +91,9 @@ def plan(
             fresh = [(sid, day) for sid, day in due if sid not in latest or latest[sid] < day]
             counts["due"] += len(due)
             counts["planned"] += outbox.insert_planned(session, rows=fresh, now=now)
+            db.commit(session)
+        if counts["planned"] >= FRESH_STATISTICS and not db.dry_run:
+            outbox.refresh_statistics(session)
             db.commit(session)
     counts["existing"] = counts["due"] - counts["planned"]
     report = RunReport("plan", counts)

@@ -20,3 +20,37 @@ def test_upgrade_empty_database_then_autogenerate_finds_no_difference(engine):
 def test_delivery_is_unique_per_subscriber_and_day(engine):
     uniques = inspect(engine).get_unique_constraints("delivery")
     assert any(set(u["column_names"]) == {"subscriber_id", "digest_date"} for u in uniques)
+
+
+def test_claim_indexes_migration_keeps_the_outbox(tmp_path):
+    # a database made before the partial claim indexes, with a delivery in it
+    from datetime import UTC, date, datetime
+
+    from alembic import command
+    from sqlmodel import Session
+
+    from digest import outbox, store
+    from digest.db import alembic_config, make_engine, upgrade
+    from tests.factories import subscriber
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0001")
+    assert "ix_delivery_status" in {i["name"] for i in inspect(engine).get_indexes("delivery")}
+    now = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    with Session(engine) as session:
+        sub, _ = store.upsert_subscriber(
+            session, value=subscriber(), now=now, defaults={"send_at": "07:00", "timezone": "UTC"}
+        )
+        assert sub.id is not None
+        outbox.insert_planned(session, rows=[(sub.id, date(2026, 12, 1))], now=now)
+        session.commit()
+    upgrade(engine)
+    names = {i["name"] for i in inspect(engine).get_indexes("delivery")}
+    assert {"ix_delivery_due", "ix_delivery_leased"} <= names
+    assert "ix_delivery_status" not in names
+    with Session(engine) as session:
+        (row,) = outbox.claim(session, owner="w", now=now, lease_seconds=60, limit=10)
+    assert row.digest_date == date(2026, 12, 1)
+    command.downgrade(alembic_config(engine), "0001")
+    assert "ix_delivery_status" in {i["name"] for i in inspect(engine).get_indexes("delivery")}
+    engine.dispose()

@@ -272,3 +272,30 @@ def test_record_sent_many_records_only_rows_still_owned(engine: Engine, now: dat
     with Session(engine) as session:
         sent = {(p.delivery_id, p.paper_id) for p in session.exec(select(SentPaper))}
     assert sent == {(i, p) for i in done for p in (f"p{i}", "q")}
+
+
+def test_claims_read_the_partial_indexes_in_order(sqlite_engine: Engine, now: datetime) -> None:
+    # a claim must not sort every pending row: SQLite's plan reads the partial indexes
+    from sqlalchemy import event
+
+    ids = _subscribers(sqlite_engine, now, 3)
+    with session_scope(sqlite_engine) as session:
+        outbox.insert_planned(session, rows=[(sid, DAY) for sid in ids], now=now)
+    statements: list[tuple[str, tuple[object, ...]]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(sqlite_engine, "before_cursor_execute", keep)
+    with session_scope(sqlite_engine) as session:
+        rows = outbox.claim(session, owner="a", now=now, lease_seconds=60, limit=2)
+    event.remove(sqlite_engine, "before_cursor_execute", keep)
+    assert [r.subscriber_id for r in rows] == ids[:2]  # earliest first, then by id
+    claims = [(s, p) for s, p in statements if s.startswith("UPDATE delivery")]
+    plans = []
+    with sqlite_engine.connect() as conn:
+        for statement, parameters in claims:
+            steps = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            plans.append(" ".join(str(step[-1]) for step in steps))
+    assert "ix_delivery_leased" in plans[0] and "ix_delivery_due" in plans[1]
+    assert not any("TEMP B-TREE" in plan for plan in plans)
