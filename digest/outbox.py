@@ -166,11 +166,18 @@ def refresh_statistics(session: Session) -> None:
 # --------------------------------------------------------------------------- claiming
 
 
+def _due(now: datetime) -> Any:
+    """Pending rows and retries whose time has come (the rows of `ix_delivery_due`)."""
+    return sa.and_(sa.text(DUE_ROWS), DELIVERY.c.next_attempt_at <= now)
+
+
+def _expired(now: datetime) -> Any:
+    """Rows whose worker's lease ran out (the rows of `ix_delivery_leased`)."""
+    return sa.and_(sa.text(LEASED_ROWS), DELIVERY.c.lease_until < now)
+
+
 def _claimable(now: datetime) -> Any:
-    return sa.or_(
-        sa.and_(DELIVERY.c.status.in_(CLAIMABLE), DELIVERY.c.next_attempt_at <= now),
-        sa.and_(DELIVERY.c.status == "sending", DELIVERY.c.lease_until < now),
-    )
+    return sa.or_(_due(now), _expired(now))
 
 
 def claim(
@@ -185,14 +192,13 @@ def claim(
     """Take up to `limit` due rows: first those whose lease ran out (a worker died), then
     pending rows and retries that are due, earliest first."""
     rows = _claim_some(
-        session, sa.and_(sa.text(LEASED_ROWS), DELIVERY.c.lease_until < now),
-        (DELIVERY.c.lease_until, DELIVERY.c.id), owner, now, lease_seconds, limit, subscriber_id,
+        session, _expired(now), (DELIVERY.c.lease_until, DELIVERY.c.id), owner, now,
+        lease_seconds, limit, subscriber_id,
     )  # fmt: skip
     if len(rows) < limit:
         rows += _claim_some(
-            session, sa.and_(sa.text(DUE_ROWS), DELIVERY.c.next_attempt_at <= now),
-            (DELIVERY.c.next_attempt_at, DELIVERY.c.id), owner, now, lease_seconds,
-            limit - len(rows), subscriber_id,
+            session, _due(now), (DELIVERY.c.next_attempt_at, DELIVERY.c.id), owner, now,
+            lease_seconds, limit - len(rows), subscriber_id,
         )  # fmt: skip
     return sorted(rows, key=lambda c: c.id)
 
