@@ -15,6 +15,17 @@ from sqlmodel import SQLModel
 from digest.db import make_engine, upgrade
 
 PG_ENV = "DIGEST_TEST_POSTGRES_URL"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def missing(what: str) -> None:
+    """A server or browser the tests need is not there: skip on a laptop, fail in CI (where a
+    skipped PostgreSQL or browser test would hide the very thing it checks)."""
+    if IN_CI:
+        pytest.fail(f"{what} (CI=true: a missing server or browser is a failure)")
+    pytest.skip(what)
+
+
 NOW = datetime(2026, 3, 4, 6, 0, tzinfo=UTC)
 
 
@@ -34,7 +45,7 @@ def pg_server_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped at the end."""
     base = os.environ.get(PG_ENV)
     if not base:
-        pytest.skip(f"{PG_ENV} not set: PostgreSQL tests skipped")
+        missing(f"{PG_ENV} not set: PostgreSQL tests skipped")
     admin = make_engine(base, isolation_level="AUTOCOMMIT")
     name = f"digest_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:

@@ -14,11 +14,13 @@ import jinja2
 import pytest
 from itsdangerous import TimestampSigner
 from markupsafe import escape
+from playwright import sync_api
 
 from digest.models import Match, Paper, ScoredPaper, Span
 from digest.render import TEMPLATES, DigestContext, DigestItem, Renderer, build_digest_context
 from digest.render_context import highlight, keywords_label, sentence_cut, short_authors
 from digest.tokens import Links, read_token
+from tests.conftest import missing
 
 SECRET = "test-secret-0123456789abcdef"
 
@@ -459,9 +461,8 @@ CHROMIUM_ARGS = [
 def test_reads_at_600_and_375_pixels_without_sideways_scrolling(
     renderer: Renderer, tmp_path: Path
 ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
+        missing(f"{CHROMIUM} not installed")
     long_word = paper(2, abstract="See https://example.org/" + "x" * 150 + " for diffusion. " * 3)
     html = renderer.digest(context([paper(1), long_word, paper(3)])).html
     with sync_api.sync_playwright() as pw:

@@ -66,12 +66,6 @@ def outbox() -> list:
 
 
 @pytest.fixture
-def mail_parts() -> None:
-    """Until the render branch is merged, tests that read emails skip."""
-    pytest.importorskip("digest.render", reason="digest.render not merged yet")
-
-
-@pytest.fixture
 def make_client(engine, clock, outbox):
     def make(limits: Limits | None = None) -> TestClient:
         app = create_app(
@@ -146,7 +140,7 @@ def test_subscribe_page_explains_syntax_and_sends_security_headers(client):
     assert "digest_csrf=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
 
 
-def test_subscribe_stores_pending_and_sends_confirmation_only(client, engine, outbox, mail_parts):
+def test_subscribe_stores_pending_and_sends_confirmation_only(client, engine, outbox):
     r = post_subscribe(client)
     assert r.status_code == 200 and "Check your inbox" in r.text
     with Session(engine) as s:
@@ -198,7 +192,7 @@ def test_values_are_escaped_when_the_form_is_shown_again(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
 
 
-def test_existing_address_gets_same_page_and_a_manage_link(client, engine, now, outbox, mail_parts):
+def test_existing_address_gets_same_page_and_a_manage_link(client, engine, now, outbox):
     sub = add_subscriber(engine, now, email="ada@example.org")
     new = post_subscribe(client, keywords="something else")
     assert new.status_code == 200
@@ -231,7 +225,7 @@ def test_rate_limits_per_client_and_per_address_survive_a_restart(make_client, c
     assert post_subscribe(restarted, email="eve@example.org").status_code == 200
 
 
-def test_email_limit_per_address_stops_sending_but_not_the_page(make_client, outbox, mail_parts):
+def test_email_limit_per_address_stops_sending_but_not_the_page(make_client, outbox):
     limits = Limits(emails_per_address=Limit(1, 3600))
     client = make_client(limits)
     assert post_subscribe(client).status_code == 200
@@ -617,7 +611,6 @@ def test_serve_command_is_registered_and_needs_a_secret():
 
 
 def test_preview_ranks_this_weeks_papers_for_the_typed_interests(client, engine, now):
-    pytest.importorskip("digest.rank", reason="digest.rank not merged yet")
     today = now.date()
     with Session(engine) as s:
         store.insert_papers(

@@ -24,6 +24,7 @@ from digest.config import Settings
 from digest.models import Delivery, Feedback, SentPaper, Subscriber
 from digest.tokens import Links
 from digest.web import start_in_thread
+from tests.conftest import missing
 from tests.factories import listed
 from tests.smtp_server import SmtpServer, free_port
 
@@ -42,8 +43,11 @@ SHOTS = Path("/tmp/digest-shots")
 SECRET = "browser-test-secret-0123456789abcdef"
 WIDTHS = (1280, 375)
 
-if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-    pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium", allow_module_level=True)
+
+@pytest.fixture(autouse=True)
+def _chromium() -> None:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        missing(f"{CHROMIUM} is missing: install Debian's chromium")
 
 
 def wait_for_mail(server: SmtpServer, count: int) -> EmailMessage:
@@ -66,7 +70,6 @@ def link_in(msg: EmailMessage, path: str) -> str:
 
 @pytest.fixture
 def site(sqlite_engine, smtp_server):
-    pytest.importorskip("digest.render", reason="digest.render not merged yet")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = Settings(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -86,8 +87,7 @@ def _days(app: App, day: date | None, since: date | None, until: date | None) ->
 
 def _progress(total: int) -> Callable[[date], None] | None:
     """A progress line on a terminal; nothing in logs or pipes."""
-    stream = click.get_text_stream("stderr")
-    if total < 2 or not stream.isatty():
+    if total < 2 or not sys.stderr.isatty():
         return None
     done = [0]
 
