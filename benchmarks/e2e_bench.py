@@ -53,14 +53,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.rank_speed import VOCAB
-from digest import compose, delivery, outbox
 from digest.config import Settings
-from digest.db import make_engine, upgrade
-from digest.mailer import Envelope, Mailer, SendResult
-from digest.models import Paper, ScoredPaper, Subscriber, table_of
-from digest.planning import Db, plan
-from digest.render import Renderer, build_digest_context
-from digest.sending import make_worker
+from digest.delivery import compose, outbox, worker
+from digest.delivery.planning import Db, plan
+from digest.delivery.wiring import make_worker
+from digest.mail.mailers import Envelope, Mailer, SendResult
+from digest.ranking import ScoredPaper
+from digest.render.renderer import Renderer, build_digest_context
+from digest.store.engine import make_engine, upgrade
+from digest.store.tables import Paper, Subscriber, table_of
 from digest.tokens import Links
 from tests.smtp_server import sink_process
 
@@ -141,17 +142,17 @@ def instrument(timers: Timers) -> None:
         return
     _instrumented = True
     timers.wrap(outbox, "claim", "db: claim")
-    timers.wrap(delivery, "recipients", "db: load subscribers")
+    timers.wrap(compose, "recipients", "db: load subscribers")
     timers.wrap(compose, "_already_sent", "db: load candidates")
     timers.wrap(compose.PaperCache, "load", "db: load candidates")
-    timers.wrap(compose.rank, "rank_profiles", "rank")
+    timers.wrap(compose.ranking, "rank_profiles", "rank")
     timers.wrap(compose, "build_digest_context", "render")
     timers.wrap(Renderer, "digest", "render")
     timers.wrap(Renderer, "empty", "render")
     timers.wrap(compose, "build_message", "mime")
-    timers.wrap(delivery.Worker, "_record_all", "db: record results")
-    timers.wrap(delivery.Worker, "_record", "db: record results")
-    timers.wrap(delivery.Worker, "_skip", "db: record results")
+    timers.wrap(worker.Worker, "_record_all", "db: record results")
+    timers.wrap(worker.Worker, "_record", "db: record results")
+    timers.wrap(worker.Worker, "_skip", "db: record results")
     timers.wrap(Db, "commit", "db: commit")
 
 

@@ -19,11 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from digest import pipeline, store
-from digest.db import make_engine, session_scope, upgrade
-from digest.models import Paper
+from digest import fetching, store
 from digest.sources.hf import parse_item
-from digest.subscribers import read_csv
+from digest.store.engine import make_engine, session_scope, upgrade
+from digest.store.tables import Paper
+from digest.subscribers import lifecycle
+from digest.subscribers.inputs import read_csv
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "papers.json"
 NOW = datetime(2026, 3, 4, 6, tzinfo=UTC)
@@ -86,10 +87,10 @@ def bench_import(url: str, n: int, sample: int) -> None:
     text = make_csv(n)
     parse_s, values = timed(lambda: [r.value for r in read_csv(text) if r.value])
     store_s, report = timed(
-        lambda: pipeline.import_subscribers(engine, values=values, now=NOW, defaults=DEFAULTS)
+        lambda: lifecycle.import_subscribers(engine, values=values, now=NOW, defaults=DEFAULTS)
     )
     again_s, again = timed(
-        lambda: pipeline.import_subscribers(engine, values=values, now=NOW, defaults=DEFAULTS)
+        lambda: lifecycle.import_subscribers(engine, values=values, now=NOW, defaults=DEFAULTS)
     )
     base_values = [v for v in values[:sample]]
     base_engine = make_engine(url)
@@ -122,11 +123,11 @@ def bench_ingest(url: str, n: int, sample: int) -> None:
     engine = make_engine(url)
     items = hf_items(n)
     parse_s, papers = timed(lambda: [parse_item(it, date(2026, 3, 4)) for it in items])
-    store_s, counts = timed(lambda: pipeline._store_listing(engine, papers, NOW))
+    store_s, counts = timed(lambda: fetching._store_listing(engine, papers, NOW))
     bumped = [p.__class__(**{**p.__dict__, "upvotes": p.upvotes + 1}) for p in papers]
     later = NOW + timedelta(hours=1)
-    update_s, counts2 = timed(lambda: pipeline._store_listing(engine, bumped, later))
-    same_s, counts3 = timed(lambda: pipeline._store_listing(engine, bumped, later))
+    update_s, counts2 = timed(lambda: fetching._store_listing(engine, bumped, later))
+    same_s, counts3 = timed(lambda: fetching._store_listing(engine, bumped, later))
 
     def per_paper() -> None:
         for p in papers[:sample]:

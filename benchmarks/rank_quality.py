@@ -23,9 +23,9 @@ from rank_bm25 import BM25Okapi
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digest.acronyms import learn_acronyms, select_expansions
-from digest.models import PaperText, Profile
-from digest.rank import build_index, rank_profiles
+from digest.papers import PaperText
+from digest.ranking import Profile, build_index, rank_profiles
+from digest.ranking.acronyms import learn_acronyms, select_expansions
 
 CORPUS = Path("/work/shared/corpus/papers.json")
 LABELS = Path(__file__).parent / "data" / "labels.json"

@@ -31,8 +31,8 @@ from rank_bm25 import BM25Okapi
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digest.models import PaperText, Profile
-from digest.rank import build_index, iter_ranked, rank_profiles
+from digest.papers import PaperText
+from digest.ranking import Profile, build_index, iter_ranked, rank_profiles
 
 CORPUS = Path("/work/shared/corpus/papers.json")
 WORD = re.compile(r"\w+")

@@ -2,7 +2,7 @@
 
     python benchmarks/render_bench.py [--emails 200] [--papers 10]
 
-Builds the emails from the shared corpus (/work/shared/corpus/papers.json, or DIGEST_CORPUS),
+Builds the emails from the shared corpus (../shared/corpus/papers.json beside the repository, or DIGEST_CORPUS),
 each with different papers, matched keywords and highlights, renders every one both ways
 (HTML and text part), checks that both ways give the same HTML, and prints milliseconds per
 email and the ratio.
@@ -19,11 +19,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from digest.models import Match, Paper, ScoredPaper, Span
-from digest.render import DigestContext, Renderer, build_digest_context, wrap
+from digest.ranking import Match, ScoredPaper, Span
+from digest.render.renderer import DigestContext, Renderer, build_digest_context, wrap
+from digest.store.tables import Paper
 from digest.tokens import Links
 
-CORPUS = Path(os.environ.get("DIGEST_CORPUS", "/work/shared/corpus/papers.json"))
+CORPUS = Path(
+    os.environ.get(
+        "DIGEST_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus" / "papers.json"
+    )
+)
 KEYWORDS = ("diffusion", "out-of-distribution", "language model", "detection", "graph", "robot")
 
 

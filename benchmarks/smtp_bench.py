@@ -9,7 +9,7 @@
 2. Build cost per message: `digest.message.build_message` against `email.message.EmailMessage`
    with the default policy (set_content + add_alternative + as_bytes), and with DKIM signing.
 
-Message bodies are made of real abstracts from /work/shared/corpus/papers.json.
+Message bodies are made of real abstracts from ../shared/corpus/papers.json (beside the repository).
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digest.dkim import DkimSigner
-from digest.mailer import Envelope, SmtpMailer
-from digest.message import build_message, make_message_id
-from digest.smtp_connection import SmtpOptions
+from digest.mail.dkim import DkimSigner
+from digest.mail.mailers import Envelope, SmtpMailer
+from digest.mail.message import build_message, make_message_id
+from digest.mail.smtp import SmtpOptions
 from tests.smtp_server import self_signed_cert, sink_process
 
-CORPUS = Path("/work/shared/corpus/papers.json")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "papers.json"
 SENDER = "Paper Digest <digest@example.org>"
 UNSUB = "<https://digest.example.org/u/eyJzIjo0Mn0.Zk3c9Q.c2lnbmF0dXJlLXBhcnQtb2YtdG9rZW4>"
 

@@ -56,6 +56,7 @@ class Settings:
     dkim_key_file: str = ""
     dkim_selector: str = ""
     dkim_domain: str = ""
+    templates_dir: str = ""  # a folder whose email/ and web/ files override the shipped ones
     lease_seconds: int = 300
 
     def require_secret(self) -> str:
@@ -142,6 +143,13 @@ def _str(raw: str) -> str:
     return raw.strip()
 
 
+def _folder(raw: str) -> str:
+    value = raw.strip()
+    if value and not Path(value).is_dir():
+        raise ValueError(f"{raw!r} is not a folder")
+    return value
+
+
 def _db_url(raw: str) -> str:
     value = raw.strip()
     if "://" not in value:
@@ -179,6 +187,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DIGEST_DKIM_SELECTOR": ("dkim_selector", _str),
     "DIGEST_DKIM_DOMAIN": ("dkim_domain", _str),
     "DIGEST_LEASE_SECONDS": ("lease_seconds", _int(10, 86400)),
+    "DIGEST_TEMPLATES_DIR": ("templates_dir", _folder),
 }
 
 assert {f for f, _ in _PARSERS.values()} == {f.name for f in fields(Settings)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from digest.models import ListedPaper
+from digest.papers import ListedPaper
 
 # Fields whose change makes a stored paper "updated"; anything else is refreshed silently.
 TRACKED = ("title", "abstract", "upvotes")

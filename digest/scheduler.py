@@ -22,11 +22,12 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from digest import pipeline, planning
+from digest import fetching
 from digest.config import Settings
-from digest.delivery import Worker
-from digest.models import RunReport
-from digest.sending import make_worker
+from digest.delivery import planning
+from digest.delivery.wiring import make_worker
+from digest.delivery.worker import Worker
+from digest.reports import RunReport
 from digest.sources.http import PoliteGetter, make_client
 
 log = logging.getLogger("digest.scheduler")
@@ -76,9 +77,9 @@ class Jobs:
     def poll(self) -> RunReport:
         with self._busy["poll"]:
             try:
-                days = pipeline.default_fetch_days(self.engine, self.clock().date())
+                days = fetching.default_fetch_days(self.engine, self.clock().date())
                 with make_client() as client:
-                    return pipeline.fetch(
+                    return fetching.fetch(
                         self.engine,
                         getter=PoliteGetter(client),
                         base_url=self.settings.hf_api_url,

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
 
-from digest.db import make_engine, upgrade
+from digest.store.engine import make_engine, upgrade
 
 PG_ENV = "DIGEST_TEST_POSTGRES_URL"
 IN_CI = os.environ.get("CI") == "true"

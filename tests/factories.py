@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from digest.models import ListedPaper, PaperText
-from digest.subscribers import SubscriberInput
+from digest.papers import ListedPaper, PaperText
+from digest.store import SubscriberInput
 
 DAY = date(2026, 3, 4)
 

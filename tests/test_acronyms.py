@@ -1,6 +1,6 @@
 from digest import store
-from digest.acronyms import HAND, learn_acronyms, long_form, merged, select_expansions
-from digest.db import session_scope
+from digest.ranking.acronyms import HAND, learn_acronyms, long_form, merged, select_expansions
+from digest.store.engine import session_scope
 
 
 def test_learns_long_form_before_parentheses():
@@ -66,15 +66,15 @@ def test_store_adds_counts_up(engine, now):
             ("OOD", "out-of-distribution"): 5,
             ("KD", "knowledge distillation"): 1,
         }
-        assert store.acronym_expansions(session)["OOD"] == ["out-of-distribution"]
+        assert select_expansions(store.acronym_counts(session))["OOD"] == ["out-of-distribution"]
 
 
 def test_fetch_learns_acronyms_from_new_papers(engine, now):
-    from digest import pipeline
+    from digest import fetching
     from tests.factories import listed
 
     papers = [listed("2603.00001", abstract="We detect out-of-distribution (OOD) inputs.")]
-    pipeline._store_listing(engine, papers, now)
-    pipeline._store_listing(engine, papers, now)  # unchanged papers teach nothing twice
+    fetching._store_listing(engine, papers, now)
+    fetching._store_listing(engine, papers, now)  # unchanged papers teach nothing twice
     with session_scope(engine) as session:
         assert store.acronym_counts(session) == {("OOD", "out-of-distribution"): 1}

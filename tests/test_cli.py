@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from digest.cli import cli
-from digest.commands import App
+from digest.cli.app import App
 from digest.config import Settings, load_settings
 from tests.conftest import NOW
 from tests.factories import DAY, hf_item

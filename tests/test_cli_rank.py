@@ -6,9 +6,9 @@ from click.testing import CliRunner
 
 from digest import store
 from digest.cli import cli
-from digest.commands import App
+from digest.cli.app import App
 from digest.config import Settings
-from digest.db import session_scope
+from digest.store.engine import session_scope
 from tests.factories import listed
 
 NEWEST = date(2026, 3, 4)
@@ -125,7 +125,7 @@ def test_empty_store(tmp_path, now):
 
 
 def test_feedback_for_groups_votes_by_subscriber(engine, now):
-    from digest.models import Feedback, Subscriber
+    from digest.store.tables import Feedback, Subscriber
 
     with session_scope(engine) as session:
         for email in ("a@example.org", "b@example.org"):

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from digest import compose, store, web_store
-from digest.db import session_scope
+from digest import store
+from digest.delivery import compose
+from digest.store.engine import session_scope
 from tests.factories import listed
 from tests.test_outbox import _subscribers
 
@@ -37,7 +38,7 @@ def test_paper_cache_is_rebuilt_only_when_what_it_indexes_changes(
         store.update_papers(session, papers=[listed("2603.00002", upvotes=99)], now=now)
     assert builds(now) == 3 and cache.papers["2603.00002"].upvotes == 99
     with session_scope(engine) as session:
-        web_store.set_feedback(session, subscriber_id=sid, paper_id="2603.00001", vote=1, now=now)
+        store.set_feedback(session, subscriber_id=sid, paper_id="2603.00001", vote=1, now=now)
     assert builds(now) == 4
     with session_scope(engine) as session:
         store.save_acronyms(session, counts={("OOD", "out of distribution"): 2}, now=now)
@@ -46,7 +47,7 @@ def test_paper_cache_is_rebuilt_only_when_what_it_indexes_changes(
 
 
 def test_workers_collect_garbage_less_often_and_never_more_often() -> None:
-    from digest.delivery import collect_less_often
+    from digest.process import collect_less_often
 
     before = gc.get_threshold()
     try:

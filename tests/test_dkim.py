@@ -9,10 +9,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from digest.config import ConfigError, Settings
-from digest.dkim import DkimSigner, _relaxed_body
-from digest.mailer import Envelope, SmtpMailer
-from digest.message import build_message, make_message_id
-from digest.smtp_connection import SmtpOptions
+from digest.mail.dkim import DkimSigner, _relaxed_body
+from digest.mail.mailers import Envelope, SmtpMailer
+from digest.mail.message import build_message, make_message_id
+from digest.mail.smtp import SmtpOptions
 from tests.smtp_server import SmtpServer
 
 SELECTOR = "digest2026"

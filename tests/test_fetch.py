@@ -1,4 +1,4 @@
-"""pipeline.fetch + store: ingest and diff on SQLite and PostgreSQL, against a loopback server."""
+"""fetching.fetch + store: ingest and diff on SQLite and PostgreSQL, against a loopback server."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlmodel import select
 
-from digest import pipeline, store
-from digest.db import session_scope
+from digest import fetching, store
 from digest.diff import diff
-from digest.models import FetchRun, Paper
 from digest.sources.http import PoliteGetter, make_client
+from digest.store.engine import session_scope
+from digest.store.tables import FetchRun, Paper
 from tests.factories import DAY, hf_item, listed
 
 PATH = "/api/daily_papers"
@@ -52,7 +52,7 @@ def test_diff_is_pure_and_sorts_new_updated_unchanged() -> None:
 
 def test_fetch_stores_every_paper_once_across_pages(engine, httpserver, getter, now) -> None:
     serve_day(httpserver, DAY, [hf_item(f"2603.{i:05d}") for i in range(250)])
-    report = pipeline.fetch(
+    report = fetching.fetch(
         engine, getter=getter, base_url=httpserver.url_for(""), days=[DAY], now=now
     )
     assert report.counts == {
@@ -70,7 +70,7 @@ def test_fetch_stores_every_paper_once_across_pages(engine, httpserver, getter, 
 def test_refetch_reports_updates_and_keeps_first_seen(engine, httpserver, getter, now) -> None:
     base = httpserver.url_for("")
     serve_day(httpserver, DAY, [hf_item("2603.00001", upvotes=1), hf_item("2603.00002")])
-    pipeline.fetch(engine, getter=getter, base_url=base, days=[DAY], now=now)
+    fetching.fetch(engine, getter=getter, base_url=base, days=[DAY], now=now)
     httpserver.clear()
     serve_day(
         httpserver,
@@ -78,7 +78,7 @@ def test_refetch_reports_updates_and_keeps_first_seen(engine, httpserver, getter
         [hf_item("2603.00001", upvotes=50), hf_item("2603.00002"), hf_item("2603.00003")],
     )
     later = now + timedelta(hours=3)
-    report = pipeline.fetch(engine, getter=getter, base_url=base, days=[DAY], now=later)
+    report = fetching.fetch(engine, getter=getter, base_url=base, days=[DAY], now=later)
     assert (report.counts["new"], report.counts["updated"], report.counts["unchanged"]) == (1, 1, 1)
     with session_scope(engine) as session:
         paper = session.get(Paper, "2603.00001")
@@ -87,21 +87,21 @@ def test_refetch_reports_updates_and_keeps_first_seen(engine, httpserver, getter
         assert paper.first_seen_at == now and paper.updated_at == later
         assert paper.authors == ["Ada Lovelace", "Alan Turing"]
     # the same answer again stores nothing new
-    again = pipeline.fetch(engine, getter=getter, base_url=base, days=[DAY], now=later)
+    again = fetching.fetch(engine, getter=getter, base_url=base, days=[DAY], now=later)
     assert (again.counts["new"], again.counts["updated"], again.counts["unchanged"]) == (0, 0, 3)
 
 
 def test_garbage_day_leaves_earlier_data_intact(engine, httpserver, getter, now) -> None:
     base = httpserver.url_for("")
     serve_day(httpserver, DAY, [hf_item("2603.00001", upvotes=1)])
-    pipeline.fetch(engine, getter=getter, base_url=base, days=[DAY], now=now)
+    fetching.fetch(engine, getter=getter, base_url=base, days=[DAY], now=now)
     httpserver.clear()
     nxt = DAY + timedelta(days=1)
     httpserver.expect_request(
         PATH, query_string={"date": DAY.isoformat(), "p": "0", "limit": "100"}
     ).respond_with_data("garbage{")
     serve_day(httpserver, nxt, [hf_item("2603.00002", day=nxt)])
-    report = pipeline.fetch(engine, getter=getter, base_url=base, days=[DAY, nxt], now=now)
+    report = fetching.fetch(engine, getter=getter, base_url=base, days=[DAY, nxt], now=now)
     assert len(report.errors) == 1 and "2026-03-04" in report.errors[0]
     assert report.counts["new"] == 1
     with session_scope(engine) as session:
@@ -114,7 +114,7 @@ def test_garbage_day_leaves_earlier_data_intact(engine, httpserver, getter, now)
 
 def test_default_days_start_after_last_listing(engine, now) -> None:
     today = date(2026, 3, 10)
-    assert pipeline.default_fetch_days(engine, today) == [date(2026, 3, 9), today]
+    assert fetching.default_fetch_days(engine, today) == [date(2026, 3, 9), today]
     with session_scope(engine) as session:
         store.insert_papers(session, papers=[listed("x", listing_day=date(2026, 3, 6))], now=now)
-    assert pipeline.default_fetch_days(engine, today) == pipeline.day_range(date(2026, 3, 7), today)
+    assert fetching.default_fetch_days(engine, today) == fetching.day_range(date(2026, 3, 7), today)

@@ -1,6 +1,6 @@
 import pytest
 
-from digest.interests import Interest, InterestError, parse_interests, validate_interests
+from digest.ranking.interests import Interest, InterestError, parse_interests, validate_interests
 
 
 def test_comma_separated_with_phrase_weight_and_exclusion():

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from digest.config import ConfigError, Settings
-from digest.mailer import Envelope, FileMailer, SendResult, SmtpMailer, envelope_sender
-from digest.message import build_message, make_message_id
-from digest.ratelimit import RateLimiter
-from digest.smtp_connection import SmtpOptions, _dot_stuffed
+from digest.mail.mailers import Envelope, FileMailer, SendResult, SmtpMailer, envelope_sender
+from digest.mail.message import build_message, make_message_id
+from digest.mail.smtp import SmtpOptions, _dot_stuffed
+from digest.store.counters import RateLimiter
 from tests.smtp_server import DROP, SmtpServer, self_signed_cert, slow
 
 SENDER = "bounces@example.org"

@@ -6,7 +6,7 @@ from email.parser import BytesParser, Parser
 
 import pytest
 
-from digest.message import (
+from digest.mail.message import (
     MessageError,
     _base64_lines,
     _canonical,

@@ -3,7 +3,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from digest.db import current_revision
+from digest.store.engine import current_revision
 
 
 def test_upgrade_empty_database_then_autogenerate_finds_no_difference(engine):
@@ -29,8 +29,9 @@ def test_claim_indexes_migration_keeps_the_outbox(tmp_path):
     from alembic import command
     from sqlmodel import Session
 
-    from digest import outbox, store
-    from digest.db import alembic_config, make_engine, upgrade
+    from digest import store
+    from digest.delivery import outbox
+    from digest.store.engine import alembic_config, make_engine, upgrade
     from tests.factories import subscriber
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")

@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from digest import outbox, outcomes, store
-from digest.db import session_scope
-from digest.models import Delivery, SentPaper, Subscriber
+from digest import store
+from digest.delivery import outbox, outcomes
+from digest.store.engine import session_scope
+from digest.store.tables import Delivery, SentPaper, Subscriber
+from digest.subscribers import lifecycle
 from tests import factories
 
 DAY = date(2026, 3, 4)
@@ -50,7 +52,9 @@ def test_plan_is_idempotent(engine: Engine, now: datetime) -> None:
 def test_iter_slots_streams_active_subscribers_in_batches(engine: Engine, now: datetime) -> None:
     ids = _subscribers(engine, now, 5)
     with session_scope(engine) as session:
-        store.unsubscribe(session, email="s1@example.org", now=now)
+        lifecycle.unsubscribe(
+            session, sub=store.get_subscriber(session, email="s1@example.org"), now=now
+        )
     with session_scope(engine) as session:
         batches = list(outbox.iter_slots(session, batch=2))
     assert [len(b) for b in batches] == [2, 2]

@@ -2,9 +2,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from digest import rank as rank_module
-from digest.models import Profile
-from digest.rank import build_index, rank_papers, rank_profiles
+from digest.ranking import Profile, build_index, rank_papers, rank_profiles
+from digest.ranking import index as index_module
+from digest.ranking import ranker as rank_module
 from tests.factories import paper_text
 
 FILLER = [
@@ -115,8 +115,8 @@ def test_trending_breaks_near_ties_but_is_capped():
     louder = paper_text("c", title="RLHF at scale", abstract="RLHF.", upvotes=5000)
     results = ranked([quiet, loud, louder], "RLHF")
     assert ids(results) == ["c", "b", "a"]
-    assert results[0].trending == rank_module.TREND_WEIGHT
-    assert results[0].score <= results[2].score * (1 + rank_module.TREND_WEIGHT) + 1e-6
+    assert results[0].trending == index_module.TREND_WEIGHT
+    assert results[0].score <= results[2].score * (1 + index_module.TREND_WEIGHT) + 1e-6
 
 
 def test_ties_break_by_newer_listing_then_id():

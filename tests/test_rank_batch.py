@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from digest import rank as rank_module
-from digest.explain import _distinct
-from digest.models import Profile
-from digest.rank import build_index, rank_papers, rank_profiles
+from digest.ranking import Profile, build_index, rank_papers, rank_profiles
+from digest.ranking import ranker as rank_module
+from digest.ranking.explanations import _distinct
 from tests.factories import paper_text
 
 PHRASES = [

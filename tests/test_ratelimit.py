@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from digest.config import Settings
-from digest.db import make_engine
-from digest.models import Counter
-from digest.ratelimit import RateLimiter, second_window
+from digest.store.counters import RateLimiter, second_window
+from digest.store.engine import make_engine
+from digest.store.tables import Counter
 
 T0 = 1_772_604_000.0  # 2026-03-04 06:00:00 UTC, the start of an hour
 

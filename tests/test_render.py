@@ -16,9 +16,16 @@ from itsdangerous import TimestampSigner
 from markupsafe import escape
 from playwright import sync_api
 
-from digest.models import Match, Paper, ScoredPaper, Span
-from digest.render import TEMPLATES, DigestContext, DigestItem, Renderer, build_digest_context
-from digest.render_context import highlight, keywords_label, sentence_cut, short_authors
+from digest.ranking import Match, ScoredPaper, Span
+from digest.render.context import highlight, keywords_label, sentence_cut, short_authors
+from digest.render.renderer import (
+    TEMPLATES,
+    DigestContext,
+    DigestItem,
+    Renderer,
+    build_digest_context,
+)
+from digest.store.tables import Paper
 from digest.tokens import Links, read_token
 from tests.conftest import missing
 

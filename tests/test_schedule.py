@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from digest.schedule import backoff, due_date, latest_due_date, retry_deadline, send_instant
+from digest.delivery.schedule import (
+    backoff,
+    due_date,
+    latest_due_date,
+    retry_deadline,
+    send_instant,
+)
 
 
 def at(text: str) -> datetime:

@@ -18,9 +18,9 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy.engine import Engine
 
 from digest import store
-from digest.db import session_scope
+from digest.delivery.wiring import make_worker
 from digest.scheduler import Jobs, build_scheduler
-from digest.sending import make_worker
+from digest.store.engine import session_scope
 from tests import factories
 from tests.smtp_server import SmtpServer, slow
 from tests.test_send import settings_for

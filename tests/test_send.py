@@ -17,13 +17,16 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from digest import delivery, planning, store
+from digest import store
 from digest.cli import cli
-from digest.commands import App
+from digest.cli.app import App
 from digest.config import Settings
-from digest.db import session_scope
-from digest.models import Delivery, SentPaper, Subscriber
-from digest.sending import make_worker
+from digest.delivery import planning
+from digest.delivery.wiring import make_worker
+from digest.delivery.worker import send_digests
+from digest.store.engine import session_scope
+from digest.store.tables import Delivery, SentPaper, Subscriber
+from digest.subscribers import lifecycle
 from tests import factories
 from tests.smtp_server import DROP, SmtpServer
 
@@ -78,7 +81,7 @@ def subscribe(engine: Engine, email: str, keywords: str, **kw: Any) -> int:
 def send(engine: Engine, settings: Settings, now: datetime = NOW, **kw: Any) -> Any:
     worker = make_worker(settings, engine, clock=lambda: now, keep_items=True, **kw)
     try:
-        return delivery.send_digests(worker.db, worker, now=now)[1]
+        return send_digests(worker.db, worker, now=now)[1]
     finally:
         worker.mailer.close()
         worker.db.close()
@@ -102,7 +105,9 @@ def test_one_well_formed_email_per_matching_subscriber(engine: Engine, smtp: Smt
     subscribe(engine, "late@example.org", "diffusion", send_at="09:00")
     with session_scope(engine) as session:
         subscribe(engine, "gone@example.org", "diffusion")
-        store.unsubscribe(session, email="gone@example.org", now=NOW)
+        lifecycle.unsubscribe(
+            session, sub=store.get_subscriber(session, email="gone@example.org"), now=NOW
+        )
     report = send(engine, settings_for(smtp))
     assert report.counts["claimed"] == 4
     assert (report.counts["sent"], report.counts["empty"], report.counts["failed"]) == (3, 1, 0)
@@ -266,7 +271,7 @@ def db_url(tmp_path: Path) -> str:
 
 
 def _engine(url: str) -> Engine:
-    from digest.db import make_engine, upgrade
+    from digest.store.engine import make_engine, upgrade
 
     engine = make_engine(url)
     upgrade(engine)
@@ -389,7 +394,7 @@ def test_fetch_then_send_end_to_end(
 
 
 def test_a_digest_that_cannot_be_built_fails_alone(engine: Engine, smtp: SmtpServer) -> None:
-    from digest.render import Renderer
+    from digest.render.renderer import Renderer
 
     class Picky(Renderer):
         def digest(self, ctx: Any) -> Any:
@@ -401,12 +406,12 @@ def test_a_digest_that_cannot_be_built_fails_alone(engine: Engine, smtp: SmtpSer
     subscribe(engine, "ada@example.org", "diffusion")
     subscribe(engine, "bob@example.org", "OOD")
     settings = settings_for(smtp)
-    from digest.sending import make_composer
+    from digest.delivery.wiring import make_composer
 
     worker = make_worker(settings, engine, clock=lambda: NOW, composer=make_composer(
         settings, renderer=Picky()
     ))  # fmt: skip
-    report = delivery.send_digests(worker.db, worker, now=NOW)[1]
+    report = send_digests(worker.db, worker, now=NOW)[1]
     worker.mailer.close()
     assert (report.counts["sent"], report.counts["failed"]) == (1, 1)
     assert "template exploded" in report.errors[0]
@@ -418,7 +423,7 @@ def test_a_digest_that_cannot_be_built_fails_alone(engine: Engine, smtp: SmtpSer
 
 def test_feedback_reaches_the_ranking(engine: Engine, smtp: SmtpServer) -> None:
     """A "not for me" vote on a paper keeps it out even though it matches."""
-    from digest.models import Feedback
+    from digest.store.tables import Feedback
 
     seed(engine)
     ada = subscribe(engine, "ada@example.org", "diffusion")
@@ -449,3 +454,40 @@ def test_a_stale_row_is_superseded_by_the_later_digest(engine: Engine, smtp: Smt
     assert "superseded" in (states[DAY - timedelta(days=1)].last_error or "")
     assert set(states[DAY].paper_ids) == {"2603.00001", "2603.00003", "2603.00012"}
     assert len(smtp.received) == 1
+
+
+@pytest.mark.postgres
+def test_a_dropped_database_connection_while_recording_loses_and_doubles_nothing(
+    pg_engine: Engine, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's connection is terminated while it records accepted digests: the real error
+    is reported (not a KeyError from the bookkeeping), the answers already received are
+    recorded on a new connection, and every subscriber gets exactly one digest."""
+    import sqlalchemy as sa
+
+    from digest.delivery import outcomes
+
+    seed(pg_engine)
+    for n in range(6):
+        subscribe(pg_engine, f"r{n}@example.org", "diffusion")
+    real = outcomes.record_sent_many
+    calls = []
+
+    def drop_then_record(session: Any, **kw: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            pid = session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            with pg_engine.connect() as admin:
+                admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return real(session, **kw)
+
+    monkeypatch.setattr(outcomes, "record_sent_many", drop_then_record)
+    report = send(pg_engine, settings_for(smtp, smtp_connections=2))
+    assert len(calls) >= 2
+    assert report.errors and "KeyError" not in report.errors[0]
+    assert "terminat" in report.errors[0] or "OperationalError" in report.errors[0]
+    monkeypatch.setattr(outcomes, "record_sent_many", real)
+    send(pg_engine, settings_for(smtp), now=NOW + timedelta(hours=2))  # what was retried goes out
+    received = sorted(r.recipients[0] for r in smtp.received)
+    assert received == [f"r{n}@example.org" for n in range(6)]
+    assert {row.status for row in rows(pg_engine).values()} == {"sent"}

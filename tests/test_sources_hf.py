@@ -63,8 +63,6 @@ def test_parses_the_recorded_sample_item() -> None:
     from pathlib import Path
 
     sample = Path(__file__).parents[2] / "shared" / "samples" / "hf_daily_papers_sample.json"
-    if not sample.exists():
-        sample = Path("/work/shared/samples/hf_daily_papers_sample.json")
     item = json.loads(sample.read_text())[0]
     paper = parse_item(item, date(2026, 3, 6))
     assert paper.id == "2602.23229"

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from digest import store
-from digest.db import session_scope
+from digest.store.engine import session_scope
+from digest.subscribers import lifecycle
 from tests.factories import subscriber
 
 DEFAULTS = {"send_at": "07:00", "timezone": "UTC", "max_papers": 10}
@@ -54,7 +55,9 @@ def test_a_failed_import_writes_nothing(pg_engine, now) -> None:
 def test_resubscribing_reactivates(engine, now) -> None:
     with session_scope(engine) as session:
         store.upsert_subscriber(session, value=subscriber(), now=now, defaults=DEFAULTS)
-        store.unsubscribe(session, email="ada@example.org", now=now)
+        lifecycle.unsubscribe(
+            session, sub=store.get_subscriber(session, email="ada@example.org"), now=now
+        )
     with session_scope(engine) as session:
         sub, created = store.upsert_subscriber(
             session, value=subscriber(keywords="RLHF"), now=now, defaults=DEFAULTS

@@ -16,10 +16,10 @@ from sqlmodel import Session, select
 
 from digest import store
 from digest.config import Settings
-from digest.models import Counter, Delivery, Feedback, SentPaper, Subscriber
+from digest.store.tables import Counter, Delivery, Feedback, SentPaper, Subscriber
 from digest.tokens import Links, make_token
-from digest.web import create_app, start_in_thread
-from digest.web_limits import Limit, Limits
+from digest.web.app import create_app, start_in_thread
+from digest.web.limits import Limit, Limits
 from tests.factories import listed
 
 with warnings.catch_warnings():  # starlette 0.52 touches an alias anyio 4.12 deprecates
@@ -48,7 +48,7 @@ class RecordingMailer:
         self.sent = sent
 
     def send_many(self, envelopes):
-        from digest.mailer import SendResult
+        from digest.mail.mailers import SendResult
 
         for env in envelopes:
             self.sent.append(env)
@@ -598,7 +598,7 @@ def test_serve_command_is_registered_and_needs_a_secret():
     from click.testing import CliRunner
 
     from digest.cli import cli
-    from digest.commands import App
+    from digest.cli.app import App
 
     runner = CliRunner()
     assert runner.invoke(cli, ["serve", "--help"]).exit_code == 0

@@ -21,9 +21,9 @@ from sqlmodel import Session, select
 
 from digest import store
 from digest.config import Settings
-from digest.models import Delivery, Feedback, SentPaper, Subscriber
+from digest.store.tables import Delivery, Feedback, SentPaper, Subscriber
 from digest.tokens import Links
-from digest.web import start_in_thread
+from digest.web.app import start_in_thread
 from tests.conftest import missing
 from tests.factories import listed
 from tests.smtp_server import SmtpServer, free_port
@@ -270,8 +270,8 @@ def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):
 
 def test_every_link_of_a_real_digest_email_works(site, browser, sqlite_engine):
     """The delivery pipeline mails a digest; its view, feed, feedback and unsubscribe work."""
-    from digest import planning
-    from digest.sending import make_worker
+    from digest.delivery import planning
+    from digest.delivery.wiring import make_worker
 
     base, smtp, settings = site
     page = browser

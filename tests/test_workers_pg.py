@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from digest.models import Counter
+from digest.store.tables import Counter
 from tests.smtp_server import SmtpServer
 from tests.workers import (
     outbox_states,

@@ -15,9 +15,10 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from digest import planning, store
-from digest.db import session_scope
-from digest.models import Delivery
+from digest import store
+from digest.delivery import planning
+from digest.store.engine import session_scope
+from digest.store.tables import Delivery
 from tests import factories
 from tests.smtp_server import SmtpServer
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from digest.models import ListedPaper
+from digest.papers import ListedPaper
 from digest.sources.errors import SourceError
 from digest.sources.http import PoliteGetter
 

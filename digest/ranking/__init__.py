@@ -1,0 +1,30 @@
+"""Ranking (pure: values in, values out): interests -> concepts -> scores -> ranked papers
+with their reasons, for many subscribers at once.
+
+The interest language is parsed by `interests`; `concepts` and `matching` find an interest in
+a paper; `index` holds a set of papers' statistics; `scoring` scores profiles in sparse
+batches; `explanations` says why each paper was picked; `ranker` composes them.
+"""
+
+from digest.ranking.acronyms import learn_acronyms, select_expansions
+from digest.ranking.index import MIN_RELEVANCE, RankIndex
+from digest.ranking.interests import InterestError, validate_interests
+from digest.ranking.ranker import build_index, iter_ranked, rank_papers, rank_profiles
+from digest.ranking.types import Match, Profile, ScoredPaper, Span
+
+__all__ = [
+    "MIN_RELEVANCE",
+    "InterestError",
+    "Match",
+    "Profile",
+    "RankIndex",
+    "ScoredPaper",
+    "Span",
+    "build_index",
+    "iter_ranked",
+    "learn_acronyms",
+    "rank_papers",
+    "rank_profiles",
+    "select_expansions",
+    "validate_interests",
+]

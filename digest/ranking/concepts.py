@@ -1,0 +1,236 @@
+"""Concepts (pure): one interest with its variants, scored per paper with BM25F.
+
+A concept's *phrase* alternatives are key sequences: the interest as written, each acronym
+in it replaced by its expansions, each expansion in it replaced by its acronym, and a two- or
+three-word interest written joined ("pre-training" -> "pretraining"). Occurrences of any
+alternative count as occurrences of the phrase (one document frequency for the union).
+
+An unquoted interest of several *units* (a content word, or a known expansion such as
+"large language model", each with its acronym forms) also scores its units found apart:
+their BM25F sum scaled by the share of units present, so "code LLMs" finds a paper on
+"code generation with large language models", while the phrase itself earns a bonus.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from digest.ranking.matching import FIELDS, STOP, TOKEN, Occurrence, TextIndex, norm, surface_keys
+
+K1 = 1.2
+B = 0.75
+TITLE_WEIGHT = 2.5  # a title occurrence counts as this many abstract ones
+PHRASE_BONUS = 1.0  # extra weight of the phrase over its units found apart
+MAX_ALTERNATIVES = 24
+PRIOR_DOCS = 20
+
+Why = tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int, int]]]
+Keys = tuple[str, ...]
+Unit = tuple[Keys, ...]  # alternatives of one unit
+
+
+@dataclass
+class Concept:
+    id: int
+    alternatives: tuple[Keys, ...]
+    units: tuple[Unit, ...]  # scored apart (unquoted interests of two or more units)
+    scores: dict[int, float] = field(default_factory=dict)
+    occurrences: dict[int, list[Occurrence]] = field(default_factory=dict)
+    word_hits: dict[int, list[Occurrence]] = field(default_factory=dict)
+
+
+class ConceptBook:
+    """Every concept seen so far for one index, computed once and shared by profiles."""
+
+    def __init__(self, text: TextIndex, acronyms: dict[str, set[tuple[str, ...]]]):
+        self.text = text
+        self.expansions = acronyms
+        self.shorts: dict[tuple[str, ...], set[str]] = {}
+        for short, longs in acronyms.items():
+            for long in longs:
+                self.shorts.setdefault(long, set()).add(short)
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        for long in self.shorts:
+            self.by_first.setdefault(long[0], []).append(long)
+        lengths = np.array(text.lengths, dtype=np.float64).reshape(-1, 2)
+        avg = np.maximum(lengths.mean(axis=0), 1.0) if len(lengths) else np.ones(2)
+        self.norms = 1 - B + B * lengths / avg  # per paper, per field
+        self.n = len(lengths)
+        self.concepts: list[Concept] = []
+        self.by_key: dict[tuple[str, bool], Concept] = {}
+        self.by_shape: dict[tuple[object, ...], Concept] = {}
+        self._units: dict[Unit, tuple[dict[int, float], dict[int, list[Occurrence]]]] = {}
+        self._matrix: np.ndarray | None = None
+        self._present: np.ndarray | None = None
+        self._phrases: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ building
+
+    def concept(self, text: str, phrase: bool) -> Concept:
+        key = (text.lower(), phrase)
+        found = self.by_key.get(key)
+        if found is not None:
+            return found
+        alternatives = self._alternatives(text)
+        units = () if phrase else self._units_of(alternatives[0])
+        shape = (alternatives, units if len(units) > 1 else ())
+        concept = self.by_shape.get(shape)
+        if concept is None:
+            concept = Concept(len(self.concepts), *shape)
+            self._score(concept)
+            self.concepts.append(concept)
+            self.by_shape[shape] = concept
+            self._matrix = None
+        self.by_key[key] = concept
+        return concept
+
+    def _alternatives(self, text: str) -> tuple[tuple[str, ...], ...]:
+        keys = tuple(self._fold_plural(k) for k in surface_keys(text))
+        out = [keys]
+        for i, k in enumerate(keys):
+            for form in self._forms(k):
+                out.append(keys[:i] + form + keys[i + 1 :])
+        for i, k in enumerate(keys):
+            for long in self.by_first.get(k, ()):
+                if keys[i : i + len(long)] == long:
+                    for short in sorted(self.shorts[long]):
+                        out.append((*keys[:i], short, *keys[i + len(long) :]))
+        words = TOKEN.findall(text)
+        if 2 <= len(words) <= 3:
+            out.append((norm("".join(words)),))
+        unique = list(dict.fromkeys(out))
+        return tuple(unique[:MAX_ALTERNATIVES])
+
+    def _fold_plural(self, key: str) -> str:
+        """Lowercase "llms" as typed: the plural of a known acronym."""
+        if key.endswith("s") and key not in self.text.postings and key[:-1] in self.expansions:
+            return key[:-1]
+        return key
+
+    def _forms(self, short: str) -> list[Keys]:
+        """An acronym's expansions, then the other acronyms of those expansions."""
+        longs = sorted(self.expansions.get(short, ()))
+        siblings = {(s,) for lg in longs for s in self.shorts[lg] if s != short}
+        return longs + sorted(siblings)
+
+    def _units_of(self, keys: Keys) -> tuple[Unit, ...]:
+        """Split keys into units: known expansions (with their acronyms) and content words."""
+        units: list[Unit] = []
+        i = 0
+        while i < len(keys):
+            long = next(
+                (lg for lg in self.by_first.get(keys[i], ()) if keys[i : i + len(lg)] == lg), None
+            )
+            if long is not None:
+                units.append((long, *sorted((s,) for s in self.shorts[long])))
+                i += len(long)
+                continue
+            if keys[i] not in STOP:
+                units.append(((keys[i],), *self._forms(keys[i])))
+            i += 1
+        if len(units) == 1 and len(keys) > 1:  # the interest is one expansion: use its words
+            units = [((k,), *self._forms(k)) for k in keys if k not in STOP]
+        return tuple(dict.fromkeys(units))
+
+    # ------------------------------------------------------------------ scoring
+
+    def _bm25f(self, hits: dict[int, list[Occurrence]]) -> dict[int, float]:
+        if not hits:
+            return {}
+        papers = np.fromiter(hits, dtype=np.int64, count=len(hits))
+        tf = np.zeros((len(papers), 2))
+        for row, p in enumerate(hits):
+            for f, _, _ in hits[p]:
+                tf[row, f] += 1
+        df = len(papers)
+        # PRIOR_DOCS unseen papers without the term: in a small set (one day's listing)
+        # a term every paper shares still tells something, and scores stay comparable
+        idf = math.log(1 + (self.n + PRIOR_DOCS - df + 0.5) / (df + 0.5))
+        weighted = tf / self.norms[papers]
+        t = weighted[:, 0] * TITLE_WEIGHT + weighted[:, 1]
+        score = idf * t * (K1 + 1) / (K1 + t)
+        return dict(zip(papers.tolist(), score.tolist(), strict=True))
+
+    def _hits(self, alternatives: tuple[Keys, ...]) -> dict[int, list[Occurrence]]:
+        hits: dict[int, list[Occurrence]] = {}
+        for alt in alternatives:
+            for p, occ in self.text.phrase(alt).items():
+                hits.setdefault(p, []).extend(occ)
+        return {p: sorted(set(occ)) for p, occ in hits.items()}  # nested alternatives count once
+
+    def _score(self, concept: Concept) -> None:
+        concept.occurrences = self._hits(concept.alternatives)
+        phrase = self._bm25f(concept.occurrences)
+        if not concept.units:
+            concept.scores = phrase
+            return
+        bag: dict[int, float] = {}
+        present: dict[int, int] = {}
+        for unit in concept.units:
+            scores, hits = self._unit(unit)
+            for p, v in scores.items():
+                bag[p] = bag.get(p, 0.0) + v
+                present[p] = present.get(p, 0) + 1
+                concept.word_hits.setdefault(p, []).extend(hits[p])
+        share = 1.0 / len(concept.units)
+        concept.scores = {p: v * present[p] * share for p, v in bag.items()}
+        for p, v in phrase.items():
+            concept.scores[p] = concept.scores.get(p, 0.0) + PHRASE_BONUS * v
+
+    def _unit(self, unit: Unit) -> tuple[dict[int, float], dict[int, list[Occurrence]]]:
+        if unit not in self._units:
+            hits = self._hits(unit)
+            self._units[unit] = (self._bm25f(hits), hits)
+        return self._units[unit]
+
+    def present(self) -> np.ndarray:
+        """Concept x paper, 1.0 where the concept matched (float32, for sparse products)."""
+        if self._present is None or self._present.shape[0] != len(self.concepts):
+            self._present = (self.matrix() > 0).astype(np.float32)
+        return self._present
+
+    def phrase_present(self) -> np.ndarray:
+        """Concept x paper, 1.0 where the phrase itself (or a variant) occurs: what `-term`
+        excludes (its words found apart do not)."""
+        if self._phrases is None or self._phrases.shape[0] != len(self.concepts):
+            m = np.zeros((len(self.concepts), self.n), dtype=np.float32)
+            for c in self.concepts:
+                m[c.id, list(c.occurrences)] = 1.0
+            self._phrases = m
+        return self._phrases
+
+    def matrix(self) -> np.ndarray:
+        """Concept x paper scores (float32)."""
+        if self._matrix is None or self._matrix.shape[0] != len(self.concepts):
+            m = np.zeros((len(self.concepts), self.n), dtype=np.float32)
+            for c in self.concepts:
+                if c.scores:
+                    m[c.id, list(c.scores)] = list(c.scores.values())
+            self._matrix = m
+        return self._matrix
+
+    # ------------------------------------------------------------------ explaining
+
+    def why(self, concept: Concept, paper: int, texts: tuple[str, str]) -> Why | None:
+        """(where, terms found, spans as (field index, start, end)) of a concept in a paper;
+        None when it has no score there."""
+        if concept.scores.get(paper, 0.0) <= 0:
+            return None
+        # the phrase where it is found; its words only in papers without the phrase
+        occ = concept.occurrences.get(paper) or concept.word_hits.get(paper, [])
+        tokens = self.text.tokens[paper]
+        spans = []
+        terms: dict[str, str] = {}
+        seen = [False, False]
+        for f, pos, n in occ:
+            toks = tokens[f]
+            start, end = toks.starts[pos], toks.ends[pos + n - 1]
+            spans.append((f, start, end))
+            seen[f] = True
+            word = texts[f][start:end]
+            terms.setdefault(word.lower(), word)
+        where = tuple(name for name, found in zip(FIELDS, seen, strict=True) if found)
+        return where, tuple(terms.values()), spans

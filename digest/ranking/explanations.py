@@ -1,0 +1,157 @@
+"""Why each paper was picked (pure): the interests that matched, each with where it matched,
+the words found and their spans, cached per interest and paper.
+
+Building ScoredPaper values is the only per-result Python work in a batch of many
+subscribers, so everything that does not depend on the subscriber is computed once: a
+result holds a tuple of shared Match values (its merged highlight, ScoredPaper.spans, is
+made only when read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from digest.ranking.spans import FIELDS, merge_raw
+from digest.ranking.types import Match, ScoredPaper, Span
+
+if TYPE_CHECKING:
+    from digest.papers import PaperText
+    from digest.ranking.concepts import Concept, ConceptBook
+    from digest.ranking.shapes import Shapes
+
+
+class Explainer:
+    """Matches per (interests that matched, paper), computed once and shared.
+
+    A *combination* is the tuple of slots (digest.shapes) that matched a paper, in the order
+    the profile wrote them (interned as a trie: a combination is its prefix plus one slot);
+    a *why* is a combination and a paper: its matches, each with its own spans (the merged
+    highlight is ScoredPaper.spans, made on first use); a result is a why and its relevance
+    (float32 bits), so every subscriber with the same answer shares one ScoredPaper.
+    Lookups are done once per distinct key of a chunk.
+    """
+
+    def __init__(
+        self,
+        papers: Sequence[PaperText],
+        ids: list[str],
+        trending: list[float],
+        book: ConceptBook,
+        shapes: Shapes,
+    ):
+        self.papers, self.ids, self.trending, self.book, self.shapes = (
+            papers,
+            ids,
+            trending,
+            book,
+            shapes,
+        )
+        self.n = max(len(papers), 1)
+        self.trie: dict[int, int] = {}  # prefix combination << 32 | slot -> combination
+        self.combos: list[tuple[int, ...]] = [()]
+        self.whys: dict[int, tuple[Match, ...]] = {}  # why (combination * n + paper) -> matches
+        self.made: dict[object, ScoredPaper] = {}  # (why, relevance bits), see _distinct
+        # concept.id * n + paper -> (where, terms, spans)
+        self.base: dict[int, tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]] = {}
+        self.one: dict[int, Match] = {}  # slot * n + paper -> its match
+
+    def results(
+        self,
+        slots: np.ndarray,
+        hit: np.ndarray,
+        cols: np.ndarray,
+        rel32: np.ndarray,
+        relevance: np.ndarray,
+        score: np.ndarray,
+    ) -> list[ScoredPaper]:
+        """One ScoredPaper per result: its profile's slots (a row per result, padded with
+        -1), which of them matched, the paper, relevance and score."""
+        if not len(cols):
+            return []
+        whys = self._combinations(slots, hit) * self.n + cols
+        bits = rel32.astype(np.float32).view(np.uint32).astype(np.int64)
+        keys, first, inverse = _distinct(whys, bits)
+        found: list[ScoredPaper | None] = list(map(self.made.get, keys))
+        missing = [i for i, paper in enumerate(found) if paper is None]
+        if missing:
+            at = first[missing]
+            ids, trending, made = self.ids, self.trending, self.made
+            known, combos, n, whys_made = self.whys.get, self.combos, self.n, self.whys
+            matched, one = self.one.get, self._one
+            new = zip(
+                missing,
+                whys[at].tolist(),
+                cols[at].tolist(),
+                np.round(relevance[at], 6).tolist(),
+                np.round(score[at], 6).tolist(),
+                strict=True,
+            )
+            for i, w, j, rel, sc in new:
+                matches = known(w)
+                if matches is None:  # a new why: the matches of its slots (inlined: hot)
+                    combo = combos[w // n]
+                    if len(combo) == 1:
+                        matches = (matched(combo[0] * n + j) or one(combo[0], j),)
+                    else:
+                        matches = tuple([matched(s * n + j) or one(s, j) for s in combo])
+                    whys_made[w] = matches
+                found[i] = made[keys[i]] = ScoredPaper(ids[j], sc, rel, trending[j], matches)
+        objects = np.fromiter(found, dtype=object, count=len(found))
+        return objects[inverse].tolist()
+
+    def _combinations(self, slots: np.ndarray, hit: np.ndarray) -> np.ndarray:
+        """Per result, the id of the tuple of slots that matched, in written order (0: none):
+        a walk down the trie, one written interest (column) at a time."""
+        ids = np.zeros(len(slots), dtype=np.int64)
+        trie, combos = self.trie, self.combos
+        for c in range(slots.shape[1]):
+            live = np.flatnonzero(hit[:, c])  # padding never matches
+            if not len(live):
+                continue
+            keys, inverse = np.unique((ids[live] << 32) | slots[live, c], return_inverse=True)
+            found: list[int | None] = list(map(trie.get, keys.tolist()))
+            for i, got in enumerate(found):
+                if got is None:
+                    key = int(keys[i])
+                    found[i] = trie[key] = len(combos)
+                    combos.append((*combos[key >> 32], key & 0xFFFFFFFF))
+            ids[live] = np.array(found, dtype=np.int64)[inverse]
+        return ids
+
+    def _one(self, slot: int, j: int) -> Match:
+        shapes = self.shapes
+        where, terms, spans = self._base(shapes.slot_concept[slot], j)
+        match = self.one[slot * self.n + j] = Match(shapes.slot_written[slot], where, terms, spans)
+        return match
+
+    def _base(
+        self, concept: Concept, j: int
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]:
+        key = concept.id * self.n + j
+        found = self.base.get(key)
+        if found is None:
+            paper = self.papers[j]
+            why = self.book.why(concept, j, (paper.title, paper.abstract))
+            assert why is not None  # only asked for papers the concept scored
+            spans = tuple([Span(FIELDS[f], start, end) for f, start, end in merge_raw(why[2])])
+            found = self.base[key] = (why[0], why[1], spans)
+        return found
+
+
+def _distinct(whys: np.ndarray, bits: np.ndarray) -> tuple[list[object], np.ndarray, np.ndarray]:
+    """The distinct (why, relevance bits) pairs as hashable keys (one int when the why fits
+    in 31 bits, else a tuple), the first position of each, and each result's key index."""
+    if int(whys.max(initial=0)) < 1 << 31:
+        packed, first, inverse = np.unique((whys << 32) | bits, True, True)
+        return packed.tolist(), first, inverse
+    order = np.lexsort((bits, whys))
+    w, b = whys[order], bits[order]
+    new = np.ones(len(w), dtype=bool)
+    new[1:] = (w[1:] != w[:-1]) | (b[1:] != b[:-1])
+    first = order[new]
+    inverse = np.empty(len(w), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return list(zip(whys[first].tolist(), bits[first].tolist(), strict=True)), first, inverse

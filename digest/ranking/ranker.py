@@ -1,0 +1,107 @@
+"""Ranking (pure): papers scored for many keyword profiles at once, with the reasons.
+
+Each interest becomes a *concept* (digest.concepts): the phrase as written plus its
+variants (acronym <-> expansion, joined spelling), matched on stems, scored per paper with
+BM25F (title above abstract, statistics of all indexed papers); an unquoted interest of
+several words also scores its words found apart, below the phrase. A profile's relevance is
+the weighted sum of its concepts' saturating scores, so one strong interest is never averaged
+away by a weak one; feedback adds similarity to liked papers and removes it for disliked
+ones. Papers below MIN_RELEVANCE are never returned; the rest are ordered by relevance times
+a capped trending boost (upvotes), then newer first, then id.
+
+All profiles are scored together (digest.batch): profile x concept weights (sparse) times
+concept x paper scores, in chunks so memory stays bounded; the reasons (digest.explain) are
+built once per interest and paper and shared by every subscriber.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+import numpy as np
+
+from digest.papers import PaperText
+from digest.ranking.index import CHUNK, MIN_RELEVANCE, RankIndex
+from digest.ranking.scoring import rank_chunk
+from digest.ranking.types import Profile, ScoredPaper
+
+BLOCK = 8 * CHUNK  # profiles read at once; identical ones among them are ranked once
+MAX_ANSWERS = 200_000  # answers kept on the index for later blocks (then dropped)
+
+
+def build_index(
+    papers: Sequence[PaperText], acronyms: Mapping[str, Sequence[str]] | None = None
+) -> RankIndex:
+    """Index `papers` (all count for corpus statistics); `acronyms` adds to the hand list."""
+    return RankIndex(papers, acronyms or {})
+
+
+def rank_papers(
+    papers: Sequence[PaperText],
+    profile: Profile,
+    acronyms: Mapping[str, Sequence[str]] | None = None,
+) -> list[ScoredPaper]:
+    return list(rank_profiles(build_index(papers, acronyms), [profile])[0])
+
+
+def rank_profiles(index: RankIndex, profiles: Sequence[Profile]) -> list[tuple[ScoredPaper, ...]]:
+    """One tuple per profile, best first, at most profile.max_papers each (profiles with the
+    same answer share one tuple)."""
+    out: list[tuple[ScoredPaper, ...]] = []
+    for chunk in iter_ranked(index, profiles):
+        out.extend(chunk)
+    return out
+
+
+def iter_ranked(
+    index: RankIndex, profiles: Sequence[Profile]
+) -> Iterator[list[tuple[ScoredPaper, ...]]]:
+    """rank_profiles block by block (BLOCK profiles at a time), for bounded memory.
+
+    Profiles that get the same answer (same interests as written, since, sent papers,
+    feedback and size) are ranked once and share the answer. Answers of profiles with
+    neither `since`, sent papers nor feedback are kept on the index for later blocks.
+    """
+    if len(index) == 0:
+        for lo in range(0, len(profiles), BLOCK):
+            yield [() for _ in profiles[lo : lo + BLOCK]]
+        return
+    for lo in range(0, len(profiles), BLOCK):
+        yield _rank_block(index, profiles[lo : lo + BLOCK])
+
+
+def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[ScoredPaper, ...]]:
+    shape, known, key_of = index.shapes.shape, index.shapes.of.get, index.shapes.key
+    answers = index.answers
+    keys: list[object] = []
+    # answer key -> (position in `block` of its first profile, its shape)
+    todo: dict[object, tuple[int, int]] = {}
+    own: list[object] = []  # keys of profiles with their own options
+    for i, p in enumerate(block):
+        s = known(key_of(p.keywords, p.exclude))
+        if s is None:
+            s = shape(p.keywords, p.exclude)
+        key: object
+        if p.since is None and not (p.already_sent or p.liked or p.disliked):
+            # an int, not a tuple, for the common answers: a block makes no object per profile
+            key = s << 20 | p.max_papers if 0 <= p.max_papers < 1 << 20 else (s, p.max_papers)
+        else:
+            key = (s, p.since, p.already_sent, p.liked, p.disliked, p.max_papers)
+            own.append(key)
+        keys.append(key)
+        if key not in answers and key not in todo:
+            todo[key] = (i, s)
+    if todo:
+        new = list(todo)
+        at = np.array(list(todo.values()), dtype=np.int64).reshape(-1, 2)
+        for u in range(0, len(new), CHUNK):
+            part = at[u : u + CHUNK]
+            profiles = list(map(block.__getitem__, part[:, 0].tolist()))
+            ranked = rank_chunk(index, profiles, part[:, 1], MIN_RELEVANCE)
+            answers.update(zip(new[u : u + CHUNK], ranked, strict=True))
+    out = list(map(answers.__getitem__, keys))  # equal profiles share one (immutable) answer
+    for key in own:
+        answers.pop(key, None)  # not kept beyond this block
+    if len(answers) > MAX_ANSWERS:
+        answers.clear()
+    return out

@@ -1,0 +1,127 @@
+"""One chunk of profiles scored at once (pure numpy/scipy): relevance, candidates, top k.
+
+relevance = (profile x concept weights, sparse) @ (concept x paper scores, dense); then only
+the papers above the minimum relevance that are candidates are ordered, grouped by profile,
+so the cost follows the matches rather than profiles x papers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+
+from digest.ranking.feedback import feedback_adjustment
+from digest.ranking.shapes import exclusion_matrix, slot_table, weight_matrix
+from digest.ranking.types import Profile, ScoredPaper
+
+if TYPE_CHECKING:
+    from digest.ranking.index import RankIndex
+
+
+def rank_chunk(
+    index: RankIndex,
+    profiles: Sequence[Profile],
+    shapes: np.ndarray,
+    min_relevance: float,
+) -> list[tuple[ScoredPaper, ...]]:
+    """One tuple per profile (each of a distinct answer), best first; `shapes[i]` is the
+    shape (digest.shapes) of profiles[i]."""
+    book = index.book
+    scores, present = book.matrix(), book.present()
+    flat = index.shapes.flat()
+    relevance = np.asarray(weight_matrix(flat, shapes, len(scores)) @ scores, dtype=np.float32)
+    blocked = _blocked(index, profiles, exclusion_matrix(flat, shapes, len(scores)))
+    feedback = [i for i, p in enumerate(profiles) if p.liked or p.disliked]
+    if feedback:
+        assert blocked is not None  # made whenever a profile has feedback
+        matched = relevance > 0  # feedback moves papers; it never picks one alone
+        for i in feedback:
+            p = profiles[i]
+            relevance[i] += feedback_adjustment(index, p.liked, p.disliked, blocked[i])
+    ok = relevance >= min_relevance
+    if feedback:
+        ok &= matched
+    if blocked is not None:
+        ok &= ~blocked
+    limits = np.array([p.max_papers for p in profiles], dtype=np.int64).clip(0)
+    rows, cols = _top_candidates(relevance, index.trending_factor32, ok, int(limits.max(initial=0)))
+    rel32 = relevance[rows, cols]
+    rel = rel32.astype(np.float64)
+    score = rel * index.trending_factor[cols]
+    order = _order(rows, score, index.tiebreak[cols], len(index))
+    rows, cols, rel32, rel, score = rows[order], cols[order], rel32[order], rel[order], score[order]
+    starts = np.searchsorted(rows, np.arange(len(profiles) + 1))
+    keep = np.arange(len(rows)) - starts[rows] < limits[rows]
+    rows, cols, rel32, rel, score = rows[keep], cols[keep], rel32[keep], rel[keep], score[keep]
+    slots, concepts = slot_table(flat, shapes, len(present))
+    padded = np.vstack([present > 0, np.zeros((1, present.shape[1]), dtype=bool)])
+    hit = padded[concepts[rows], cols[:, None]]  # result x interest: that interest matched
+    made = tuple(index.explainer.results(slots[rows], hit, cols, rel32, rel, score))
+    bounds = np.searchsorted(rows, np.arange(len(profiles) + 1)).tolist()
+    return [made[bounds[i] : bounds[i + 1]] for i in range(len(profiles))]
+
+
+def _top_candidates(
+    relevance: np.ndarray, factor: np.ndarray, ok: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every candidate that may be in its row's top k (the largest limit),
+    ties included.
+
+    A float32 sort finds each row's k-th best score; everything within a relative
+    1e-5 of it is kept, so the exact ordering afterwards sees every tie.
+    """
+    n = relevance.shape[1]
+    score = relevance * factor[None, :]
+    np.multiply(score, ok, out=score)  # not a candidate: 0 (a candidate scores at least 1)
+    floor = np.float32(1e-9)
+    if 0 < k < n:
+        kth = np.sort(score, axis=1)[:, n - k]  # (a vectorised sort beats partition here)
+        threshold = np.maximum(kth * np.float32(1 - 1e-5), floor)
+        cand = score >= threshold[:, None]
+    else:
+        cand = score >= floor
+    flat = np.flatnonzero(cand)
+    rows = flat // n
+    return rows, flat - rows * n
+
+
+def _order(rows: np.ndarray, score: np.ndarray, tiebreak: np.ndarray, n: int) -> np.ndarray:
+    """Order of results: by profile, then score (to 1e-6) desc, then column order (newer, id)."""
+    rank = np.rint(score * 1e6).astype(np.int64) * n + tiebreak.astype(np.int64)
+    top = int(rank.max(initial=0)) + 1
+    if len(rows) and (int(rows[-1]) + 1) * top < 2**62:  # one int64 sort key (fast)
+        return np.argsort(rows.astype(np.int64) * top + (top - 1 - rank), kind="stable")
+    return np.lexsort((-rank, rows))
+
+
+def _blocked(
+    index: RankIndex, profiles: Sequence[Profile], excluded: sparse.csr_matrix | None
+) -> np.ndarray | None:
+    """Papers that are not candidates: excluded by a term, too old, or already sent."""
+    blocked: np.ndarray | None = None
+    if excluded is not None:  # few profiles exclude anything: only their rows are computed
+        rows = np.flatnonzero(np.diff(excluded.indptr))
+        blocked = np.zeros((len(profiles), len(index)), dtype=bool)
+        blocked[rows] = np.asarray(excluded[rows] @ index.book.phrase_present()) > 0
+    timed = [i for i, p in enumerate(profiles) if p.since is not None]
+    sent = [i for i, p in enumerate(profiles) if p.already_sent]
+    needs = timed or sent or any(p.liked or p.disliked for p in profiles)
+    if needs and blocked is None:
+        blocked = np.zeros((len(profiles), len(index)), dtype=bool)
+    if blocked is None:
+        return None
+    if timed:
+        since = np.array([_ts(profiles[i]) for i in timed], dtype=np.float64)
+        with np.errstate(invalid="ignore"):  # a paper never seen (NaN) is not after `since`
+            blocked[timed] |= ~(index.first_seen[None, :] > since[:, None])
+    for i in sent:
+        cols = [j for j in map(index.ids.get, profiles[i].already_sent) if j is not None]
+        blocked[i, cols] = True
+    return blocked
+
+
+def _ts(profile: Profile) -> float:
+    return profile.since.timestamp() if profile.since is not None else np.nan

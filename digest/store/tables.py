@@ -1,0 +1,191 @@
+"""All tables (SQLModel), in one module.
+
+Datetimes are timezone-aware UTC everywhere in the code; the `UTCDateTime` column type
+stores them as naive UTC so SQLite and PostgreSQL behave the same.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import JSON, Column, Field, SQLModel, UniqueConstraint
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; stored naive UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+class Paper(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)  # arXiv id without version
+    title: str
+    abstract: str
+    authors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    upvotes: int = 0
+    num_comments: int = 0
+    github_url: str | None = None
+    project_url: str | None = None
+    thumbnail: str | None = None
+    source: str = Field(default="hf", max_length=16)
+    published_at: datetime | None = _ts(default=None)
+    listing_day: date = Field(index=True)
+    first_seen_at: datetime = _ts(index=True)
+    updated_at: datetime = _ts()
+
+
+class Subscriber(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=320)
+    keywords: str = ""
+    exclude: str = ""
+    send_at: str = Field(default="07:00", max_length=5)
+    timezone: str = Field(default="UTC", max_length=64)
+    max_papers: int = 10
+    frequency: str = Field(default="daily", max_length=8)  # daily | weekly | paused
+    status: str = Field(default="active", max_length=16, index=True)
+    # active | pending (awaiting double opt-in) | unsubscribed | suppressed
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    confirmed_at: datetime | None = _ts(default=None)
+    unsubscribed_at: datetime | None = _ts(default=None)
+    suppressed_at: datetime | None = _ts(default=None)
+    last_digest_at: datetime | None = _ts(default=None)  # candidates start after this
+    hard_bounces: int = 0
+    soft_bounces: int = 0  # in a row; reset by a delivery
+    token_version: int = 0  # bump to revoke every link sent so far
+
+
+# What workers claim, as literal SQL: SQLite uses a partial index only when the query repeats
+# its WHERE clause word for word (no bound parameters), and PostgreSQL proves it alike.
+DUE_ROWS = "status IN ('pending', 'retry')"
+LEASED_ROWS = "status = 'sending'"
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per subscriber and digest date.
+
+    The two partial indexes keep claiming cheap however large the outbox grows: a claim reads
+    the first rows of the due ones in order (not a sort of every pending row), and looks for
+    expired leases among the rows being sent only.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "digest_date", name="uq_delivery_day"),
+        sa.Index(
+            "ix_delivery_due",
+            "next_attempt_at",
+            "id",
+            postgresql_where=sa.text(DUE_ROWS),
+            sqlite_where=sa.text(DUE_ROWS),
+        ),
+        sa.Index(
+            "ix_delivery_leased",
+            "lease_until",
+            postgresql_where=sa.text(LEASED_ROWS),
+            sqlite_where=sa.text(LEASED_ROWS),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    digest_date: date = Field(index=True)
+    # not indexed alone: the partial indexes below serve the claims (an index on status would
+    # tempt SQLite's planner into sorting every pending row for each claim)
+    status: str = Field(default="pending", max_length=16)
+    # pending | sending | retry | sent | empty | failed | suppressed
+    attempts: int = 0
+    next_attempt_at: datetime = _ts(index=True)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _ts(default=None)
+    message_id: str | None = Field(default=None, max_length=255)
+    paper_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    last_error: str | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    sent_at: datetime | None = _ts(default=None)
+
+
+class SentPaper(SQLModel, table=True):
+    """A paper that reached a subscriber: never sent to them again."""
+
+    subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True)
+    paper_id: str = Field(primary_key=True, max_length=32)
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id")
+    sent_at: datetime = _ts()
+
+
+class Feedback(SQLModel, table=True):
+    """ "More like this" (+1) or "not for me" (-1) on a paper, from the email."""
+
+    subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True)
+    paper_id: str = Field(primary_key=True, max_length=32)
+    vote: int
+    created_at: datetime = _ts()
+
+
+class Acronym(SQLModel, table=True):
+    """An acronym and its expansion, learned from abstracts ("long form (LF)")."""
+
+    short: str = Field(primary_key=True, max_length=32)
+    long: str = Field(primary_key=True, max_length=200)
+    count: int = 1
+    updated_at: datetime = _ts()
+
+
+class FetchRun(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = _ts(index=True)
+    finished_at: datetime | None = _ts(default=None)
+    first_day: date | None = None
+    last_day: date | None = None
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    errors: int = 0
+    status: str = Field(default="running", max_length=16)  # running | ok | partial | failed
+    message: str | None = None
+
+
+class Counter(SQLModel, table=True):
+    """A fixed-window counter shared by every process (send rate, subscribe rate)."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    window_start: datetime = _ts()
+    count: int = 0
+
+
+# --------------------------------------------------------------------------- Core tables
+
+
+def table_of(model: Any) -> sa.Table:
+    """The Core table behind a SQLModel class, for bulk statements."""
+    table: sa.Table = model.__table__
+    return table

@@ -1,0 +1,1 @@
+"""Subscribers: input validation, CSV import, and every status change (lifecycle)."""

@@ -1,0 +1,111 @@
+"""The web pages (Starlette): subscribe, confirm, manage, unsubscribe, feedback, view, feed.
+
+`create_app` builds the app from injected edges (settings, engine, mailer, clock); `serve`
+runs it with uvicorn (blocking) and `start_in_thread` runs it beside the scheduler.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import uvicorn
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from digest.config import Settings
+from digest.tokens import Links
+from digest.web import actions, feed, manage, subscribe
+from digest.web.base import STATIC, WebContext, template_env, timezone_names
+from digest.web.forms import SecurityHeaders
+from digest.web.limits import Limits
+
+MailerFactory = Callable[[], Any]
+
+
+def smtp_mailer_factory(settings: Settings, engine: Engine) -> MailerFactory:
+    """One connection per email (the pages send a few, never a batch), within the shared
+    sending rate (DIGEST_RATE_PER_SECOND / _PER_HOUR) that digests use too."""
+
+    def factory() -> Any:
+        from digest.mail.mailers import SmtpMailer
+        from digest.mail.smtp import SmtpOptions
+        from digest.store.counters import RateLimiter
+
+        rate = RateLimiter.from_settings(engine, settings)
+        return SmtpMailer(SmtpOptions.from_settings(settings), connections=1, rate=rate)
+
+    return factory
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    mailer_factory: MailerFactory | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+    limits: Limits | None = None,
+) -> Starlette:
+    """The ASGI app; raises ConfigError when DIGEST_SECRET_KEY is missing or a placeholder."""
+    secret = settings.require_secret()
+    routes = [
+        Route("/", subscribe.subscribe_form, methods=["GET"]),
+        Route("/", subscribe.subscribe, methods=["POST"]),
+        Route("/preview", subscribe.preview, methods=["GET"]),
+        Route("/confirm/{token}", subscribe.confirm, methods=["GET", "POST"]),
+        Route("/manage/{token}", manage.manage, methods=["GET", "POST"]),
+        Route("/manage/{token}/resume", manage.resume, methods=["POST"]),
+        Route("/manage/{token}/undo", manage.undo_feedback, methods=["POST"]),
+        Route("/unsubscribe/{token}", actions.unsubscribe, methods=["GET", "POST"]),
+        Route("/unsubscribe/{token}/undo", actions.resubscribe, methods=["POST"]),
+        Route("/feedback/{token}", actions.feedback, methods=["GET", "POST"]),
+        Route("/view/{token}", feed.view, methods=["GET"]),
+        Route("/feed/{token}", feed.feed, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    app.state.web = WebContext(
+        settings=settings,
+        engine=engine,
+        links=Links(settings.base_url, secret),
+        mailer_factory=mailer_factory or smtp_mailer_factory(settings, engine),
+        clock=clock,
+        limits=limits or Limits(),
+        env=template_env(settings.templates_dir),
+        timezones=timezone_names(),
+    )
+    return app
+
+
+def _server(app: Starlette, host: str, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+    return uvicorn.Server(config)
+
+
+def serve(settings: Settings, engine: Engine, host: str, port: int, **kwargs: Any) -> None:
+    """Serve the pages until interrupted (blocking)."""
+    _server(create_app(settings, engine, **kwargs), host, port).run()
+
+
+def start_in_thread(
+    settings: Settings, engine: Engine, host: str, port: int, **kwargs: Any
+) -> tuple[uvicorn.Server, threading.Thread]:
+    """Serve in a daemon thread; returns once listening. Stop with `server.should_exit = True`."""
+    server = _server(create_app(settings, engine, **kwargs), host, port)
+    thread = threading.Thread(target=server.run, name="digest-web", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the web server did not start on {host}:{port}")
+        time.sleep(0.02)
+    return server, thread

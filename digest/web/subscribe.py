@@ -1,0 +1,257 @@
+"""Joining: the subscribe page, its live preview, and the double opt-in confirmation."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from digest import store
+from digest.papers import PaperText
+from digest.ranking import Profile, select_expansions
+from digest.store import SubscriberInput
+from digest.store.engine import session_scope
+from digest.subscribers.inputs import InputError, make_input, normalize_keywords
+from digest.subscribers.lifecycle import subscriber_defaults
+from digest.tokens import BadToken
+from digest.web.base import (
+    WebContext,
+    bad_link,
+    endpoint,
+    friendly,
+    local,
+    page,
+    subscriber_for,
+    web,
+)
+from digest.web.forms import client_ip, csrf_ok, text_field
+from digest.web.limits import hit, prune
+from digest.web.mail import send_confirm, send_manage_link
+
+log = logging.getLogger("digest.web")
+
+FIELDS = ("email", "keywords", "exclude", "send_at", "timezone", "max_papers", "frequency")
+PREVIEW_DAYS = 7
+PRUNED_PREFIXES = ("subscribe:", "email:")
+PREVIEW_TOP = 10
+PREVIEW_CACHE_SECONDS = 60.0
+
+
+def _form_defaults(ctx: WebContext) -> dict[str, str]:
+    s = ctx.settings
+    return {
+        "email": "",
+        "keywords": "",
+        "exclude": "",
+        "send_at": s.send_at,
+        "timezone": s.timezone,
+        "max_papers": str(s.max_papers),
+        "frequency": "daily",
+    }
+
+
+def _subscribe_page(
+    request: Request, values: dict[str, str], error: str = "", status: int = 200
+) -> Response:
+    ctx = web(request)
+    return page(
+        request, "subscribe.html", status, values=values, error=error, timezones=ctx.timezones
+    )
+
+
+def subscribe_form(request: Request) -> Response:
+    return _subscribe_page(request, _form_defaults(web(request)))
+
+
+@endpoint
+def subscribe(request: Request, form: FormData | None) -> Response:
+    ctx = web(request)
+    values = {name: text_field(form, name) for name in FIELDS}
+    if not csrf_ok(request, form, ctx.secret):
+        error = "This form had expired; please check your details and submit it again."
+        return _subscribe_page(request, values, error, 400)
+    if text_field(form, "website"):  # a field people never see: only bots fill it in
+        return page(request, "check_inbox.html", email=values["email"])
+    try:
+        value = _validate(values)
+    except InputError as exc:
+        return _subscribe_page(request, values, friendly(str(exc)), 400)
+    now = ctx.clock()
+    limits = ctx.limits
+    if not hit(ctx.engine, f"subscribe:ip:{client_ip(request)}", limits.subscribe_per_ip, now):
+        error = "Too many sign-ups from your network just now; please try again in an hour."
+        return _subscribe_page(request, values, error, 429)
+    if not hit(ctx.engine, f"subscribe:to:{value.email}", limits.subscribe_per_address, now):
+        error = "We have already sent several emails to this address today; check your inbox."
+        return _subscribe_page(request, values, error, 429)
+    outgoing = _register(ctx, value, now)
+    task = BackgroundTask(_send, ctx, outgoing, client_ip(request), now) if outgoing else None
+    return page(request, "check_inbox.html", background=task, email=value.email)
+
+
+def _validate(values: dict[str, str]) -> SubscriberInput:
+    if values["frequency"] not in ("daily", "weekly"):
+        raise InputError("frequency: choose daily or weekly")
+    return make_input(
+        values["email"],
+        values["keywords"],
+        values["exclude"],
+        values["send_at"] or None,
+        values["timezone"] or None,
+        values["max_papers"] or None,
+        values["frequency"],
+    )
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    kind: str  # "confirm" | "manage"
+    subscriber_id: int
+    email: str
+    keywords: str
+    version: int
+
+
+def _register(ctx: WebContext, value: SubscriberInput, now: datetime) -> Outgoing | None:
+    """Store a new (pending) subscriber; say which email the address should get, if any.
+
+    An existing address is never changed by this anonymous form (pending ones excepted: they
+    have nothing to protect yet); its owner gets a manage link instead.
+    """
+    s = ctx.settings
+    defaults = subscriber_defaults(s.send_at, s.timezone, s.max_papers)
+    with session_scope(ctx.engine) as session:
+        sub = store.get_subscriber(session, email=value.email)
+        if sub is None or sub.status == "pending":
+            sub, _ = store.upsert_subscriber(
+                session, value=value, now=now, defaults=defaults, status="pending"
+            )
+            kind = "confirm"
+        elif sub.status == "suppressed":
+            return None  # the address bounced: mailing it again only hurts our reputation
+        else:
+            kind = "manage"
+        assert sub.id is not None
+        return Outgoing(kind, sub.id, sub.email, sub.keywords, sub.token_version)
+
+
+def _send(ctx: WebContext, out: Outgoing, ip: str, now: datetime) -> None:
+    limits = ctx.limits
+    _prune_hourly(ctx, now)
+    if not hit(ctx.engine, f"email:to:{out.email}", limits.emails_per_address, now):
+        log.warning("rate limit: no %s email to %s", out.kind, out.email)
+        return
+    if not hit(ctx.engine, f"email:ip:{ip}", limits.emails_per_ip, now):
+        log.warning("rate limit: no %s email for client %s", out.kind, ip)
+        return
+    try:
+        if out.kind == "confirm":
+            send_confirm(ctx, out.subscriber_id, out.email, out.keywords)
+        else:
+            send_manage_link(ctx, out.subscriber_id, out.email, out.version)
+    except Exception:  # the page is already shown; the owner can submit again
+        log.exception("%s email to %s failed", out.kind, out.email)
+
+
+def _prune_hourly(ctx: WebContext, now: datetime) -> None:
+    """Drop old per-address / per-client counters so the table does not grow forever."""
+    last = ctx.cache.get("pruned_at")
+    if last is not None and now - last < timedelta(hours=1):
+        return
+    ctx.cache["pruned_at"] = now
+    before = now - timedelta(seconds=2 * ctx.limits.longest)
+    prune(ctx.engine, PRUNED_PREFIXES, before)
+
+
+# --------------------------------------------------------------------------- preview
+
+
+@dataclass(frozen=True)
+class _Recent:
+    """The last week's papers, indexed for ranking; rebuilt at most once a minute."""
+
+    key: object
+    built: float
+    index: Any
+    titles: dict[str, str]
+
+
+def _recent(ctx: WebContext) -> _Recent:
+    from digest.ranking import build_index
+
+    since = (ctx.clock() - timedelta(days=PREVIEW_DAYS)).date()
+    cached: _Recent | None = ctx.cache.get("preview")
+    if cached and cached.key == since and time.monotonic() - cached.built < PREVIEW_CACHE_SECONDS:
+        return cached
+    with session_scope(ctx.engine) as session:
+        papers = store.paper_texts(session, listing_from=since)
+        acronyms = select_expansions(store.acronym_counts(session))
+    fresh = _Recent(since, time.monotonic(), build_index(papers, acronyms), _titles(papers))
+    ctx.cache["preview"] = fresh
+    return fresh
+
+
+def _titles(papers: list[PaperText]) -> dict[str, str]:
+    return {p.id: p.title for p in papers}
+
+
+def _preview(ctx: WebContext, keywords: str, exclude: str) -> list[dict[str, Any]]:
+    from digest.ranking import rank_profiles
+
+    recent = _recent(ctx)
+    profile = Profile(key="preview", keywords=keywords, exclude=exclude, max_papers=PREVIEW_TOP)
+    ranked = rank_profiles(recent.index, [profile])[0]
+    return [
+        {"id": r.paper_id, "title": recent.titles[r.paper_id], "matched": list(r.matched)}
+        for r in ranked[:PREVIEW_TOP]
+    ]
+
+
+def preview(request: Request) -> Response:
+    """Ranked titles of the last week's papers for the keywords being typed."""
+    ctx = web(request)
+    try:
+        keywords = normalize_keywords(request.query_params.get("keywords", "")[:2000])
+        exclude = normalize_keywords(
+            request.query_params.get("exclude", "")[:2000], what="exclude", required=False
+        )
+    except InputError as exc:
+        return JSONResponse({"papers": [], "error": str(exc)})
+    papers = _preview(ctx, keywords, exclude)
+    return JSONResponse({"papers": papers, "error": "", "days": PREVIEW_DAYS, "top": PREVIEW_TOP})
+
+
+# --------------------------------------------------------------------------- confirm
+
+
+@endpoint
+def confirm(request: Request, form: FormData | None) -> Response:
+    """GET shows a button (mail scanners fetch links); POST activates the subscription."""
+    ctx = web(request)
+    token = request.path_params["token"]
+    try:
+        with session_scope(ctx.engine) as session:
+            sub, _ = subscriber_for(session, ctx, "confirm", token)
+            assert sub.id is not None
+            manage = local(ctx.links.manage(sub.id, sub.token_version))
+            if sub.status == "active":
+                return RedirectResponse(manage, status_code=303)
+            if sub.status != "pending":
+                raise BadToken("confirm link for a subscriber who left")
+            if form is None or not csrf_ok(request, form, ctx.secret):
+                expired = form is not None
+                return page(request, "confirm.html", email=sub.email, expired=expired)
+            now = ctx.clock()
+            sub.status, sub.confirmed_at, sub.updated_at = "active", now, now
+            session.add(sub)
+    except BadToken as exc:
+        log.info("refused: %s", exc)
+        return bad_link(request)
+    return RedirectResponse(manage + "?welcome=1", status_code=303)
