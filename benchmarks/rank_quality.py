@@ -352,6 +352,7 @@ class Tally:
     chips: int = 0
     false_chips: int = 0
     ungraded_chips: int = 0  # interests with no grades at all (counted false)
+    unjudged_chips: int = 0  # papers never graded on that interest (counted false)
     examples: list[str] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
@@ -415,6 +416,8 @@ def tally_day(
             own = labels.interest_grades(kw, chip)
             if own is None:
                 t.ungraded_chips += 1
+            elif pid not in own:
+                t.unjudged_chips += 1
             if own is None or own.get(pid, 0) == 0:
                 t.false_chips += 1
                 example = f"{chip!r} on {pid}"
@@ -492,8 +495,8 @@ def print_summary(name: str, f: Figures) -> None:
     print(f"   empty days of the other profiles: {fmt(f.empty_rate)}")
     print(
         f"   false chips: {t.false_chips} of {t.chips} ({fmt(t.false_rate).strip()}),"
-        f" {t.ungraded_chips} of them on an interest never graded; papers sent "
-        f"{t.sent}, unjudged {t.unjudged}"
+        f" {t.ungraded_chips} of them on an interest never graded, {t.unjudged_chips} on a"
+        f" paper never graded on it; papers sent {t.sent}, unjudged {t.unjudged}"
     )
 
 
