@@ -1,13 +1,39 @@
-"""Ranking quality: nDCG@10 and P@10 of digest.rank against plain BM25 (rank-bm25).
+"""Ranking quality against graded labels: the whole corpus, and day by day as mailed.
 
-    python benchmarks/rank_quality.py                 # the figures
-    python benchmarks/rank_quality.py --pool OUT.txt  # unjudged candidates to grade
+    python benchmarks/rank_quality.py                      # both reports
+    python benchmarks/rank_quality.py --min-relevance 2.5  # with another threshold
+    python benchmarks/rank_quality.py --sweep              # thresholds on the tune half
+    python benchmarks/rank_quality.py --pool OUT.txt       # unjudged candidates to grade
 
-The labels (benchmarks/data/labels.json, ids and grades only) were made by reading the
-title and abstract of every pooled candidate: the top 20 of both systems plus title greps,
-shown sorted by id without saying which system found them. Grades: 2 = the paper is about
-the interest, 1 = the interest is a substantial part of it, 0 = a passing mention or
-unrelated. Unjudged papers count as 0; the run reports how many appear in a top 10.
+What it measures:
+
+1. Whole corpus (all 831 papers indexed at once): nDCG@10 and P@10 of digest.ranking against
+   plain BM25 (rank-bm25 over title + abstract; a profile's included words as the query, an
+   interest weighted ^w repeated w times, papers containing the words of an excluded term
+   left out). The mean is over the profiles that have a relevant paper (nDCG is undefined
+   without one).
+2. Listing days, as delivery sees them: for each seed the corpus is shuffled and cut into
+   consecutive days of 30 to 120 papers (sizes drawn from the seed); each day gets its own
+   index (build_index over that day's papers only, with the acronyms learned from the whole
+   corpus) and rank_profiles with max_papers=10 gives what would be mailed that day.
+   Per profile and overall (micro: over all sent papers; macro: mean over profiles):
+   precision of sent papers (grade >= 1 is relevant, unjudged counts 0), recall of the
+   grade-2 papers (every one is in exactly one day's listing per seed), digests sent vs days
+   (profiles with no relevant paper in the corpus must get no email) and false chips: each
+   interest shown on a sent paper (ScoredPaper.matches[].keyword) whose own grade for that
+   paper is 0 (the "interests" grades, else the grades of the profile of that name, else the
+   profile's own grades when it has that single interest). Printed for the tune half, the
+   held-out half and all profiles, beside the targets.
+
+The labels (benchmarks/data/labels.json, ids and grades only; its "about" says how they were
+made) were graded by reading the title and abstract of every pooled candidate, shown sorted
+by id without saying which system found it: the top 20 of digest.ranking and of plain BM25 on the
+whole corpus plus a generous grep (PROFILES below; title only for the first 19 profiles,
+title and abstract for the later ones), and every paper the day replay sent. Grades: 2 = the
+paper is about the interest, 1 = the interest is a substantial part of it, 0 = a passing
+mention or unrelated; for a profile of two interests, 2 = about one and at least a
+substantial part of the other, 1 = about one of them; for `a + b`, the weaker part decides;
+a paper that mentions an excluded term substantively is 0.
 """
 
 from __future__ import annotations
@@ -15,8 +41,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import random
 import re
 import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from rank_bm25 import BM25Okapi
@@ -24,16 +53,29 @@ from rank_bm25 import BM25Okapi
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digest.papers import PaperText
-from digest.ranking import Profile, build_index, rank_profiles
+from digest.ranking import ranker as rank_module
 from digest.ranking.acronyms import learn_acronyms, select_expansions
+from digest.ranking.ranker import build_index, rank_profiles
+from digest.ranking.types import Profile, ScoredPaper
 
-CORPUS = Path("/work/shared/corpus/papers.json")
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "papers.json"
 LABELS = Path(__file__).parent / "data" / "labels.json"
 K = 10
+DIGEST_SIZE = 10  # papers per digest (DIGEST_MAX_PAPERS default)
+DAY_SIZES = (30, 120)  # papers in one listing day, drawn uniformly per day
+SEEDS = 5
 WORD = re.compile(r"\w+")
 
-# profile -> a title grep that finds likely relevant papers for the judging pool
-PROFILES: dict[str, str] = {
+TARGET_PRECISION = 0.92
+TARGET_RECALL = 0.85
+TARGET_GAIN = 0.05
+TARGET_WORST_GAP = -0.05
+SWEEP = [0.5 + 0.25 * i for i in range(23)]  # 0.5 .. 6.0
+
+# profile -> a grep that finds likely relevant papers for the judging pool. A string is
+# searched in titles only (the first 19 profiles, as they were pooled); a tuple is searched
+# in title + abstract and every pattern must match (for `a + b`).
+PROFILES: dict[str, str | tuple[str, ...]] = {
     "OOD": r"out.of.distribution|\bOOD|\bOoD",
     "KD, LLM": r"distill",
     "diffusion language models": r"diffusion",
@@ -53,30 +95,173 @@ PROFILES: dict[str, str] = {
     "tokenizer": r"tokeni[sz]",
     "jailbreak, LLM safety": r"jailbreak|safety|safe|harmful|red.team",
     "code LLMs": r"\bcode|program",
+    # multi-word interests of common words
+    "mathematical reasoning": (r"math|arithmetic|word problem|GSM8K|theorem|olympiad",),
+    "AI-generated text detection": (
+        r"(AI|machine|LLM|model)[- ]generated|deepfake text|generated text|detect\w* (AI|machine|LLM)",
+    ),
+    "machine unlearning": (r"unlearn|forget|erasure|takedown",),
+    "model merging": (
+        r"merg(e|es|ed|ing)\b|model fusion|weight averag|model soup|task arithmetic",
+    ),
+    "synthetic data generation": (
+        r"synthetic|synthesi[sz]|data generat|generat\w* (training )?data",
+    ),
+    "data selection": (
+        r"data (selection|filtering|pruning|curation|quality|mix)|select\w* (data|examples|subset)|subset",
+    ),
+    "scaling laws": (r"scaling law|power.law|compute.optimal|scaling (propert|behavio)",),
+    "continual learning": (
+        r"continual|incremental|lifelong|catastrophic forgetting|continued pre.?train",
+    ),
+    "speculative decoding": (r"speculative|draft|parallel decoding|lossless (acceleration|speed)",),
+    "zero-shot": (r"zero.shot",),
+    # niche: nothing in the corpus is about them
+    "quantum error correction": (r"quantum|error.correct|qubit",),
+    "weather forecasting": (r"weather|forecast|climate|meteorolog",),
+    "autonomous driving": (r"driving|autonomous|vehicle|traffic",),
+    "recommender systems": (r"recommend|collaborative filtering|click.through",),
+    "spiking neural networks": (r"spik|neuromorphic|brain",),
+    # two interests
+    "CLIP, zero-shot": (r"\bCLIP|zero.shot|contrastive language.image",),
+    "speculative decoding, KV cache": (r"speculative|draft|\bKV\b|key.value cache|\bcach",),
+    "LLM-as-a-judge, reward models": (r"judge|evaluator|reward model",),
+    # both parts required
+    "quantization + LLM": (
+        r"quantiz|low.bit|bit.?width|\d.bit",
+        r"LLM|large language model|language model",
+    ),
+    "diffusion + video": (r"diffusion|denois|score.based", r"video"),
+    "distillation + reasoning": (
+        r"distil|teacher|student",
+        r"reason|chain.of.thought|\bCoT\b|math|multi.step",
+    ),
+    "reinforcement learning + reasoning": (
+        r"reinforcement|\bRL\b|RLVR|GRPO|PPO|policy optimi|reward",
+        r"reason|math|chain.of.thought|\bCoT\b",
+    ),
+    # exclusions
+    "RLHF, -survey": (r"RLHF|human feedback|reward model",),
+    "LLM agents, -benchmark": (r"agent|tool|web navigation|planning",),
+    "knowledge distillation, -LLM": (r"distil|teacher|student",),
+    # acronyms
+    "SAE": (r"\bSAEs?\b|sparse auto.?encoder|dictionary learning",),
+    "GRPO": (r"GRPO|group relative|verifiable reward|RLVR",),
+    "MLLM": (r"MLLM|multi.?modal (large )?language model|\bLMMs?\b|large multimodal|LVLM",),
+    # weights
+    "DPO^2, RAG": (r"\bDPO|preference optimi|retriev|\bRAG\b",),
+    "tokenizer^2, NMT": (r"tokeni[sz]|translation|\bNMT\b|\bMT\b",),
 }
 
 
-def load_corpus() -> list[dict[str, str]]:
-    return json.loads(CORPUS.read_text(encoding="utf-8"))
+# ------------------------------------------------------------------------------ inputs
 
 
-def ours(corpus: list[dict[str, str]], depth: int = K) -> dict[str, list[str]]:
+@dataclass
+class Labels:
+    grades: dict[str, dict[str, int]]  # profile -> paper -> grade
+    interests: dict[str, dict[str, int]]  # one interest as written -> paper -> grade
+    tune: list[str]
+    held_out: list[str]
+    kinds: dict[str, str]
+
+    @property
+    def profiles(self) -> list[str]:
+        return list(self.grades)
+
+    def niche(self, profile: str) -> bool:
+        """No paper of the corpus is relevant: such a subscriber must get no email."""
+        return not any(g >= 1 for g in self.grades[profile].values())
+
+    def interest_grades(self, profile: str, chip: str) -> dict[str, int] | None:
+        """The grades of one interest shown on a paper of `profile` (None: never graded)."""
+        key = chip.lower()
+        for table in (self.interests, self.grades):
+            for name, grades in table.items():
+                if name.lower() == key:
+                    return grades
+        if [i.lower() for i in included(profile)] == [key]:
+            return self.grades[profile]
+        return None
+
+
+def load_labels(path: Path = LABELS) -> Labels:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    grades = data["grades"]
+    split = data.get("split", {"tune": list(grades), "held_out": []})
+    return Labels(
+        grades, data.get("interests", {}), split["tune"], split["held_out"], data.get("kinds", {})
+    )
+
+
+def load_corpus(path: Path) -> list[dict[str, str]]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def learned_acronyms(corpus: list[dict[str, str]]) -> dict[str, list[str]]:
+    return select_expansions(learn_acronyms(f"{p['title']}\n{p['abstract']}" for p in corpus))
+
+
+def items(profile: str) -> list[str]:
+    return [i.strip() for i in profile.split(",") if i.strip()]
+
+
+def included(profile: str) -> list[str]:
+    """The interests a profile looks for, as chips show them (no weight, no quotes)."""
+    out = []
+    for item in items(profile):
+        if not item.startswith("-"):
+            out.append(re.sub(r"\^\s*[0-9.]+$", "", item).replace('"', "").strip())
+    return out
+
+
+def excluded(profile: str) -> list[str]:
+    return [i[1:].strip().replace('"', "") for i in items(profile) if i.startswith("-")]
+
+
+# ------------------------------------------------------------------------------ whole corpus
+
+
+def ours(
+    corpus: list[dict[str, str]],
+    profiles: Sequence[str],
+    learned: dict[str, list[str]],
+    depth: int = K,
+) -> dict[str, list[str]]:
     papers = [PaperText(p["id"], p["title"], p["abstract"]) for p in corpus]
-    learned = select_expansions(learn_acronyms(f"{p['title']}\n{p['abstract']}" for p in corpus))
     index = build_index(papers, learned)
-    profiles = [Profile(kw, kw, max_papers=depth) for kw in PROFILES]
-    results = rank_profiles(index, profiles)
-    return {kw: [r.paper_id for r in res] for kw, res in zip(PROFILES, results, strict=True)}
+    results = rank_profiles(index, [Profile(kw, kw, max_papers=depth) for kw in profiles])
+    return {kw: [r.paper_id for r in res] for kw, res in zip(profiles, results, strict=True)}
 
 
-def bm25(corpus: list[dict[str, str]], depth: int = K) -> dict[str, list[str]]:
-    docs = [WORD.findall(f"{p['title']} {p['abstract']}".lower()) for p in corpus]
+def bm25(
+    corpus: list[dict[str, str]], profiles: Sequence[str], depth: int = K
+) -> dict[str, list[str]]:
+    """Plain BM25: the included words as the query (an interest weighted ^w repeated w
+    times, rounded), papers containing a word of an excluded term left out."""
+    texts = [f"{p['title']} {p['abstract']}".lower() for p in corpus]
+    docs = [WORD.findall(t) for t in texts]
     model = BM25Okapi(docs)
     out = {}
-    for kw in PROFILES:
-        scores = model.get_scores(WORD.findall(kw.lower()))
+    for kw in profiles:
+        query: list[str] = []
+        for item in items(kw):
+            if item.startswith("-"):
+                continue
+            m = re.search(r"\^\s*([0-9.]+)$", item)
+            times = max(1, round(float(m.group(1)))) if m else 1
+            query += WORD.findall(re.sub(r"\^\s*[0-9.]+$", "", item).lower()) * times
+        scores = model.get_scores(query)
+        banned = [set(WORD.findall(e.lower())) for e in excluded(kw)]
         order = sorted(range(len(corpus)), key=lambda i: (-scores[i], corpus[i]["id"]))
-        out[kw] = [corpus[i]["id"] for i in order[:depth] if scores[i] > 0]
+        ranked: list[str] = []
+        for i in order:
+            if scores[i] <= 0 or len(ranked) == depth:
+                break
+            if any(b <= set(docs[i]) for b in banned):
+                continue
+            ranked.append(corpus[i]["id"])
+        out[kw] = ranked
     return out
 
 
@@ -87,52 +272,398 @@ def ndcg(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
     return dcg / idcg if idcg else 0.0
 
 
-def precision(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
+def precision_at(ranked: list[str], grades: dict[str, int], k: int = K) -> float:
     return sum(1 for pid in ranked[:k] if grades.get(pid, 0) > 0) / k
 
 
-def write_pool(corpus: list[dict[str, str]], labels: dict[str, dict[str, int]], out: Path) -> None:
-    """Unjudged candidates per profile, sorted by id, without saying who found them."""
-    a, b = ours(corpus, 20), bm25(corpus, 20)
+def whole_corpus(
+    corpus: list[dict[str, str]], labels: Labels, learned: dict[str, list[str]]
+) -> tuple[float, float]:
+    """Print the whole-corpus table; returns (gain in mean nDCG@10, worst profile gap)."""
+    names = labels.profiles
+    a, b = ours(corpus, names, learned), bm25(corpus, names)
+    print("== Whole corpus: nDCG@10 and P@10, ours vs plain BM25 (all papers indexed at once)")
+    print(
+        f"{'profile':36} {'half':8} {'ours nDCG':>9} {'bm25 nDCG':>9} {'ours P':>7} "
+        f"{'bm25 P':>7} unjudged"
+    )
+    rows: dict[str, list[tuple[float, ...]]] = {"tune": [], "held_out": [], "all": []}
+    for kw in names:
+        g = labels.grades[kw]
+        unjudged = sum(1 for pid in a[kw] + b[kw] if pid not in g)
+        half = half_of(labels, kw)
+        p_a, p_b = precision_at(a[kw], g), precision_at(b[kw], g)
+        if labels.niche(kw):
+            print(
+                f"{kw:36} {half:8} {'n/a':>9} {'n/a':>9} {p_a:7.2f} {p_b:7.2f} {unjudged:8}"
+                f"  (no relevant paper: ours returns {len(a[kw])})"
+            )
+            continue
+        row = (ndcg(a[kw], g), ndcg(b[kw], g), p_a, p_b)
+        rows[half].append(row)
+        rows["all"].append(row)
+        print(
+            f"{kw:36} {half:8} {row[0]:9.3f} {row[1]:9.3f} {row[2]:7.2f} {row[3]:7.2f} {unjudged:8}"
+        )
+    out = (0.0, 0.0)
+    for name in ("tune", "held_out", "all"):
+        r = rows[name]
+        if not r:
+            continue
+        means = [sum(x[i] for x in r) / len(r) for i in range(4)]
+        gain, worst = means[0] - means[1], min(x[0] - x[1] for x in r)
+        print(
+            f"{'MEAN ' + name:45} {means[0]:9.3f} {means[1]:9.3f} {means[2]:7.2f} "
+            f"{means[3]:7.2f}   ({len(r)} profiles)"
+        )
+        print(
+            f"   {name}: gain in mean nDCG@10 {gain:+.3f} (target >= {TARGET_GAIN:+.2f}) "
+            f"{ok(gain >= TARGET_GAIN)}; worst profile gap {worst:+.3f} "
+            f"(target >= {TARGET_WORST_GAP:+.2f}) {ok(worst >= TARGET_WORST_GAP)}"
+        )
+        out = (gain, worst)
+    return out
+
+
+# ------------------------------------------------------------------------------ listing days
+
+
+def listing_days(papers: Sequence[PaperText], seed: int) -> list[list[PaperText]]:
+    """The corpus shuffled by `seed`, cut into consecutive days of DAY_SIZES papers."""
+    rng = random.Random(seed)
+    order = list(papers)
+    rng.shuffle(order)
+    days, i = [], 0
+    while i < len(order):
+        size = rng.randint(*DAY_SIZES)
+        days.append(order[i : i + size])
+        i += size
+    return days
+
+
+@dataclass
+class Tally:
+    days: int = 0
+    digests: int = 0
+    sent: int = 0
+    relevant: int = 0
+    unjudged: int = 0
+    top_sent: int = 0  # grade-2 papers sent
+    top_listed: int = 0  # grade-2 papers listed (on some day)
+    chips: int = 0
+    false_chips: int = 0
+    ungraded_chips: int = 0  # interests with no grades at all (counted false)
+    unjudged_chips: int = 0  # papers never graded on that interest (counted false)
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, other: Tally) -> None:
+        for f in fields(self):
+            if f.name != "examples":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def precision(self) -> float | None:
+        return self.relevant / self.sent if self.sent else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.top_sent / self.top_listed if self.top_listed else None
+
+    @property
+    def false_rate(self) -> float | None:
+        return self.false_chips / self.chips if self.chips else None
+
+
+class Replay:
+    """Every seed's listing days, indexed once (an index is reused across thresholds)."""
+
+    def __init__(self, corpus: list[dict[str, str]], learned: dict[str, list[str]], seeds: int):
+        papers = [PaperText(p["id"], p["title"], p["abstract"]) for p in corpus]
+        self.learned = learned
+        self.days = [day for seed in range(seeds) for day in listing_days(papers, seed)]
+        self.indexes = [build_index(day, learned) for day in self.days]
+
+    def run(self, labels: Labels, names: Sequence[str]) -> dict[str, Tally]:
+        profiles = [Profile(kw, kw, max_papers=DIGEST_SIZE) for kw in names]
+        tallies = {kw: Tally() for kw in names}
+        for i, day in enumerate(self.days):
+            index = self.indexes[i]
+            answers = getattr(index, "answers", None)
+            if isinstance(answers, dict):
+                answers.clear()  # answers cached at another threshold (the only such cache)
+            else:
+                index = build_index(day, self.learned)
+            ids = [p.id for p in day]
+            for kw, sent in zip(names, rank_profiles(index, profiles), strict=True):
+                tally_day(tallies[kw], labels, kw, ids, sent)
+        return tallies
+
+
+def tally_day(
+    t: Tally, labels: Labels, kw: str, listed: list[str], sent: Sequence[ScoredPaper]
+) -> None:
+    grades = labels.grades[kw]
+    t.days += 1
+    t.digests += bool(sent)
+    t.top_listed += sum(1 for pid in listed if grades.get(pid, 0) == 2)
+    for paper in sent:
+        pid = paper.paper_id
+        t.sent += 1
+        t.relevant += grades.get(pid, 0) >= 1
+        t.unjudged += pid not in grades
+        t.top_sent += grades.get(pid, 0) == 2
+        for chip in dict.fromkeys(paper.matched):
+            t.chips += 1
+            own = labels.interest_grades(kw, chip)
+            if own is None:
+                t.ungraded_chips += 1
+            elif pid not in own:
+                t.unjudged_chips += 1
+            if own is None or own.get(pid, 0) == 0:
+                t.false_chips += 1
+                example = f"{chip!r} on {pid}"
+                if len(t.examples) < 3 and example not in t.examples:
+                    t.examples.append(example)
+
+
+def fmt(x: float | None, width: int = 6) -> str:
+    return f"{x:{width}.3f}" if x is not None else f"{'-':>{width}}"
+
+
+def ok(good: bool) -> str:
+    return "MET" if good else "NOT MET"
+
+
+def half_of(labels: Labels, kw: str) -> str:
+    return "tune" if kw in labels.tune else "held_out" if kw in labels.held_out else "?"
+
+
+@dataclass
+class Figures:
+    """A group of profiles' listing-day figures (micro: over all their sent papers)."""
+
+    profiles: int
+    micro_precision: float | None
+    macro_precision: float | None
+    micro_recall: float | None
+    macro_recall: float | None
+    empty_rate: float | None  # days without an email, profiles with a relevant paper only
+    niche: int
+    niche_emails: int
+    total: Tally
+
+
+def summary(labels: Labels, tallies: dict[str, Tally], names: Iterable[str]) -> Figures:
+    names = list(names)
+    total = Tally()
+    for kw in names:
+        total.add(tallies[kw])
+    precisions = [p for kw in names if (p := tallies[kw].precision) is not None]
+    recalls = [r for kw in names if (r := tallies[kw].recall) is not None]
+    wanted = [kw for kw in names if not labels.niche(kw)]
+    days = sum(tallies[kw].days for kw in wanted)
+    empty = sum(tallies[kw].days - tallies[kw].digests for kw in wanted)
+    niche = [kw for kw in names if labels.niche(kw)]
+    return Figures(
+        profiles=len(names),
+        micro_precision=total.precision,
+        macro_precision=sum(precisions) / len(precisions) if precisions else None,
+        micro_recall=total.recall,
+        macro_recall=sum(recalls) / len(recalls) if recalls else None,
+        empty_rate=empty / days if days else None,
+        niche=len(niche),
+        niche_emails=sum(tallies[kw].digests for kw in niche),
+        total=total,
+    )
+
+
+def print_summary(name: str, f: Figures) -> None:
+    mp, rp, t = f.micro_precision, f.micro_recall, f.total
+    print(f"-- {name} ({f.profiles} profiles)")
+    print(
+        f"   precision of sent papers: micro {fmt(mp)}  macro {fmt(f.macro_precision)}"
+        f"   target >= {TARGET_PRECISION}: {ok(mp is not None and mp >= TARGET_PRECISION)}"
+        f" (micro)"
+    )
+    print(
+        f"   recall of grade-2 papers: micro {fmt(rp)}  macro {fmt(f.macro_recall)}"
+        f"   target >= {TARGET_RECALL}: {ok(rp is not None and rp >= TARGET_RECALL)} (micro)"
+    )
+    print(
+        f"   niche profiles: {f.niche}, emails to them {f.niche_emails}"
+        f"   target 0: {ok(f.niche_emails == 0)}"
+    )
+    print(f"   empty days of the other profiles: {fmt(f.empty_rate)}")
+    print(
+        f"   false chips: {t.false_chips} of {t.chips} ({fmt(t.false_rate).strip()}),"
+        f" {t.ungraded_chips} of them on an interest never graded, {t.unjudged_chips} on a"
+        f" paper never graded on it; papers sent {t.sent}, unjudged {t.unjudged}"
+    )
+
+
+def day_report(labels: Labels, tallies: dict[str, Tally], seeds: int) -> None:
+    names = labels.profiles
+    print()
+    print(
+        f"== Listing days: {seeds} orderings cut into days of {DAY_SIZES[0]}-{DAY_SIZES[1]} "
+        f"papers, top {DIGEST_SIZE} mailed (MIN_RELEVANCE {rank_module.MIN_RELEVANCE:g})"
+    )
+    print(
+        f"{'profile':36} {'kind':12} {'half':8} {'sent':>5} {'prec':>6} {'rec2':>6} "
+        f"{'mails/days':>10} {'chips':>5} {'false':>5}  e.g. false chip"
+    )
+    for kw in names:
+        t = tallies[kw]
+        flag = "  NICHE" if labels.niche(kw) else ""
+        print(
+            f"{kw:36} {labels.kinds.get(kw, '?'):12} {half_of(labels, kw):8} {t.sent:5} "
+            f"{fmt(t.precision)} {fmt(t.recall)} {f'{t.digests}/{t.days}':>10} {t.chips:5} "
+            f"{t.false_chips:5}  {', '.join(t.examples[:2])}{flag}"
+        )
+    niche = [kw for kw in names if labels.niche(kw)]
+    print("niche profiles (no relevant paper in the corpus), emails that would be sent:")
+    for kw in niche:
+        print(f"   {kw:36} {tallies[kw].digests} emails, {tallies[kw].sent} papers")
+    for name, group in (("tune", labels.tune), ("held_out", labels.held_out), ("all", names)):
+        print_summary(name, summary(labels, tallies, group))
+
+
+def sweep(labels: Labels, replay: Replay) -> None:
+    original = rank_module.MIN_RELEVANCE
+    print(
+        f"== Sweep of MIN_RELEVANCE on the tune half ({len(labels.tune)} profiles), "
+        f"listing days as above"
+    )
+    print(
+        f"{'threshold':>9} {'precision':>9} {'recall2':>8} {'empty':>6} {'niche mails':>11} "
+        f"{'false chips':>11}"
+    )
+    best: tuple[float, float] | None = None
+    tune_precision: dict[float, float] = {}
+    for threshold in SWEEP:
+        rank_module.MIN_RELEVANCE = threshold
+        s = summary(labels, replay.run(labels, labels.tune), labels.tune)
+        p, r = s.micro_precision, s.micro_recall
+        tune_precision[threshold] = p if p is not None else 0.0
+        print(
+            f"{threshold:9.2f} {fmt(p, 9)} {fmt(r, 8)} {fmt(s.empty_rate)} "
+            f"{s.niche_emails:11} {fmt(s.total.false_rate, 11)}"
+        )
+        if p is not None and p >= TARGET_PRECISION and (best is None or (r or 0.0) > best[1]):
+            best = (threshold, r or 0.0)
+    if best is None:
+        threshold = max(tune_precision, key=tune_precision.__getitem__)
+        print(
+            f"no threshold reaches precision >= {TARGET_PRECISION} on the tune half; the "
+            f"held-out half at the most precise one instead, MIN_RELEVANCE {threshold:g}:"
+        )
+    else:
+        threshold = best[0]
+        print(
+            f"best on tune: MIN_RELEVANCE {threshold:g} (highest recall with precision >= "
+            f"{TARGET_PRECISION}); the held-out half at that threshold:"
+        )
+    rank_module.MIN_RELEVANCE = threshold
+    held = labels.held_out
+    print_summary("held_out", summary(labels, replay.run(labels, held), held))
+    rank_module.MIN_RELEVANCE = original
+
+
+# ------------------------------------------------------------------------------ pooling
+
+
+def grep_hits(corpus: list[dict[str, str]], grep: str | tuple[str, ...]) -> set[str]:
+    if isinstance(grep, str):
+        return {p["id"] for p in corpus if re.search(grep, p["title"], re.I)}
+    return {
+        p["id"]
+        for p in corpus
+        if all(re.search(g, f"{p['title']}\n{p['abstract']}", re.I) for g in grep)
+    }
+
+
+def write_pool(
+    corpus: list[dict[str, str]],
+    labels: Labels,
+    learned: dict[str, list[str]],
+    out: Path,
+    seeds: int,
+) -> None:
+    """Unjudged candidates per profile (and per interest of a multi-interest profile), sorted
+    by id, without saying who found them: both systems' top 20, the grep, and what the day
+    replay sent."""
+    names = list(PROFILES) + [kw for kw in labels.profiles if kw not in PROFILES]
+    a, b = ours(corpus, names, learned, 20), bm25(corpus, names, 20)
+    sent: dict[str, set[str]] = {kw: set() for kw in names}
+    chips: dict[str, set[str]] = {}
+    replay = Replay(corpus, learned, seeds)
+    profiles = [Profile(kw, kw, max_papers=DIGEST_SIZE) for kw in names]
+    for index in replay.indexes:
+        for kw, res in zip(names, rank_profiles(index, profiles), strict=True):
+            for paper in res:
+                sent[kw].add(paper.paper_id)
+                for chip in paper.matched:
+                    chips.setdefault(chip, set()).add(paper.paper_id)
     by_id = {p["id"]: p for p in corpus}
     lines = []
-    for kw, grep in PROFILES.items():
-        found = {p["id"] for p in corpus if re.search(grep, p["title"], re.I)}
-        pool = (set(a[kw]) | set(b[kw]) | found) - set(labels.get(kw, {}))
+    for kw in names:
+        pool = set(a[kw]) | set(b[kw]) | sent[kw]
+        if kw in PROFILES:
+            pool |= grep_hits(corpus, PROFILES[kw])
+        pool -= set(labels.grades.get(kw, {}))
         lines.append(f"### {kw}  ({len(pool)} to judge)")
         for pid in sorted(pool):
             p = by_id[pid]
-            lines.append(f"{pid} | {p['title']} | {p['abstract'][:400]}")
+            lines.append(f"{pid} | {p['title']} | {p['abstract'][:600]}")
+    for chip, ids in sorted(chips.items()):
+        grades = labels.interest_grades(chip, chip) or {}
+        todo = ids - set(grades)
+        if todo:
+            lines.append(f"### interest: {chip}  ({len(todo)} to judge)")
+            for pid in sorted(todo):
+                p = by_id[pid]
+                lines.append(f"{pid} | {p['title']} | {p['abstract'][:600]}")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 
 
-def report(corpus: list[dict[str, str]], labels: dict[str, dict[str, int]]) -> None:
-    a, b = ours(corpus), bm25(corpus)
-    rows = []
-    print(f"{'profile':28} {'ours nDCG':>9} {'bm25 nDCG':>9} {'ours P':>7} {'bm25 P':>7} unjudged")
-    for kw in PROFILES:
-        g = labels.get(kw, {})
-        unjudged = sum(1 for pid in a[kw] + b[kw] if pid not in g)
-        row = (ndcg(a[kw], g), ndcg(b[kw], g), precision(a[kw], g), precision(b[kw], g))
-        rows.append(row)
-        print(f"{kw:28} {row[0]:9.3f} {row[1]:9.3f} {row[2]:7.2f} {row[3]:7.2f} {unjudged:8}")
-    means = [sum(r[i] for r in rows) / len(rows) for i in range(4)]
-    print(f"{'MEAN':28} {means[0]:9.3f} {means[1]:9.3f} {means[2]:7.2f} {means[3]:7.2f}")
-    worst = min(r[0] - r[1] for r in rows)
-    print(f"gain in mean nDCG@10: {means[0] - means[1]:+.3f}; worst profile gap: {worst:+.3f}")
+# ------------------------------------------------------------------------------ main
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pool", type=Path, help="write unjudged candidates to this file")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="papers.json to rank")
+    parser.add_argument("--labels", type=Path, default=LABELS, help="labels.json")
+    parser.add_argument("--seeds", type=int, default=SEEDS, help="orderings of listing days")
+    parser.add_argument(
+        "--min-relevance",
+        type=float,
+        metavar="X",
+        help="override digest.ranking.ranker.MIN_RELEVANCE for this run",
+    )
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="precision / recall / empty rate per threshold on the tune half",
+    )
+    parser.add_argument(
+        "--pool", type=Path, metavar="OUT.txt", help="write unjudged candidates to this file"
+    )
     args = parser.parse_args()
-    corpus = load_corpus()
-    labels = json.loads(LABELS.read_text())["grades"] if LABELS.exists() else {}
+    if args.min_relevance is not None:
+        rank_module.MIN_RELEVANCE = args.min_relevance
+    corpus = load_corpus(args.corpus)
+    labels = load_labels(args.labels)
+    learned = learned_acronyms(corpus)
     if args.pool:
-        write_pool(corpus, labels, args.pool)
-    else:
-        report(corpus, labels)
+        write_pool(corpus, labels, learned, args.pool, args.seeds)
+        return
+    if args.sweep:
+        sweep(labels, Replay(corpus, learned, args.seeds))
+        return
+    whole_corpus(corpus, labels, learned)
+    replay = Replay(corpus, learned, args.seeds)
+    day_report(labels, replay.run(labels, labels.profiles), args.seeds)
 
 
 if __name__ == "__main__":
