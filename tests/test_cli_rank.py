@@ -147,7 +147,12 @@ def test_feedback_for_groups_votes_by_subscriber(engine, now):
 def test_acronyms_learned_from_stored_papers_are_used(sqlite_engine, now):
     papers = [
         listed("2603.00011", title="Sparse xylophone yield zones", abstract="We study them."),
-        listed("2603.00012", title="Other", abstract="Sparse xylophone yield zones (SXYZ) help."),
+        listed(
+            "2603.00012",
+            title="Other",
+            abstract="Sparse xylophone yield zones (SXYZ) help. SXYZ are cheap.",
+        ),
+        *(listed(f"2603.{n:05d}", title=f"Topic {n} in graphs") for n in range(100, 130)),
     ]
     with session_scope(sqlite_engine) as session:
         store.insert_papers(session, papers=papers, now=now)

@@ -13,7 +13,7 @@ FILLER = [
         title=f"A study of topic {n} in graphs",
         abstract=f"We measure things about topic {n} with a new benchmark and careful analysis.",
     )
-    for n in range(8)
+    for n in range(30)  # a listing day has 30 to 120 papers: IDF and the minimum assume as much
 ]
 
 
@@ -71,7 +71,9 @@ def test_quoted_phrase_must_match_as_phrase():
 def test_title_match_ranks_above_abstract_match():
     title = paper_text("a", title="Normalizing flows revisited", abstract="We revisit them.")
     abstract = paper_text(
-        "b", title="Generative models revisited", abstract="We compare normalizing flows."
+        "b",
+        title="Generative models revisited",
+        abstract="We compare normalizing flows. Normalizing flows are exact.",
     )
     assert ids(ranked([abstract, title], "normalizing flows")) == ["a", "b"]
 
@@ -215,7 +217,7 @@ def test_duplicate_ids_are_refused():
 def test_many_interests_matching_one_paper_are_all_explained_in_order():
     paper = paper_text(
         "a",
-        title="RLHF and DPO for LLM agents with LoRA",
+        title="RLHF and DPO for LLM agents with LoRA and MoE",
         abstract="We align LLM agents: RLHF, then DPO, with LoRA adapters and MoE layers.",
     )
     other = paper_text("b", title="DPO only", abstract="DPO.")
@@ -258,3 +260,65 @@ def test_excluding_a_phrase_needs_the_phrase_not_its_words_apart():
     apart = paper_text("b", title="RLHF image study", abstract="RLHF. Text generation too.")
     assert ids(ranked([phrase, apart], "RLHF, -image generation")) == ["b"]
     assert ids(ranked([phrase, apart], "RLHF, -surveys, -images")) == []
+
+
+def test_one_word_of_a_multi_word_interest_is_never_a_match():
+    both = paper_text(
+        "a",
+        title="Speculative decoding without a draft model",
+        abstract="We speed up decoding. Speculative decoding needs no draft here.",
+    )
+    one_word = paper_text(
+        "b",
+        title="Masked diffusion language models",
+        abstract="Decoding is parallel. Our decoding order is learned.",
+    )
+    apart = paper_text(  # both words, but never in one sentence
+        "c",
+        title="A new decoding scheme",
+        abstract="Decoding is slow. Speculative execution is a CPU idea. We revisit decoding.",
+    )
+    assert ids(ranked([both, one_word, apart], "speculative decoding")) == ["a"]
+    (result,) = ranked([both, one_word, apart], "speculative decoding")
+    words = {result.matches[0].terms[i].lower() for i in range(len(result.matches[0].terms))}
+    assert words <= {"speculative decoding", "speculative", "decoding"}
+
+
+def test_the_words_of_a_concept_count_together_in_one_sentence():
+    paper = paper_text(
+        "a",
+        title="Quantum error correction for noisy qubits",
+        abstract="We correct errors in quantum memories. Quantum error correction scales.",
+    )
+    passing = paper_text(
+        "b",
+        title="Error analysis of LLMs",
+        abstract="Errors are common. We correct them. Quantum physics is unrelated.",
+    )
+    assert ids(ranked([paper, passing], "quantum error correction")) == ["a"]
+
+
+def test_a_passing_mention_is_not_a_match():
+    central = paper_text(
+        "a", title="Zero-shot classification with CLIP", abstract="Zero-shot transfer works."
+    )
+    passing = paper_text(
+        "b",
+        title="Better image captioning",
+        abstract="We caption images. We also report zero-shot results.",
+    )
+    assert ids(ranked([central, passing], "zero-shot")) == ["a"]
+
+
+def test_plus_needs_both_parts():
+    both = paper_text(
+        "a",
+        title="Quantization of LLMs to 4 bits",
+        abstract="LLM weights are large. Quantization shrinks them.",
+    )
+    only_one = paper_text(
+        "b", title="Quantization of CNNs", abstract="CNN weights shrink. Quantization helps."
+    )
+    results = ranked([both, only_one], "quantization + LLM")
+    assert ids(results) == ["a"]
+    assert results[0].matched == ("quantization + LLM",)

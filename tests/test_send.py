@@ -33,9 +33,24 @@ from tests.smtp_server import DROP, SmtpServer
 NOW = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
 DAY = date(2026, 3, 4)
 PAPERS = [
-    factories.listed("2603.00001", title="Diffusion models for text", upvotes=10),
-    factories.listed("2603.00002", title="Detecting OOD inputs at scale", upvotes=5),
-    factories.listed("2603.00003", title="Guided diffusion sampling", upvotes=1),
+    factories.listed(
+        "2603.00001",
+        title="Diffusion models for text",
+        upvotes=10,
+        abstract="Diffusion models generate data. We study diffusion sampling.",
+    ),
+    factories.listed(
+        "2603.00002",
+        title="Detecting OOD inputs at scale",
+        upvotes=5,
+        abstract="OOD inputs are common. We detect OOD inputs.",
+    ),
+    factories.listed(
+        "2603.00003",
+        title="Guided diffusion sampling",
+        upvotes=1,
+        abstract="Guidance steers diffusion. Diffusion sampling gets faster.",
+    ),
     factories.listed("2603.00004", title="A study of crop yields", upvotes=50),
 ]
 
@@ -425,7 +440,13 @@ def test_feedback_reaches_the_ranking(engine: Engine, smtp: SmtpServer) -> None:
     """A "not for me" vote on a paper keeps it out even though it matches."""
     from digest.store.tables import Feedback
 
-    seed(engine)
+    seed(
+        engine,
+        [
+            *PAPERS,
+            *(factories.listed(f"2603.{n:05d}", title=f"Topic {n}") for n in range(100, 130)),
+        ],
+    )
     ada = subscribe(engine, "ada@example.org", "diffusion")
     with session_scope(engine) as session:
         session.add(Feedback(subscriber_id=ada, paper_id="2603.00003", vote=-1, created_at=NOW))
@@ -442,7 +463,11 @@ def test_a_stale_row_is_superseded_by_the_later_digest(engine: Engine, smtp: Smt
     yesterday = NOW - timedelta(days=1)
     planning.plan(planning.Db(engine), now=yesterday)  # planned, never sent
     new = [
-        factories.listed("2603.00012", title="Diffusion for proteins"),
+        factories.listed(
+            "2603.00012",
+            title="Diffusion for proteins",
+            abstract="Diffusion models generate data. We study diffusion sampling.",
+        ),
         factories.listed("2603.00013", title="Sheep herding"),
     ]
     seed(engine, new, at=NOW - timedelta(hours=2))

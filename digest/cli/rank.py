@@ -49,10 +49,20 @@ def rank(
     subscribing (the syntax is the same as `digest subscribe --keywords`).
 
     \b
+    Interest syntax (comma-separated):
+      knowledge distillation   the phrase, its acronym (KD), or all its words in one sentence
+      "normalizing flows"      quoted: only the exact phrase
+      quantization + LLM       both parts must match the same paper
+      RLHF^2, -survey          a weight (0-10); a term whose papers are never picked
+    A paper qualifies when an interest is central to it: in the title, or in two sentences
+    of the abstract; a passing mention is not a match.
+
+    \b
     Examples:
       digest rank --keywords "OOD, KD"
       digest rank --keywords '"diffusion language models", RLHF^2' --exclude survey --all
       digest rank --keywords "normalizing flows" --since 2026-03-01 --top 5 --json
+      digest rank --keywords "quantization + LLM, speculative decoding" --all
     """
     if since is not None and everything:
         raise BadInput("--since cannot be combined with --all")

@@ -13,7 +13,7 @@ from digest.subscribers import lifecycle
 from digest.subscribers.inputs import InputError, make_input, normalize_email, read_csv
 
 INTERESTS_HELP = """Interests, comma-separated. "a quoted phrase" must match as a phrase;
--term excludes papers mentioning it; term^2 weighs an interest double."""
+a + b needs both in one paper; -term excludes papers mentioning it; term^2 weighs it double."""
 
 
 def _defaults(app: App) -> dict[str, object]:
@@ -51,7 +51,8 @@ def subscribe(
     Interest syntax (comma-separated):
       OOD, knowledge distillation      two interests; acronyms and expansions both match
       "diffusion language models"      quoted: must appear as a phrase
-      diffusion language models        unquoted: the phrase ranks first, its words apart count too
+      diffusion language models        the phrase, or all its words in one sentence (never one alone)
+      quantization + LLM               both parts must match the same paper
       diffusion^2, RLHF                ^2 ranks diffusion papers above RLHF ones (weight 0-10)
       LLM, -survey                     -term: drop papers that mention "survey" (as --exclude)
 

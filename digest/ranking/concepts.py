@@ -6,9 +6,14 @@ three-word interest written joined ("pre-training" -> "pretraining"). Occurrence
 alternative count as occurrences of the phrase (one document frequency for the union).
 
 An unquoted interest of several *units* (a content word, or a known expansion such as
-"large language model", each with its acronym forms) also scores its units found apart:
-their BM25F sum scaled by the share of units present, so "code LLMs" finds a paper on
-"code generation with large language models", while the phrase itself earns a bonus.
+"large language model", each with its acronym forms) also matches where every one of its
+units occurs in one sentence (the title, or one sentence of the abstract): "code LLMs" finds
+"code generation with large language models", never a paper that only says "our code is
+available" or only "LLMs". Such a match scores its units' BM25F sum; the phrase itself earns
+a bonus on top. Some of the units is never a match, so a common word alone qualifies nothing.
+
+`A + B` is one interest that needs both: a paper matches when each part matches it (each part
+is a concept as above), and scores the mean of the parts.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ TITLE_WEIGHT = 2.5  # a title occurrence counts as this many abstract ones
 PHRASE_BONUS = 1.0  # extra weight of the phrase over its units found apart
 MAX_ALTERNATIVES = 24
 PRIOR_DOCS = 20
+# A concept is central to a paper, not mentioned in passing, when it is in the title (which
+# counts TITLE_WEIGHT) or in this many sentences of the abstract; chosen on the tuning half of
+# benchmarks/data/labels.json (benchmarks/rank_quality.py --sweep).
+MIN_MENTIONS = 2.0
 
 Why = tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int, int]]]
 Keys = tuple[str, ...]
@@ -74,6 +83,9 @@ class ConceptBook:
         found = self.by_key.get(key)
         if found is not None:
             return found
+        parts = [p.strip() for p in text.split("+")] if not phrase else []
+        if len([p for p in parts if TOKEN.search(p)]) > 1:
+            return self._both(key, [self.concept(p, False) for p in parts if TOKEN.search(p)])
         alternatives = self._alternatives(text)
         units = () if phrase else self._units_of(alternatives[0])
         shape = (alternatives, units if len(units) > 1 else ())
@@ -81,6 +93,24 @@ class ConceptBook:
         if concept is None:
             concept = Concept(len(self.concepts), *shape)
             self._score(concept)
+            self.concepts.append(concept)
+            self.by_shape[shape] = concept
+            self._matrix = None
+        self.by_key[key] = concept
+        return concept
+
+    def _both(self, key: tuple[str, bool], parts: list[Concept]) -> Concept:
+        """A concept matched where every part matches (`A + B`), scored by their mean."""
+        shape = ("+", *sorted(c.id for c in parts))
+        concept = self.by_shape.get(shape)
+        if concept is None:
+            concept = Concept(len(self.concepts), (), ())
+            common = set(parts[0].scores).intersection(*(c.scores for c in parts[1:]))
+            for p in common:
+                concept.scores[p] = sum(c.scores[p] for c in parts) / len(parts)
+                for c in parts:
+                    found = c.occurrences.get(p) or c.word_hits.get(p, [])
+                    concept.word_hits.setdefault(p, []).extend(found)
             self.concepts.append(concept)
             self.by_shape[shape] = concept
             self._matrix = None
@@ -165,20 +195,40 @@ class ConceptBook:
         concept.occurrences = self._hits(concept.alternatives)
         phrase = self._bm25f(concept.occurrences)
         if not concept.units:
-            concept.scores = phrase
+            concept.scores = dict(phrase)
+            self._keep_central(concept)
             return
-        bag: dict[int, float] = {}
-        present: dict[int, int] = {}
-        for unit in concept.units:
-            scores, hits = self._unit(unit)
-            for p, v in scores.items():
-                bag[p] = bag.get(p, 0.0) + v
-                present[p] = present.get(p, 0) + 1
-                concept.word_hits.setdefault(p, []).extend(hits[p])
-        share = 1.0 / len(concept.units)
-        concept.scores = {p: v * present[p] * share for p, v in bag.items()}
+        scored = [self._unit(unit) for unit in concept.units]
+        candidates = set(scored[0][1]).intersection(*(hits for _, hits in scored[1:]))
+        concept.scores = {}
+        for p in candidates:
+            # the sentences (field, number) holding every unit
+            fields = self.text.tokens[p]
+            where = [{(f, fields[f].sentences[pos]) for f, pos, _ in hits[p]} for _, hits in scored]
+            together = set.intersection(*where)
+            if not together:
+                continue
+            concept.scores[p] = sum(scores[p] for scores, _ in scored)
+            concept.word_hits[p] = sorted(
+                occ
+                for _, hits in scored
+                for occ in hits[p]
+                if (occ[0], fields[occ[0]].sentences[occ[1]]) in together
+            )
         for p, v in phrase.items():
             concept.scores[p] = concept.scores.get(p, 0.0) + PHRASE_BONUS * v
+        self._keep_central(concept)
+
+    def _keep_central(self, concept: Concept) -> None:
+        """A concept matches a paper it is central to: in the title, or in MIN_MENTIONS
+        sentences of the abstract; a passing mention is not a match (it still excludes)."""
+        for p in list(concept.scores):
+            occ = concept.occurrences.get(p) or concept.word_hits.get(p, [])
+            sentences = self.text.tokens[p][1].sentences
+            title = any(f == 0 for f, _, _ in occ)
+            abstract = len({sentences[pos] for f, pos, _ in occ if f == 1})
+            if TITLE_WEIGHT * title + abstract < MIN_MENTIONS:
+                del concept.scores[p]
 
     def _unit(self, unit: Unit) -> tuple[dict[int, float], dict[int, list[Occurrence]]]:
         if unit not in self._units:

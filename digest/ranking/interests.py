@@ -3,7 +3,8 @@
     OOD, "diffusion language models", RLHF^2, -survey
 
 Comma-separated interests. A "quoted phrase" must match as a phrase (an unquoted
-multi-word interest prefers the phrase but also counts its words found apart);
+multi-word interest also matches where all its words stand in one sentence, never one alone);
+`a + b` needs both parts in one paper;
 `-term` excludes papers that mention it; `term^2` weighs an interest (0 < w <= 10).
 Commas inside quotes do not split.
 """

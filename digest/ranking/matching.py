@@ -77,6 +77,21 @@ Occurrence = tuple[int, int, int]  # (field, first token, token count)
 class FieldTokens:
     starts: list[int]
     ends: list[int]
+    sentences: list[int] = field(default_factory=list)  # sentence number of each token
+
+
+# A sentence ends at . ! or ? (after closing quotes or brackets) followed by a space: "e.g.,"
+# and "3.5" do not end one.
+_SENTENCE_END = re.compile(r"""[.!?]["')\]]*\s""")
+
+
+def _number_sentences(text: str, toks: FieldTokens) -> None:
+    n = 0
+    out = toks.sentences
+    for i, start in enumerate(toks.starts):
+        if i and _SENTENCE_END.search(text, toks.ends[i - 1], start):
+            n += 1
+        out.append(n)
 
 
 @dataclass
@@ -93,6 +108,10 @@ class TextIndex:
             toks = FieldTokens([], [])
             for key, pos, n in _keys(text, toks):
                 self.postings.setdefault(key, {}).setdefault(paper, []).append((f, pos, n))
+            if f:  # the title is one sentence
+                _number_sentences(text, toks)
+            else:
+                toks.sentences.extend([0] * len(toks.starts))
             fields.append(toks)
         self.tokens.append((fields[0], fields[1]))
         self.lengths.append((len(fields[0].starts), len(fields[1].starts)))
