@@ -52,7 +52,7 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.rank_speed import VOCAB
+from benchmarks.interests import VOCAB
 from digest import compose, delivery, outbox
 from digest.config import Settings
 from digest.db import make_engine, upgrade
