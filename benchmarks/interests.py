@@ -245,8 +245,10 @@ class Interests:
             self.pool = _varied_pool(titles, seed)
             weights = [1 / (rank + 1) for rank in range(len(self.pool))]
         self.cum = list(_accumulate(weights))
-        # short interests for `+` combinations ("quantization + LLM")
-        self.short = [p for p in self.pool[:2000] if len(p.split()) <= 2]
+        # short interests for `+` combinations ("quantization + LLM"), just as popular
+        short = [(p, w) for p, w in zip(self.pool, weights, strict=True) if p.count(" ") < 2]
+        self.short = [p for p, _ in short]
+        self.short_cum = list(_accumulate(w for _, w in short))
 
     def keywords(self, rng: random.Random) -> str:
         if self.mode == "topics":
@@ -274,7 +276,7 @@ class Interests:
             seen.add(kw.lower())
             roll = rng.random()
             if self.plus and roll < 0.06:
-                other = rng.choice(self.short)
+                other = rng.choices(self.short, cum_weights=self.short_cum)[0]
                 if other.lower() != kw.lower():
                     kw = f"{kw} + {other}"
             elif roll < 0.16 and " " in kw:
