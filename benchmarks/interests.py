@@ -354,7 +354,12 @@ def add_arguments(parser: argparse.ArgumentParser, both: bool = True) -> None:
         help="varied: thousands of phrases from the corpus titles (default); topics: the "
         "fixed list of ~150 topics (the old behaviour); both: one after the other",
     )
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="papers.json")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help="papers.json (default: shared/corpus/papers.json beside the checkout)",
+    )
     parser.add_argument(
         "--plus",
         action=argparse.BooleanOptionalAction,
