@@ -23,6 +23,9 @@ class ConfigError(ValueError):
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "placeholder", "xxx", "todo"}
 TLS_MODES = ("none", "starttls", "ssl")
+# Gmail clips an email whose HTML passes about 102 KB; a paper block is 4-5 KB and the frame
+# about 8 KB (tests/test_render.py checks the worst case), so 18 papers fit.
+MAX_PAPERS_PER_EMAIL = 18
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -174,7 +177,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DIGEST_SEND_AT": ("send_at", parse_hhmm),
     "DIGEST_TIMEZONE": ("timezone", parse_timezone),
     "DIGEST_POLL_MINUTES": ("poll_minutes", _int(1, 24 * 60)),
-    "DIGEST_MAX_PAPERS": ("max_papers", _int(1, 100)),
+    "DIGEST_MAX_PAPERS": ("max_papers", _int(1, MAX_PAPERS_PER_EMAIL)),
     "DIGEST_SEND_EMPTY": ("send_empty", _bool),
     "DIGEST_RUN_WEB": ("run_web", _bool),
     "DIGEST_WEB_HOST": ("web_host", _str),

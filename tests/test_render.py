@@ -492,3 +492,30 @@ def test_reads_at_600_and_375_pixels_without_sideways_scrolling(
                 page.close()
         finally:
             browser.close()
+
+
+def test_subject_and_header_show_interests_as_written_without_weights_or_exclusions(
+    renderer: Renderer,
+) -> None:
+    ctx = context([paper(i) for i in range(2)], keywords='OOD^2, "diffusion", -survey')
+    email = renderer.digest(ctx)
+    assert email.subject == "2 new papers on OOD, diffusion — Mar 4"
+    assert ctx.header == "12 new papers today; 2 match your keywords OOD, diffusion"
+    assert "^" not in email.subject and "survey" not in email.subject
+
+
+def test_the_largest_digest_stays_under_what_gmail_shows_unclipped(renderer: Renderer) -> None:
+    """MAX_PAPERS_PER_EMAIL papers with the corpus's longest titles and abstracts, each matched
+    by several interests, stay under Gmail's ~102 KB clipping point."""
+    from digest.config import MAX_PAPERS_PER_EMAIL
+
+    long_abstract = " ".join(
+        ["Large language models are trained on diverse data and evaluated on reasoning."] * 40
+    )
+    big = [
+        paper(i, title="A very long title about " + "diffusion and OOD detection " * 6,
+              abstract=long_abstract)
+        for i in range(MAX_PAPERS_PER_EMAIL)
+    ]  # fmt: skip
+    html = renderer.digest(context(big)).html
+    assert len(html.encode("utf-8")) < 100_000, len(html)

@@ -172,7 +172,7 @@ def test_subscribe_with_csrf_from_another_browser_is_refused(client, make_client
         ("keywords", "  ,  ", "interests: give at least one keyword"),
         ("send_at", "25:00", "send time"),
         ("timezone", "Mars/Olympus", "not a known time zone"),
-        ("max_papers", "500", "not between 1 and 100"),
+        ("max_papers", "500", "not between 1 and 18"),
         ("frequency", "hourly", "choose daily or weekly"),
         ("keywords", 'a "broken phrase', "unbalanced quote"),
     ],

@@ -27,7 +27,7 @@ def _defaults(app: App) -> dict[str, object]:
 @click.option("--exclude", default="", help="Comma-separated terms that remove a paper.")
 @click.option("--send-at", help="Local time of day to send, HH:MM (default DIGEST_SEND_AT).")
 @click.option("--tz", help="Time zone as Area/City (default DIGEST_TIMEZONE).")
-@click.option("--max-papers", help="Papers per digest, 1-100 (default DIGEST_MAX_PAPERS).")
+@click.option("--max-papers", help="Papers per digest, 1-18 (default DIGEST_MAX_PAPERS).")
 @click.option(
     "--frequency",
     type=click.Choice(["daily", "weekly", "paused"]),

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from digest import ranking, store
+from digest.config import MAX_PAPERS_PER_EMAIL
 from digest.delivery.outbox import Claimed
 from digest.mail.dkim import DkimSigner
 from digest.mail.mailers import Envelope
@@ -224,7 +225,7 @@ def rank_batch(
                 key=r.id,
                 keywords=to.keywords,
                 exclude=to.exclude,
-                max_papers=to.max_papers,
+                max_papers=min(to.max_papers, MAX_PAPERS_PER_EMAIL),  # stored before the cap
                 since=to.since,
                 already_sent=frozenset(sent.get(to.id, ())),
                 liked=liked,

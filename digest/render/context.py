@@ -20,6 +20,7 @@ from typing import Protocol
 from markupsafe import Markup, escape
 
 from digest.ranking import Match, ScoredPaper, Span
+from digest.ranking.interests import parse_interests
 from digest.tokens import Links, feedback_query
 
 ABSTRACT_LIMIT = 380  # characters kept from an abstract, cut at a sentence end
@@ -31,7 +32,6 @@ SUBJECT_KEYWORDS = 3
 SUBJECT_KEYWORDS_CHARS = 40
 MARK = Markup('<mark style="background-color:#fde68a;color:#111827;padding:0 1px;">')
 _END_MARK = Markup("</mark>")
-_KEYWORD_SPLIT = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?(?=\s+[\"'(\[]?[A-Z0-9])")
 _NOT_AN_END = re.compile(
     r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|Fig|Figs|Eq|Eqs|Sec|Ref|No|approx|resp)|\b[A-Z])\.$"
@@ -85,9 +85,10 @@ class DigestContext:
 
 
 def split_keywords(keywords: str) -> tuple[str, ...]:
-    """Interests as stored ("OOD, \"world model\"") -> ("OOD", "world model")."""
-    parts = (p.strip().strip('"').strip() for p in _KEYWORD_SPLIT.split(keywords))
-    return tuple(p for p in parts if p)
+    """Interests as a person would write them, read by the one interest parser:
+    'OOD, "world model", RLHF^2, -survey' -> ("OOD", "world model", "RLHF"); exclusions and
+    weights are not interests to show."""
+    return tuple(i.text for i in parse_interests(keywords, strict=False).include)
 
 
 def short_authors(authors: Sequence[str], keep: int = 3) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from digest.config import parse_hhmm, parse_timezone
+from digest.config import MAX_PAPERS_PER_EMAIL, parse_hhmm, parse_timezone
 from digest.ranking.interests import InterestError, split_items, validate_interests
 from digest.store import SubscriberInput
 
@@ -62,8 +62,8 @@ def parse_max_papers(raw: str | int) -> int:
         value = int(raw)
     except (TypeError, ValueError):
         raise InputError(f"max papers: {raw!r} is not a whole number") from None
-    if not 1 <= value <= 100:
-        raise InputError(f"max papers: {value} is not between 1 and 100")
+    if not 1 <= value <= MAX_PAPERS_PER_EMAIL:
+        raise InputError(f"max papers: {value} is not between 1 and {MAX_PAPERS_PER_EMAIL}")
     return value
 
 
