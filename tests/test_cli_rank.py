@@ -161,3 +161,17 @@ def test_acronyms_learned_from_stored_papers_are_used(sqlite_engine, now):
     )
     result = CliRunner().invoke(cli, ["rank", "--keywords", "SXYZ", "--json"], obj=app)
     assert {r["id"] for r in json.loads(result.output)} == {"2603.00011", "2603.00012"}
+
+
+def test_rank_notes_a_broad_interest_on_stderr(sqlite_engine, now):
+    papers = [listed(f"2603.{n:05d}", title=f"LLM study {n}") for n in range(1, 11)]
+    papers += [listed(f"2603.{n:05d}", title=f"Topic {n} in graphs") for n in range(100, 130)]
+    with session_scope(sqlite_engine) as session:
+        store.insert_papers(session, papers=papers, now=now)
+    app = App(
+        settings_factory=lambda: Settings(database_url=str(sqlite_engine.url)), clock=lambda: now
+    )
+    result = CliRunner().invoke(cli, ["rank", "--keywords", "LLM, graphs", "--all"], obj=app)
+    assert result.exit_code == 0, result.output
+    assert "note: Very broad:" in result.stderr and "LLM (25%" in result.stderr
+    assert "graphs" in result.stderr  # 30 of 40 papers: also broad

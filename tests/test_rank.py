@@ -322,3 +322,16 @@ def test_plus_needs_both_parts():
     results = ranked([both, only_one], "quantization + LLM")
     assert ids(results) == ["a"]
     assert results[0].matched == ("quantization + LLM",)
+
+
+def test_a_broad_interest_next_to_specific_ones_is_named():
+    from digest.ranking import broad_interests, broad_note
+
+    papers = [paper_text(f"l{n}", title=f"LLM scaling, part {n}") for n in range(10)]
+    index = build_index([*papers, *FILLER])
+    found = broad_interests(index, "LLM^2, speculative decoding, -survey")
+    assert [text for text, _ in found] == ["LLM"]
+    assert round(found[0][1], 2) == round(10 / 40, 2)
+    assert "LLM + " in broad_note(found)
+    assert broad_interests(index, "LLM") == []
+    assert broad_interests(index, "quantization + LLM, speculative decoding") == []

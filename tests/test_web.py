@@ -640,3 +640,23 @@ def test_preview_ranks_this_weeks_papers_for_the_typed_interests(client, engine,
     assert [p["id"] for p in excluded.json()["papers"]] == ["2603.00001"]
     bad = client.get("/preview", params={"keywords": 'a "broken'}).json()
     assert bad["papers"] == [] and "unbalanced quote" in bad["error"]
+
+
+def test_preview_says_when_an_interest_is_very_broad(client, engine, now):
+    today = now.date()
+    with Session(engine) as s:
+        store.insert_papers(
+            s,
+            papers=[
+                listed(f"2603.{n:05d}", title=f"LLM study {n}" if n < 8 else f"Graphs {n}",
+                       listing_day=today)
+                for n in range(1, 31)
+            ],
+            now=now,
+        )  # fmt: skip
+        s.commit()
+    both = client.get("/preview", params={"keywords": "LLM, speculative decoding"}).json()
+    assert "Very broad: LLM (23% of these papers)" in both["broad"]
+    assert "+" in both["broad"]
+    alone = client.get("/preview", params={"keywords": "LLM"}).json()
+    assert alone["broad"] == ""  # a single broad interest is what was meant

@@ -11,7 +11,15 @@ import click
 from digest import store
 from digest.cli.app import DATE, App, BadInput, echo_json, echo_table, pass_app
 from digest.papers import PaperText
-from digest.ranking import Profile, ScoredPaper, Span, build_index, rank_profiles
+from digest.ranking import (
+    Profile,
+    ScoredPaper,
+    Span,
+    broad_interests,
+    broad_note,
+    build_index,
+    rank_profiles,
+)
 from digest.ranking.acronyms import learn_acronyms, select_expansions
 from digest.ranking.interests import InterestError, validate_interests
 from digest.store.engine import session_scope
@@ -88,7 +96,11 @@ def rank(
         p.id for p in papers if first is not None and (p.listing_day or date.min) < first
     )
     profile = Profile("rank", keywords, exclude, max_papers=top, already_sent=outside)
-    results = rank_profiles(build_index(papers, acronyms), [profile])[0]
+    index = build_index(papers, acronyms)
+    results = rank_profiles(index, [profile])[0]
+    note = broad_note(broad_interests(index, keywords, outside))
+    if note:
+        click.echo(f"note: {note}", err=True)
     by_id = {p.id: p for p in papers}
     if as_json:
         echo_json([_as_dict(r, by_id[r.paper_id]) for r in results])

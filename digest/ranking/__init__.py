@@ -7,6 +7,7 @@ batches; `explanations` says why each paper was picked; `ranker` composes them.
 """
 
 from digest.ranking.acronyms import learn_acronyms, select_expansions
+from digest.ranking.breadth import broad_interests, broad_note
 from digest.ranking.index import MIN_RELEVANCE, RankIndex
 from digest.ranking.interests import InterestError, validate_interests
 from digest.ranking.ranker import build_index, iter_ranked, rank_papers, rank_profiles
@@ -20,6 +21,8 @@ __all__ = [
     "RankIndex",
     "ScoredPaper",
     "Span",
+    "broad_interests",
+    "broad_note",
     "build_index",
     "iter_ranked",
     "learn_acronyms",

@@ -28,6 +28,7 @@ from digest.web.base import (
     web,
 )
 from digest.web.forms import csrf_ok, text_field
+from digest.web.subscribe import broad_hint
 
 log = logging.getLogger("digest.web")
 
@@ -97,6 +98,7 @@ def _manage_page(
         notice=notice,
         timezones=ctx.timezones,
         request_path=f"/manage/{request.path_params['token']}",
+        broad=broad_hint(ctx, (values or _values(sub))["keywords"]),
         **_context(session, ctx, sub),
     )
 

@@ -202,6 +202,13 @@ def _titles(papers: list[PaperText]) -> dict[str, str]:
     return {p.id: p.title for p in papers}
 
 
+def broad_hint(ctx: WebContext, keywords: str) -> str:
+    """A note on interests that match a large share of this week's papers (or "")."""
+    from digest.ranking import broad_interests, broad_note
+
+    return broad_note(broad_interests(_recent(ctx).index, keywords))
+
+
 def _preview(ctx: WebContext, keywords: str, exclude: str) -> list[dict[str, Any]]:
     from digest.ranking import rank_profiles
 
@@ -225,7 +232,15 @@ def preview(request: Request) -> Response:
     except InputError as exc:
         return JSONResponse({"papers": [], "error": str(exc)})
     papers = _preview(ctx, keywords, exclude)
-    return JSONResponse({"papers": papers, "error": "", "days": PREVIEW_DAYS, "top": PREVIEW_TOP})
+    return JSONResponse(
+        {
+            "papers": papers,
+            "error": "",
+            "days": PREVIEW_DAYS,
+            "top": PREVIEW_TOP,
+            "broad": broad_hint(ctx, keywords),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- confirm

@@ -14,12 +14,14 @@
   var list = document.getElementById("preview-list");
   var status = document.getElementById("preview-status");
   var count = document.getElementById("preview-count");
+  var broad = document.getElementById("broad-hint");
   if (!keywords || !list || !status) return;
   var timer = null;
   var seq = 0;
 
   function show(data) {
     list.textContent = "";
+    if (broad) broad.textContent = data.broad || "";
     if (count) {
       var n = data.papers.length;
       count.textContent = data.error ? "" : "This week: " + (n >= data.top ? n + "+" : n) +

@@ -1,0 +1,44 @@
+"""Interests too broad to pick papers (pure): one that matches a large share of the indexed
+papers, listed next to specific ones, fills the digest on its own; combining it with `+`
+(`quantization + LLM`) keeps what the subscriber meant."""
+
+from __future__ import annotations
+
+from digest.ranking.index import RankIndex
+from digest.ranking.interests import parse_interests
+
+BROAD_SHARE = 0.2  # of the indexed papers (a week of listings on the pages, `digest rank`'s set)
+MIN_PAPERS = 20  # fewer papers say too little about an interest's breadth
+
+
+def broad_interests(
+    index: RankIndex, keywords: str, leave_out: frozenset[str] = frozenset()
+) -> list[tuple[str, float]]:
+    """(interest as written, share of papers it matches) for each broad interest listed next
+    to others, among the indexed papers but `leave_out`; empty when the profile has one
+    interest (a broad one is then what was meant)."""
+    interests = parse_interests(keywords, strict=False).include
+    among = [j for j, p in enumerate(index.papers) if p.id not in leave_out]
+    if len(interests) < 2 or len(among) < MIN_PAPERS:
+        return []
+    out = []
+    for interest in interests:
+        if "+" in interest.text:
+            continue
+        scores = index.book.concept(interest.text, interest.phrase).scores
+        share = sum(1 for j in among if j in scores) / len(among)
+        if share >= BROAD_SHARE:
+            out.append((interest.text, share))
+    return out
+
+
+def broad_note(found: list[tuple[str, float]]) -> str:
+    """One sentence for the pages and `digest rank`, or "" when nothing is broad."""
+    if not found:
+        return ""
+    parts = ", ".join(f"{text} ({share:.0%} of these papers)" for text, share in found)
+    example = found[0][0]
+    return (
+        f"Very broad: {parts}. Alone it fills your digest; to narrow it, combine it with "
+        f'another interest using +, e.g. "{example} + your topic".'
+    )
