@@ -72,9 +72,10 @@ class ConceptBook:
         self.by_key: dict[tuple[str, bool], Concept] = {}
         self.by_shape: dict[tuple[object, ...], Concept] = {}
         self._units: dict[Unit, tuple[dict[int, float], dict[int, list[Occurrence]]]] = {}
-        self._matrix: np.ndarray | None = None
-        self._present: np.ndarray | None = None
-        self._phrases: np.ndarray | None = None
+        self._form_cache: dict[str, list[Keys]] = {}
+        self._unit_places: dict[Unit, dict[int, frozenset[tuple[int, int]]]] = {}
+        # concept x paper rows, written once when a concept is made; capacity doubles
+        self._rows = np.zeros((3, 16, self.n), dtype=np.float32)  # scores, present, phrase
 
     # ------------------------------------------------------------------ building
 
@@ -95,7 +96,7 @@ class ConceptBook:
             self._score(concept)
             self.concepts.append(concept)
             self.by_shape[shape] = concept
-            self._matrix = None
+            self._store_row(concept)
         self.by_key[key] = concept
         return concept
 
@@ -113,7 +114,7 @@ class ConceptBook:
                     concept.word_hits.setdefault(p, []).extend(found)
             self.concepts.append(concept)
             self.by_shape[shape] = concept
-            self._matrix = None
+            self._store_row(concept)
         self.by_key[key] = concept
         return concept
 
@@ -142,9 +143,12 @@ class ConceptBook:
 
     def _forms(self, short: str) -> list[Keys]:
         """An acronym's expansions, then the other acronyms of those expansions."""
-        longs = sorted(self.expansions.get(short, ()))
-        siblings = {(s,) for lg in longs for s in self.shorts[lg] if s != short}
-        return longs + sorted(siblings)
+        found = self._form_cache.get(short)
+        if found is None:
+            longs = sorted(self.expansions.get(short, ()))
+            siblings = {(s,) for lg in longs for s in self.shorts[lg] if s != short}
+            found = self._form_cache[short] = longs + sorted(siblings)
+        return found
 
     def _units_of(self, keys: Keys) -> tuple[Unit, ...]:
         """Split keys into units: known expansions (with their acronyms) and content words."""
@@ -199,15 +203,17 @@ class ConceptBook:
             self._keep_central(concept)
             return
         scored = [self._unit(unit) for unit in concept.units]
+        places = [
+            self._places(unit, hits) for unit, (_, hits) in zip(concept.units, scored, strict=True)
+        ]
         candidates = set(scored[0][1]).intersection(*(hits for _, hits in scored[1:]))
         concept.scores = {}
         for p in candidates:
             # the sentences (field, number) holding every unit
-            fields = self.text.tokens[p]
-            where = [{(f, fields[f].sentences[pos]) for f, pos, _ in hits[p]} for _, hits in scored]
-            together = set.intersection(*where)
+            together = places[0][p].intersection(*(where[p] for where in places[1:]))
             if not together:
                 continue
+            fields = self.text.tokens[p]
             concept.scores[p] = sum(scores[p] for scores, _ in scored)
             concept.word_hits[p] = sorted(
                 occ
@@ -230,37 +236,51 @@ class ConceptBook:
             if TITLE_WEIGHT * title + abstract < MIN_MENTIONS:
                 del concept.scores[p]
 
+    def _places(
+        self, unit: Unit, hits: dict[int, list[Occurrence]]
+    ) -> dict[int, frozenset[tuple[int, int]]]:
+        """paper -> the sentences (field, number) where the unit occurs (made once per unit)."""
+        found = self._unit_places.get(unit)
+        if found is None:
+            tokens = self.text.tokens
+            found = self._unit_places[unit] = {
+                p: frozenset((f, tokens[p][f].sentences[pos]) for f, pos, _ in occ)
+                for p, occ in hits.items()
+            }
+        return found
+
     def _unit(self, unit: Unit) -> tuple[dict[int, float], dict[int, list[Occurrence]]]:
         if unit not in self._units:
             hits = self._hits(unit)
             self._units[unit] = (self._bm25f(hits), hits)
         return self._units[unit]
 
+    def _store_row(self, concept: Concept) -> None:
+        if concept.id >= self._rows.shape[1]:
+            grown = np.zeros((3, 2 * self._rows.shape[1], self.n), dtype=np.float32)
+            grown[:, : self._rows.shape[1]] = self._rows
+            self._rows = grown
+        if concept.scores:
+            cols = np.fromiter(concept.scores, dtype=np.int64, count=len(concept.scores))
+            self._rows[0, concept.id, cols] = np.fromiter(
+                concept.scores.values(), dtype=np.float32, count=len(cols)
+            )
+            self._rows[1, concept.id, cols] = 1.0
+        if concept.occurrences:
+            self._rows[2, concept.id, list(concept.occurrences)] = 1.0
+
+    def matrix(self) -> np.ndarray:
+        """Concept x paper scores (float32; a view, valid until the next concept is made)."""
+        return self._rows[0, : len(self.concepts)]
+
     def present(self) -> np.ndarray:
         """Concept x paper, 1.0 where the concept matched (float32, for sparse products)."""
-        if self._present is None or self._present.shape[0] != len(self.concepts):
-            self._present = (self.matrix() > 0).astype(np.float32)
-        return self._present
+        return self._rows[1, : len(self.concepts)]
 
     def phrase_present(self) -> np.ndarray:
         """Concept x paper, 1.0 where the phrase itself (or a variant) occurs: what `-term`
-        excludes (its words found apart do not)."""
-        if self._phrases is None or self._phrases.shape[0] != len(self.concepts):
-            m = np.zeros((len(self.concepts), self.n), dtype=np.float32)
-            for c in self.concepts:
-                m[c.id, list(c.occurrences)] = 1.0
-            self._phrases = m
-        return self._phrases
-
-    def matrix(self) -> np.ndarray:
-        """Concept x paper scores (float32)."""
-        if self._matrix is None or self._matrix.shape[0] != len(self.concepts):
-            m = np.zeros((len(self.concepts), self.n), dtype=np.float32)
-            for c in self.concepts:
-                if c.scores:
-                    m[c.id, list(c.scores)] = list(c.scores.values())
-            self._matrix = m
-        return self._matrix
+        excludes (its words found apart, or a passing mention that is no match, still do)."""
+        return self._rows[2, : len(self.concepts)]
 
     # ------------------------------------------------------------------ explaining
 

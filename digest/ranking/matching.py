@@ -101,6 +101,8 @@ class TextIndex:
     postings: dict[str, dict[int, list[Occurrence]]] = field(default_factory=dict)
     tokens: list[tuple[FieldTokens, FieldTokens]] = field(default_factory=list)
     lengths: list[tuple[int, int]] = field(default_factory=list)
+    # key -> paper -> {(field, position): token count}, made on first use by `phrase`
+    _at: dict[str, dict[int, dict[tuple[int, int], int]]] = field(default_factory=dict)
 
     def add(self, paper: int, texts: tuple[str, str]) -> None:
         fields = []
@@ -133,12 +135,13 @@ class TextIndex:
             assert other is not None
             papers &= other.keys()
         out: dict[int, list[Occurrence]] = {}
+        maps = [self._positions(k) for k in keys[1:]]
         for p in papers:
-            at = [{(f, pos): n for f, pos, n in lst[p]} for lst in lists if lst is not None]
+            at = [m[p] for m in maps]
             found = []
             for f, pos, n in first[p]:
                 end = pos + n
-                for step in at[1:]:
+                for step in at:
                     n2 = step.get((f, end))
                     if n2 is None:
                         break
@@ -148,6 +151,15 @@ class TextIndex:
             if found:
                 out[p] = found
         return out
+
+    def _positions(self, key: str) -> dict[int, dict[tuple[int, int], int]]:
+        found = self._at.get(key)
+        if found is None:
+            postings = self.postings[key]
+            found = self._at[key] = {
+                p: {(f, pos): n for f, pos, n in occ} for p, occ in postings.items()
+            }
+        return found
 
     def span(self, paper: int, occ: Occurrence) -> tuple[str, int, int]:
         f, pos, n = occ
