@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from digest.store.counters import window_start
 from digest.store.tables import Counter
-from digest.web.limits import Limit, hit, window_start
+from digest.web.limits import Limit
+from digest.web.limits import allow as hit
 
 
 def test_exactly_the_limit_passes_when_many_clients_hit_at_once(engine, now):
@@ -40,7 +42,7 @@ def test_window_start_is_aligned_to_the_window():
 
 
 def test_prune_forgets_only_old_counters_under_the_given_prefixes(engine, now):
-    from digest.web.limits import prune
+    from digest.store.counters import prune
 
     old = now - timedelta(days=3)
     for key in ("subscribe:ip:1.2.3.4", "smtp:hour:1", "email_x"):

@@ -1,6 +1,9 @@
-"""A send-rate limit shared by every process and machine through the `Counter` table.
+"""Every counter kept in the shared `Counter` table, so limits hold across processes and
+machines and survive restarts: the send-rate limit (`RateLimiter`) and the web pages' per-key
+limits (`hit`, `prune`).
 
-Two fixed windows, per second and per hour, keyed `<prefix>:second:<epoch>` and
+The send rate:
+two fixed windows, per second and per hour, keyed `<prefix>:second:<epoch>` and
 `<prefix>:hour:<epoch>`. Taking a slot is one short transaction: increment the hour row only
 while it is under its limit, then the second row likewise, and roll both back when either is
 full. The conditional UPDATE is atomic on SQLite (one writer at a time) and on PostgreSQL (the
@@ -130,3 +133,40 @@ class RateLimiter:
             .values(count=_COUNTER.c.count + 1)
         )
         return result.rowcount == 1
+
+
+# --------------------------------------------------------------------------- per-key limits
+
+
+def window_start(now: datetime, seconds: int) -> datetime:
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, UTC)
+
+
+def hit(engine: Engine, key: str, count: int, seconds: int, now: datetime) -> bool:
+    """Count one hit on `key` in its fixed window of `seconds`; True while the window's count
+    stays within `count` (the web pages' limits: every attempt counts, even refused ones)."""
+    start = window_start(now, seconds)
+    table = table_of(Counter)
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(key=key[:200], window_start=start, count=1)
+    same_window = table.c.window_start == stmt.excluded.window_start
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "count": sa.case((same_window, table.c.count + 1), else_=1),
+            "window_start": stmt.excluded.window_start,
+        },
+    ).returning(table.c.count)
+    with engine.begin() as conn:
+        total = conn.execute(stmt).scalar_one()
+    return bool(total <= count)
+
+
+def prune(engine: Engine, prefixes: tuple[str, ...], before: datetime) -> int:
+    """Forget counters under `prefixes` whose window started before `before`."""
+    table = table_of(Counter)
+    mine = sa.or_(*(table.c.key.startswith(p, autoescape=True) for p in prefixes))
+    with engine.begin() as conn:
+        result = conn.execute(sa.delete(table).where(mine, table.c.window_start < before))
+    return int(result.rowcount or 0)

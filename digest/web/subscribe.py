@@ -17,6 +17,7 @@ from digest import store
 from digest.papers import PaperText
 from digest.ranking import Profile, select_expansions
 from digest.store import SubscriberInput
+from digest.store.counters import prune
 from digest.store.engine import session_scope
 from digest.subscribers.inputs import InputError, make_input, normalize_keywords
 from digest.subscribers.lifecycle import subscriber_defaults
@@ -32,7 +33,7 @@ from digest.web.base import (
     web,
 )
 from digest.web.forms import client_ip, csrf_ok, text_field
-from digest.web.limits import hit, prune
+from digest.web.limits import allow
 from digest.web.mail import send_confirm, send_manage_link
 
 log = logging.getLogger("digest.web")
@@ -85,10 +86,10 @@ def subscribe(request: Request, form: FormData | None) -> Response:
         return _subscribe_page(request, values, friendly(str(exc)), 400)
     now = ctx.clock()
     limits = ctx.limits
-    if not hit(ctx.engine, f"subscribe:ip:{client_ip(request)}", limits.subscribe_per_ip, now):
+    if not allow(ctx.engine, f"subscribe:ip:{client_ip(request)}", limits.subscribe_per_ip, now):
         error = "Too many sign-ups from your network just now; please try again in an hour."
         return _subscribe_page(request, values, error, 429)
-    if not hit(ctx.engine, f"subscribe:to:{value.email}", limits.subscribe_per_address, now):
+    if not allow(ctx.engine, f"subscribe:to:{value.email}", limits.subscribe_per_address, now):
         error = "We have already sent several emails to this address today; check your inbox."
         return _subscribe_page(request, values, error, 429)
     outgoing = _register(ctx, value, now)
@@ -145,10 +146,10 @@ def _register(ctx: WebContext, value: SubscriberInput, now: datetime) -> Outgoin
 def _send(ctx: WebContext, out: Outgoing, ip: str, now: datetime) -> None:
     limits = ctx.limits
     _prune_hourly(ctx, now)
-    if not hit(ctx.engine, f"email:to:{out.email}", limits.emails_per_address, now):
+    if not allow(ctx.engine, f"email:to:{out.email}", limits.emails_per_address, now):
         log.warning("rate limit: no %s email to %s", out.kind, out.email)
         return
-    if not hit(ctx.engine, f"email:ip:{ip}", limits.emails_per_ip, now):
+    if not allow(ctx.engine, f"email:ip:{ip}", limits.emails_per_ip, now):
         log.warning("rate limit: no %s email for client %s", out.kind, ip)
         return
     try:
