@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from digest.delivery.schedule import (
-    backoff,
     due_date,
     latest_due_date,
     retry_deadline,
     send_instant,
 )
+from digest.retry import backoff
 
 
 def at(text: str) -> datetime:

@@ -89,15 +89,3 @@ def retry_deadline(digest_date: date, send_at: str, timezone: str, frequency: st
     """When retrying a digest must stop: the send time of the next digest after it."""
     step = 7 if frequency == "weekly" else 1
     return send_instant(digest_date + timedelta(days=step), send_at, timezone)
-
-
-def backoff(
-    attempts: int, *, base: float = 60.0, cap: float = 3600.0, jitter: float = 0.0
-) -> float:
-    """Seconds before retry number `attempts` (1-based): exponential, capped, jittered.
-
-    `jitter` in [0, 1) adds up to that fraction of the delay, so workers that failed together
-    do not retry together.
-    """
-    delay = min(cap, base * 2 ** max(0, attempts - 1))
-    return delay * (1.0 + jitter)

@@ -30,9 +30,10 @@ from digest.config import Settings
 from digest.delivery import outbox, outcomes
 from digest.delivery.compose import Composer, Digest, PaperCache, Recipient, rank_batch, recipients
 from digest.delivery.planning import Db, plan
-from digest.delivery.schedule import backoff, retry_deadline
+from digest.delivery.schedule import retry_deadline
 from digest.mail.mailers import Envelope, Mailer, SendResult
 from digest.reports import RunReport
+from digest.retry import backoff
 
 log = logging.getLogger("digest.delivery")
 

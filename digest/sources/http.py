@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from digest import __version__
+from digest.retry import backoff
 from digest.sources.errors import SourceError
 
 USER_AGENT = f"digest/{__version__} (self-hosted research-paper digest; polite daily poll)"
@@ -73,8 +74,9 @@ class PoliteGetter:
         raise SourceError(f"{what}: gave up after {self.attempts} attempts ({problem})")
 
     def _delay(self, attempt: int, asked: float | None) -> float:
-        backoff = min(self.max_delay, self.base_delay * 2**attempt)
-        jittered = backoff * (0.5 + self.rng.random() / 2)
+        jittered = backoff(
+            attempt + 1, base=self.base_delay, cap=self.max_delay, jitter=-self.rng.random() / 2
+        )  # half to all of the exponential delay
         return min(self.max_delay, max(asked or 0.0, jittered))
 
     def _space(self) -> None:
