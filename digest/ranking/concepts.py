@@ -189,9 +189,13 @@ class ConceptBook:
         return dict(zip(papers.tolist(), score.tolist(), strict=True))
 
     def _hits(self, alternatives: tuple[Keys, ...]) -> dict[int, list[Occurrence]]:
+        """Occurrences of any alternative, per paper (read-only: may be the index's own)."""
+        found = [f for f in map(self.text.phrase, alternatives) if f]
+        if len(found) == 1:
+            return found[0]  # one alternative occurs: its lists are sorted and distinct already
         hits: dict[int, list[Occurrence]] = {}
-        for alt in alternatives:
-            for p, occ in self.text.phrase(alt).items():
+        for one in found:
+            for p, occ in one.items():
                 hits.setdefault(p, []).extend(occ)
         return {p: sorted(set(occ)) for p, occ in hits.items()}  # nested alternatives count once
 
