@@ -55,3 +55,21 @@ def test_claim_indexes_migration_keeps_the_outbox(tmp_path):
     command.downgrade(alembic_config(engine), "0001")
     assert "ix_delivery_status" in {i["name"] for i in inspect(engine).get_indexes("delivery")}
     engine.dispose()
+
+
+def test_the_database_refuses_an_unknown_status(engine):
+    import pytest
+    import sqlalchemy as sa
+
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO subscriber (email, keywords, exclude, send_at, timezone, max_papers,"
+                " frequency, status, created_at, updated_at, hard_bounces, soft_bounces,"
+                " token_version) VALUES ('a@example.org', 'OOD', '', '07:00', 'UTC', 10,"
+                " 'daily', 'active', '2026-12-03 00:00:00', '2026-12-03 00:00:00', 0, 0, 0)"
+            )
+        )
+    for column, value in (("status", "bogus"), ("frequency", "hourly")):
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.text(f"UPDATE subscriber SET {column} = :v"), {"v": value})

@@ -21,14 +21,22 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from digest.store.tables import DUE_ROWS, LEASED_ROWS, Delivery, SentPaper, Subscriber, table_of
+from digest.store.tables import (
+    DUE_ROWS,
+    LEASED_ROWS,
+    Delivery,
+    DeliveryStatus,
+    SentPaper,
+    Subscriber,
+    table_of,
+)
 
 DELIVERY = table_of(Delivery)
 SUBSCRIBER = table_of(Subscriber)
 SENT_PAPER = table_of(SentPaper)
 
 CLAIMABLE = ("pending", "retry")
-STATUSES = ("pending", "sending", "retry", "sent", "empty", "failed", "suppressed", "skipped")
+STATUSES = tuple(s.value for s in DeliveryStatus)
 DONE = ("sent", "empty", "failed", "suppressed", "skipped")
 
 

@@ -7,6 +7,7 @@ stores them as naive UTC so SQLite and PostgreSQL behave the same.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,6 +43,43 @@ def _ts(**kw: Any) -> Any:
 # --------------------------------------------------------------------------- tables
 
 
+class SubscriberStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"  # awaiting double opt-in
+    UNSUBSCRIBED = "unsubscribed"
+    SUPPRESSED = "suppressed"  # bounced or complained: never sent to again
+
+
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    PAUSED = "paused"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    RETRY = "retry"
+    SENT = "sent"
+    EMPTY = "empty"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+    SKIPPED = "skipped"
+
+
+class FetchStatus(StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+def one_of(column: str, values: type[StrEnum], name: str) -> sa.CheckConstraint:
+    """The database refuses a status the code does not know (one list: the enum)."""
+    listed = ", ".join(f"'{v.value}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=name)
+
+
 class Paper(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)  # arXiv id without version
     title: str
@@ -60,6 +98,11 @@ class Paper(SQLModel, table=True):
 
 
 class Subscriber(SQLModel, table=True):
+    __table_args__ = (
+        one_of("status", SubscriberStatus, "ck_subscriber_status"),
+        one_of("frequency", Frequency, "ck_subscriber_frequency"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=320)
     keywords: str = ""
@@ -97,6 +140,7 @@ class Delivery(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("subscriber_id", "digest_date", name="uq_delivery_day"),
+        one_of("status", DeliveryStatus, "ck_delivery_status"),
         sa.Index(
             "ix_delivery_due",
             "next_attempt_at",
@@ -143,6 +187,8 @@ class SentPaper(SQLModel, table=True):
 class Feedback(SQLModel, table=True):
     """ "More like this" (+1) or "not for me" (-1) on a paper, from the email."""
 
+    __table_args__ = (sa.CheckConstraint("vote IN (1, -1)", name="ck_feedback_vote"),)
+
     subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True)
     paper_id: str = Field(primary_key=True, max_length=32)
     vote: int
@@ -159,6 +205,8 @@ class Acronym(SQLModel, table=True):
 
 
 class FetchRun(SQLModel, table=True):
+    __table_args__ = (one_of("status", FetchStatus, "ck_fetchrun_status"),)
+
     id: int | None = Field(default=None, primary_key=True)
     started_at: datetime = _ts(index=True)
     finished_at: datetime | None = _ts(default=None)
