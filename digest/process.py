@@ -18,7 +18,7 @@ def collect_less_often(young: int = 50_000) -> None:
     """Let this process's garbage collector look at young objects every `young` allocations
     instead of every 700 (and at older ones less often). Composing an email makes and drops
     thousands of small containers while the kept blocks and the ranking index stay: with the
-    defaults, ~6 % of a worker's CPU went to scanning those again and again. Only raises."""
+    defaults the collector scans those survivors again and again. Only raises."""
     now = gc.get_threshold()
     gc.set_threshold(max(now[0], young), max(now[1], 20), max(now[2], 100))
 
@@ -27,5 +27,5 @@ def hand_over_sooner(seconds: float = 0.0005) -> None:
     """Let a thread waiting for the GIL have it after `seconds` instead of Python's 5 ms. The
     compose thread renders (pure Python) while this one waits on the mail server and the
     database: each reply it wakes up to would otherwise wait up to 5 ms, and a window has a
-    few of them (measured: 10-15 % more messages a second on PostgreSQL). Only lowers."""
+    few of them. Only lowers."""
     sys.setswitchinterval(min(sys.getswitchinterval(), seconds))

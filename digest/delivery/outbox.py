@@ -273,7 +273,7 @@ def renew(
     """Extend the lease on rows this owner still holds; returns how many."""
     stmt = (
         sa.update(DELIVERY)
-        .where(_owned(owner), DELIVERY.c.id.in_(ids))
+        .where(owned(owner), DELIVERY.c.id.in_(ids))
         .values(lease_until=now + timedelta(seconds=lease_seconds))
     )
     return _rowcount(session.execute(stmt))
@@ -288,13 +288,16 @@ def release(session: Session, *, owner: str, ids: Sequence[int], now: datetime) 
     """Give rows back unsent (a clean shutdown), so no one waits for the lease to run out."""
     stmt = (
         sa.update(DELIVERY)
-        .where(_owned(owner), DELIVERY.c.id.in_(ids))
+        .where(owned(owner), DELIVERY.c.id.in_(ids))
         .values(status="pending", lease_owner=None, lease_until=None, updated_at=now)
     )
     return _rowcount(session.execute(stmt))
 
 
-def _owned(owner: str) -> Any:
+def owned(owner: Any) -> Any:
+    """Still held by this worker's lease: the one condition every write of a claimed row
+    checks (`owner` is a name or a bound parameter), so a row another worker took over after
+    the lease ran out is never written by the old one."""
     return sa.and_(DELIVERY.c.status == "sending", DELIVERY.c.lease_owner == owner)
 
 

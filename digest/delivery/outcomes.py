@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from digest.delivery.outbox import DELIVERY, SENT_PAPER, SUBSCRIBER
+from digest.delivery.outbox import DELIVERY, SENT_PAPER, SUBSCRIBER, owned
 
 
 def _arrays() -> Any:
@@ -90,8 +90,7 @@ def _finish(
             sa.update(DELIVERY)
             .where(
                 DELIVERY.c.id == sa.bindparam("w_id"),
-                DELIVERY.c.status == "sending",
-                DELIVERY.c.lease_owner == sa.bindparam("w_owner"),
+                owned(sa.bindparam("w_owner")),
             )
             .values(lease_owner=None, lease_until=None, **sets)
         )
@@ -160,8 +159,7 @@ def _sent_statement(n: int) -> Any:
         sa.update(DELIVERY)
         .where(
             DELIVERY.c.id.in_(ids),
-            DELIVERY.c.status == "sending",
-            DELIVERY.c.lease_owner == sa.bindparam("w_owner"),
+            owned(sa.bindparam("w_owner")),
         )
         .values(
             status="sent",
@@ -212,7 +210,7 @@ def record_sent_many(
 
 # PostgreSQL: the rows still owned are marked sent, their papers remembered and their
 # subscribers' cutoffs moved, in one statement (data-modifying CTEs see one snapshot, and the
-# statement is atomic like the three it replaces).
+# statement is atomic).
 _SENT_PG = sa.text(
     """
 WITH v AS (
@@ -225,7 +223,7 @@ WITH v AS (
       message_id = v.message_id, paper_ids = CAST(v.papers AS json)
   FROM v
   WHERE d.id = ANY(CAST(:ids AS integer[])) AND d.id = v.id  -- ANY: found by primary key
-    AND d.status = 'sending' AND d.lease_owner = :owner
+    AND d.status = 'sending' AND d.lease_owner = :owner  -- outbox.owned, in SQL
   RETURNING d.id, d.subscriber_id, v.papers
 ), papers AS (
   INSERT INTO sentpaper (subscriber_id, paper_id, delivery_id, sent_at)
