@@ -175,10 +175,9 @@ class ConceptBook:
         if not hits:
             return {}
         papers = np.fromiter(hits, dtype=np.int64, count=len(hits))
-        tf = np.zeros((len(papers), 2))
-        for row, p in enumerate(hits):
-            for f, _, _ in hits[p]:
-                tf[row, f] += 1
+        # (title, all) occurrence counts per paper; fields are 0 (title) and 1 (abstract)
+        tf = np.array([(len(occ) - sum(f for f, _, _ in occ), len(occ)) for occ in hits.values()])
+        tf[:, 1] -= tf[:, 0]
         df = len(papers)
         # PRIOR_DOCS unseen papers without the term: in a small set (one day's listing)
         # a term every paper shares still tells something, and scores stay comparable
