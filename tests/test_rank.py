@@ -335,3 +335,19 @@ def test_a_broad_interest_next_to_specific_ones_is_named():
     assert "LLM + " in broad_note(found)
     assert broad_interests(index, "LLM") == []
     assert broad_interests(index, "quantization + LLM, speculative decoding") == []
+
+
+def test_one_abstract_sentence_counts_when_the_title_holds_a_rare_word_of_the_concept():
+    unlearning = paper_text(
+        "a",
+        title="Practical unlearning for LLMs",
+        abstract="Models memorise data. Machine unlearning removes it after training.",
+    )
+    common = [paper_text(f"c{n}", title=f"LLM study {n}") for n in range(6)]  # LLM is common
+    code = paper_text(
+        "b",
+        title="Scaling LLM inference",
+        abstract="We serve models faster. Code LLMs are one workload among many.",
+    )
+    assert ids(ranked([unlearning, *common, code], "machine unlearning")) == ["a"]
+    assert "b" not in ids(ranked([unlearning, *common, code], "code LLMs"))

@@ -35,6 +35,10 @@ PRIOR_DOCS = 20
 # counts TITLE_WEIGHT) or in this many sentences of the abstract; chosen on the tuning half of
 # benchmarks/data/labels.json (benchmarks/rank_quality.py --sweep).
 MIN_MENTIONS = 2.0
+# ... or in one sentence of the abstract when the title holds one of its rarer words (found
+# in at most this share of the papers): "machine unlearning" in the abstract of "Unlearning
+# for LLMs", not "code LLMs" in the abstract of any paper titled with "LLM".
+RARE_TITLE_WORD = 0.1
 
 Why = tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int, int]]]
 Keys = tuple[str, ...]
@@ -230,14 +234,23 @@ class ConceptBook:
 
     def _keep_central(self, concept: Concept) -> None:
         """A concept matches a paper it is central to: in the title, or in MIN_MENTIONS
-        sentences of the abstract; a passing mention is not a match (it still excludes)."""
+        sentences of the abstract, or in one when the title holds a rare word of it; a passing
+        mention is not a match (it still excludes)."""
         for p in list(concept.scores):
             occ = concept.occurrences.get(p) or concept.word_hits.get(p, [])
             sentences = self.text.tokens[p][1].sentences
             title = any(f == 0 for f, _, _ in occ)
             abstract = len({sentences[pos] for f, pos, _ in occ if f == 1})
-            if TITLE_WEIGHT * title + abstract < MIN_MENTIONS:
-                del concept.scores[p]
+            if TITLE_WEIGHT * title + abstract >= MIN_MENTIONS:
+                continue
+            if abstract and any(
+                f == 0
+                for unit in concept.units
+                if len(self._unit(unit)[1]) <= RARE_TITLE_WORD * self.n
+                for f, _, _ in self._unit(unit)[1].get(p, ())
+            ):
+                continue  # the whole concept in the abstract, part of it in the title
+            del concept.scores[p]
 
     def _places(
         self, unit: Unit, hits: dict[int, list[Occurrence]]
