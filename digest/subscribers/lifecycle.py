@@ -1,5 +1,5 @@
-"""Subscriber lifecycle: adding, updating, unsubscribing and reactivating subscribers, for the
-CLI, the CSV import and the web pages alike."""
+"""Subscriber lifecycle: adding, updating, confirming, unsubscribing and reactivating
+subscribers, for the CLI, the CSV import and the web pages alike."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlmodel import Session
 from digest import store
 from digest.reports import RunReport
 from digest.store import SubscriberInput, session_scope
-from digest.store.tables import Subscriber
+from digest.store.tables import Subscriber, SubscriberStatus
 
 
 def subscriber_defaults(send_at: str, timezone: str, max_papers: int) -> dict[str, Any]:
@@ -69,3 +69,11 @@ def reactivate(session: Session, *, sub: Subscriber, now: datetime) -> None:
     sub.confirmed_at = sub.confirmed_at or now
     sub.updated_at = now
     session.add(sub)
+
+
+def confirm(session: Session, *, sub: Subscriber, now: datetime) -> None:
+    """Double opt-in done: a pending subscriber becomes active (once; later clicks change
+    nothing)."""
+    if sub.status == SubscriberStatus.PENDING:
+        sub.status, sub.confirmed_at, sub.updated_at = SubscriberStatus.ACTIVE, now, now
+        session.add(sub)

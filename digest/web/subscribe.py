@@ -19,6 +19,7 @@ from digest.ranking import Profile, select_expansions
 from digest.store import SubscriberInput
 from digest.store.counters import prune
 from digest.store.engine import session_scope
+from digest.subscribers import lifecycle
 from digest.subscribers.inputs import InputError, make_input, normalize_keywords
 from digest.subscribers.lifecycle import subscriber_defaults
 from digest.tokens import BadToken
@@ -264,9 +265,7 @@ def confirm(request: Request, form: FormData | None) -> Response:
             if form is None or not csrf_ok(request, form, ctx.secret):
                 expired = form is not None
                 return page(request, "confirm.html", email=sub.email, expired=expired)
-            now = ctx.clock()
-            sub.status, sub.confirmed_at, sub.updated_at = "active", now, now
-            session.add(sub)
+            lifecycle.confirm(session, sub=sub, now=ctx.clock())
     except BadToken as exc:
         log.info("refused: %s", exc)
         return bad_link(request)
