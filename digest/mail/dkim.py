@@ -44,6 +44,10 @@ SIGNED_HEADERS = (
     "List-Id",
     "Feedback-ID",  # Gmail counts feedback only for a Feedback-ID the sender signed
 )
+DKIM_MISSING = (
+    "sending without DKIM (DIGEST_DKIM_KEY_FILE is empty): Gmail and Yahoo reject or junk "
+    "unsigned bulk mail; see the README's Mail delivery section to set it up"
+)
 OVERSIGNED = frozenset({"from", "to", "subject", "list-unsubscribe", "list-unsubscribe-post"})
 _SELECTOR = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _WSP = re.compile(rb"[ \t]+")
