@@ -157,11 +157,11 @@ class BounceTags:
     """
 
     secret: str
-    return_path: str  # the bare address the tags are added to
+    return_path: str = ""  # the bare address the tags are added to (not needed to read them)
 
     def __post_init__(self) -> None:
         local, at, domain = self.return_path.rpartition("@")
-        if not at or not local or not domain:
+        if self.return_path and not (at and local and domain):
             raise ValueError(f"{self.return_path!r} is not an email address")
 
     @cached_property
@@ -204,7 +204,9 @@ class BounceTags:
 
     def address(self, subscriber_id: int, digest_date: date | None = None) -> str:
         """The envelope sender for one message: `local+tag@domain`."""
-        local, _, domain = self.return_path.rpartition("@")
+        local, at, domain = self.return_path.rpartition("@")
+        if not at:
+            raise ValueError("no return path to tag")
         return f"{local}+{self.tag(subscriber_id, digest_date)}@{domain}"
 
     def find(self, text: str) -> list[tuple[int, date | None]]:

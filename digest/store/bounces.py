@@ -15,7 +15,11 @@ from digest.store.tables import BOUNCE_KINDS, Bounce, Delivery, table_of
 
 BOUNCE: sa.Table = table_of(Bounce)
 _DELIVERY: sa.Table = table_of(Delivery)
-ATTEMPTED = ("sent", "failed")  # deliveries that reached a mail server (or were given up)
+# Deliveries that went to a mail server: digests sent or given up, and "nothing new" notes.
+_ATTEMPTED = sa.or_(
+    _DELIVERY.c.status.in_(("sent", "failed")),
+    sa.and_(_DELIVERY.c.status == "empty", _DELIVERY.c.message_id.is_not(None)),
+)
 COUNTED = ("counted", "suppressed")  # rows that added to a subscriber's bounce count
 
 
@@ -88,7 +92,7 @@ def attempted_dates(session: Session, *, subscriber_id: int, until: date, limit:
         sa.select(_DELIVERY.c.digest_date)
         .where(
             _DELIVERY.c.subscriber_id == subscriber_id,
-            _DELIVERY.c.status.in_(ATTEMPTED),
+            _ATTEMPTED,
             _DELIVERY.c.digest_date <= until,
         )
         .order_by(_DELIVERY.c.digest_date.desc())
@@ -104,7 +108,7 @@ def latest_attempted_date(session: Session, *, subscriber_id: int, at: datetime)
         sa.select(_DELIVERY.c.digest_date)
         .where(
             _DELIVERY.c.subscriber_id == subscriber_id,
-            _DELIVERY.c.status.in_(ATTEMPTED),
+            _ATTEMPTED,
             _DELIVERY.c.updated_at <= at,
         )
         .order_by(_DELIVERY.c.digest_date.desc())
