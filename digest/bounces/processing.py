@@ -74,10 +74,10 @@ def _targets(session: Session, report: Report, now: datetime) -> list[Target]:
     if report.kind not in ("hard", "soft", "complaint"):
         return [(None, report.emails[0] if report.emails else None, None)]
     found: dict[object, Target] = {}
-    for subscriber_id, day in report.tagged:
+    for subscriber_id, day in report.tagged:  # a tag without a date: not about a digest
         sub = store.get_subscriber_by_id(session, subscriber_id=subscriber_id)
         if sub is not None and sub.id not in found:
-            found[sub.id] = (sub.id, sub.email, day or _latest(session, sub.id, now))
+            found[sub.id] = (sub.id, sub.email, day)
     if not found:
         for address in report.emails:
             sub = store.get_subscriber(session, email=address.lower())
