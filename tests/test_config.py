@@ -1,3 +1,4 @@
+import re
 from dataclasses import FrozenInstanceError
 from pathlib import Path
 
@@ -109,3 +110,16 @@ def test_list_id_and_feedback_id() -> None:
     assert (s.list_id, s.feedback_id) == ("<papers.example.org>", "paper-digest")
     named = load_settings({"DIGEST_LIST_ID": "Paper Digest <papers.example.org>"}, env_file=None)
     assert named.list_id == "Paper Digest <papers.example.org>"
+
+
+def test_every_setting_is_documented_in_the_example_file_and_the_readme() -> None:
+    from digest.config import _PARSERS
+
+    root = Path(__file__).resolve().parent.parent
+    example = (root / "config.example.env").read_text()
+    readme = (root / "README.md").read_text()
+    for name in _PARSERS:
+        assert re.search(rf"^{name}=", example, re.MULTILINE), f"{name} not in config.example.env"
+        assert f"`{name}`" in readme, f"{name} not in the README"
+    s = load_settings({}, env_file=root / "config.example.env")  # and every value is valid
+    assert s.mail_from == "Paper Digest <papers@example.org>"
