@@ -26,7 +26,7 @@ from digest.delivery.wiring import make_worker
 from digest.delivery.worker import send_digests
 from digest.mail.dkim import DKIM_MISSING
 from digest.store.engine import session_scope
-from digest.store.tables import Delivery, SentPaper, Subscriber
+from digest.store.tables import Bounce, Delivery, SentPaper, Subscriber
 from digest.subscribers import lifecycle
 from digest.tokens import BounceTags
 from tests import factories
@@ -232,7 +232,14 @@ def test_retrying_gives_up_before_the_next_digest(engine: Engine, smtp: SmtpServ
     assert (row.last_error or "").startswith("gave up: 452")
     with Session(engine) as session:
         sub = session.exec(select(Subscriber)).one()
+        (bounce,) = session.exec(select(Bounce)).all()
     assert (sub.soft_bounces, sub.status) == (1, "active")
+    assert (bounce.source, bounce.kind, bounce.action, bounce.status) == (
+        "smtp",
+        "soft",
+        "counted",
+        "4.2.2",
+    )
     assert smtp.received == []
 
 
@@ -246,8 +253,18 @@ def test_5xx_bounces_and_suppresses(engine: Engine, smtp: SmtpServer) -> None:
     assert (report.counts["bounced"], report.counts["sent"]) == (1, 1)
     with Session(engine) as session:
         ada = store.get_subscriber(session, email="ada@example.org")
+        bounces = session.exec(select(Bounce)).all()
     assert ada is not None and (ada.status, ada.hard_bounces) == ("suppressed", 1)
+    assert (
+        ada.status_reason
+        == "hard bounce at sending (2026-03-04 digest): 550 RCPT TO: 550 5.1.1 No such user"
+    )
     assert rows(engine)["ada@example.org"].status == "failed"
+    # recorded beside the bounces that come back later, for `digest status`
+    assert [
+        (b.source, b.kind, b.action, b.status, b.subscriber_id, b.digest_date) for b in bounces
+    ] == [("smtp", "hard", "suppressed", "5.1.1", ada.id, DAY)]
+
     new = [
         factories.listed("2603.00010", title="More diffusion"),
         factories.listed("2603.00011", title="Protein folding"),
@@ -256,6 +273,13 @@ def test_5xx_bounces_and_suppresses(engine: Engine, smtp: SmtpServer) -> None:
     nxt = send(engine, settings, now=NOW + timedelta(days=1))
     assert nxt.counts["claimed"] == 1  # bob only (empty); the suppressed address gets nothing
     assert [r.recipients for r in smtp.received] == [("bob@example.org",)]
+    # subscribing again re-activates the address and forgets why it was suppressed
+    value = factories.subscriber("ada@example.org", keywords="diffusion")
+    lifecycle.subscribe(engine, value=value, now=NOW + timedelta(days=1), defaults={})
+    with Session(engine) as session:
+        again = store.get_subscriber(session, email="ada@example.org")
+    assert again is not None
+    assert (again.status, again.hard_bounces, again.status_reason) == ("active", 0, None)
 
 
 def test_suppressed_after_planning_is_skipped(engine: Engine, smtp: SmtpServer) -> None:
