@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -61,6 +62,10 @@ class Settings:
     dkim_domain: str = ""
     templates_dir: str = ""  # a folder whose email/ and web/ files override the shipped ones
     lease_seconds: int = 300
+    bounce_mailbox: str = ""  # imaps://user:pw@host/INBOX, imap://..., maildir:///path
+    webhook_secret: str = ""  # signs POST /webhooks/bounces; empty: the webhook is off
+    list_id: str = ""  # the List-Id header; empty: from the sender's address
+    feedback_id: str = ""  # the sender id in Feedback-ID; empty: the sender's domain
 
     def require_secret(self) -> str:
         """The signing key, refused when missing or a placeholder."""
@@ -76,6 +81,69 @@ class Settings:
         if not self.mail_from.strip():
             raise ConfigError("DIGEST_FROM: set the sender address, e.g. digest@example.org")
         return self.mail_from
+
+    def mailbox(self) -> MailboxLocation | None:
+        """Where bounces are read (DIGEST_BOUNCE_MAILBOX), or None when not set."""
+        return parse_mailbox_url(self.bounce_mailbox) if self.bounce_mailbox else None
+
+
+@dataclass(frozen=True)
+class MailboxLocation:
+    """A bounce mailbox: IMAP (`imaps`, or `imap` for a local server) or a maildir folder."""
+
+    scheme: str  # imaps | imap | maildir
+    host: str = ""
+    port: int = 0
+    username: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
+    folder: str = "INBOX"  # the IMAP folder
+    path: str = ""  # the maildir folder
+
+    def describe(self) -> str:
+        """The location without its password, for messages and logs."""
+        if self.scheme == "maildir":
+            return f"maildir://{self.path}"
+        return f"{self.scheme}://{self.username}@{self.host}:{self.port}/{self.folder}"
+
+
+MAILBOX_SCHEMES = {"imaps": 993, "imap": 143, "maildir": 0}
+
+
+def parse_mailbox_url(raw: str) -> MailboxLocation:
+    """`imaps://user:password@host[:port]/FOLDER`, `imap://...` or `maildir:///path`.
+
+    The user and password are percent-decoded (write `@` as %40); the folder defaults to
+    INBOX. Error messages never repeat the password.
+    """
+    value = raw.strip()
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValueError("not a URL like imaps://user:password@host/INBOX") from None
+    scheme = parts.scheme.lower()
+    if scheme not in MAILBOX_SCHEMES:
+        raise ValueError(
+            f"unknown scheme {scheme + '://' if scheme else '(none)'}: "
+            "use imaps://user:password@host/INBOX, imap://... or maildir:///path"
+        )
+    if scheme == "maildir":
+        if parts.netloc or not parts.path.startswith("/"):
+            raise ValueError("a maildir is written maildir:///absolute/path (three slashes)")
+        return MailboxLocation("maildir", path=unquote(parts.path))
+    if not parts.hostname:
+        raise ValueError(f"{scheme}:// needs a host, e.g. {scheme}://user:password@host/INBOX")
+    if not parts.username or parts.password is None:
+        raise ValueError(f"{scheme}:// needs a user and password: {scheme}://user:password@host")
+    folder = unquote(parts.path.lstrip("/")) or "INBOX"
+    return MailboxLocation(
+        scheme,
+        host=parts.hostname,
+        port=port or MAILBOX_SCHEMES[scheme],
+        username=unquote(parts.username),
+        password=unquote(parts.password),
+        folder=folder,
+    )
 
 
 # setting name -> (field, parser)
@@ -153,6 +221,50 @@ def _folder(raw: str) -> str:
     return value
 
 
+def _mailbox(raw: str) -> str:
+    value = raw.strip()
+    if value:
+        parse_mailbox_url(value)
+    return value
+
+
+def _shared_secret(raw: str) -> str:
+    if raw and (raw.strip().lower() in PLACEHOLDER_SECRETS or len(raw) < 16):
+        raise ValueError("set a random value of at least 16 characters, or leave it empty")
+    return raw
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LIST_ID = re.compile(rf"^{_ATOM}(?:\.{_ATOM})+$")
+
+
+def parse_list_id(raw: str) -> str:
+    """`Description <label.example.org>` or `label.example.org` (RFC 2919)."""
+    value = raw.strip()
+    if not value:
+        return ""
+    name, sep, rest = value.rpartition("<")
+    ident = rest.rstrip(">").strip() if sep else value
+    if (sep and not rest.endswith(">")) or not _LIST_ID.match(ident):
+        raise ValueError(
+            f"{raw!r} is not a list id like `Paper Digest <papers.example.org>` "
+            "(a dotted name under a domain you control)"
+        )
+    if any(c in name for c in '\r\n"<>'):
+        raise ValueError(f"{raw!r}: the description must be plain text")
+    return f"{name.strip()} <{ident}>" if name.strip() else f"<{ident}>"
+
+
+_FEEDBACK_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _feedback_id(raw: str) -> str:
+    value = raw.strip()
+    if value and not _FEEDBACK_ID.match(value):
+        raise ValueError(f"{raw!r}: use letters, digits, `.`, `_` or `-` (no `:`), up to 64")
+    return value
+
+
 def _db_url(raw: str) -> str:
     value = raw.strip()
     if "://" not in value:
@@ -191,6 +303,10 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DIGEST_DKIM_DOMAIN": ("dkim_domain", _str),
     "DIGEST_LEASE_SECONDS": ("lease_seconds", _int(10, 86400)),
     "DIGEST_TEMPLATES_DIR": ("templates_dir", _folder),
+    "DIGEST_BOUNCE_MAILBOX": ("bounce_mailbox", _mailbox),
+    "DIGEST_WEBHOOK_SECRET": ("webhook_secret", _shared_secret),
+    "DIGEST_LIST_ID": ("list_id", parse_list_id),
+    "DIGEST_FEEDBACK_ID": ("feedback_id", _feedback_id),
 }
 
 assert {f for f, _ in _PARSERS.values()} == {f.name for f in fields(Settings)}

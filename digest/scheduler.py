@@ -1,9 +1,10 @@
 """`digest run`: APScheduler 3.x wiring only; decisions live in schedule, planning, delivery.
 
-Two jobs: `poll` every DIGEST_POLL_MINUTES, `deliver` (plan + send until idle) every minute,
-both run once at start (the catch-up run). A job never overlaps itself (max_instances=1),
-missed runs are coalesced into one, and the outbox makes every run idempotent, so a
-restart, a missed tick or a second `digest run` never sends twice nor skips a day.
+Two jobs: `poll` every DIGEST_POLL_MINUTES (sources, then the bounce mailbox when one is set),
+`deliver` (plan + send until idle) every minute, both run once at start (the catch-up run).
+A job never overlaps itself (max_instances=1), missed runs are coalesced into one, and the
+outbox makes every run idempotent, so a restart, a missed tick or a second `digest run`
+never sends twice nor skips a day.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
 from digest import fetching
+from digest.bounces import read_bounces
 from digest.config import Settings
 from digest.delivery import planning
 from digest.delivery.wiring import make_worker
@@ -75,6 +77,7 @@ class Jobs:
         self._first_poll_wait = first_poll_wait
 
     def poll(self) -> RunReport:
+        """Fetch the sources, then read the bounce mailbox (when DIGEST_BOUNCE_MAILBOX is set)."""
         with self._busy["poll"]:
             try:
                 days = fetching.default_fetch_days(self.engine, self.clock().date())
@@ -88,6 +91,20 @@ class Jobs:
                     )
             finally:
                 self._polled.set()
+                self.read_bounces()
+
+    def read_bounces(self) -> RunReport | None:
+        """One pass over the bounce mailbox; a failure is logged, never raised (the next poll
+        tries again, and fetching and sending go on)."""
+        if not self.settings.bounce_mailbox:
+            return None
+        try:
+            report = read_bounces(self.settings, self.engine, clock=self.clock)
+        except Exception as exc:
+            log.error("bounces: %s", exc)
+            return None
+        log.info(report.line())
+        return report
 
     def deliver(self) -> RunReport:
         if self._first_poll_wait and not self._polled.is_set():

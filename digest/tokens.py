@@ -1,4 +1,5 @@
-"""Signed tokens for the links in emails (itsdangerous), one salt per purpose.
+"""Signed tokens for the links in emails (itsdangerous), one salt per purpose, and the sealed
+tags of the VERP envelope senders that bounces come back to (`BounceTags`).
 
 Confirm links expire; manage, unsubscribe, feedback, view and feed links do not, but every
 token carries the subscriber's `token_version`, so bumping it revokes all links sent so far.
@@ -10,8 +11,14 @@ accepts a vote only on a paper that was sent to that subscriber.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import json
+import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -129,3 +136,87 @@ def feedback_query(paper_id: str, vote: int) -> str:
     if name is None:
         raise ValueError(f"a feedback vote is 1 or -1, not {vote!r}")
     return f"?paper={quote(paper_id, safe='')}&vote={name}"
+
+
+# --------------------------------------------------------------------------- bounce tags
+
+_TAG_EPOCH = date(2000, 1, 1)
+_TAG_LEN = 24  # base32 characters: 8 bytes of MAC + 7 of payload, no padding
+_TAG_IN_TEXT = re.compile(rf"\+([a-z2-7]{{{_TAG_LEN}}})@", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BounceTags:
+    """The VERP envelope sender of each digest: `bounces+<tag>@example.org`.
+
+    The tag names the subscriber and the digest date, sealed so that nobody can read or
+    forge it: an 8-byte HMAC of the payload, then the payload XORed with a key stream drawn
+    from that HMAC (a deterministic, SIV-like construction). It is lower-case base32,
+    since mail servers may change the case of a local part. A bounce that reaches the tagged
+    address is matched to its subscriber even when the report quotes nothing of the digest.
+    """
+
+    secret: str
+    return_path: str = ""  # the bare address the tags are added to (not needed to read them)
+
+    def __post_init__(self) -> None:
+        local, at, domain = self.return_path.rpartition("@")
+        if self.return_path and not (at and local and domain):
+            raise ValueError(f"{self.return_path!r} is not an email address")
+
+    @cached_property
+    def _keys(self) -> tuple[bytes, bytes]:
+        key = self.secret.encode()
+        mac = hmac.new(key, b"digest.bounce-tag.mac", hashlib.sha256).digest()
+        stream = hmac.new(key, b"digest.bounce-tag.stream", hashlib.sha256).digest()
+        return mac, stream
+
+    def tag(self, subscriber_id: int, digest_date: date | None = None) -> str:
+        """The tag of one subscriber's digest (no date: a confirmation or manage email)."""
+        day = 0 if digest_date is None else (digest_date - _TAG_EPOCH).days + 1
+        if not 0 < subscriber_id < 2**40 or not 0 <= day < 2**16:
+            raise ValueError(f"cannot tag subscriber {subscriber_id} on {digest_date}")
+        payload = subscriber_id.to_bytes(5, "big") + day.to_bytes(2, "big")
+        mac_key, stream_key = self._keys
+        mac = hmac.new(mac_key, payload, hashlib.sha256).digest()[:8]
+        stream = hmac.new(stream_key, mac, hashlib.sha256).digest()[:7]
+        sealed = bytes(a ^ b for a, b in zip(payload, stream, strict=True))
+        return base64.b32encode(mac + sealed).decode("ascii").lower()
+
+    def read(self, tag: str) -> tuple[int, date | None]:
+        """(subscriber id, digest date or None); BadToken if the tag is not one of ours."""
+        try:
+            raw = base64.b32decode(tag.upper())
+        except (binascii.Error, ValueError):
+            raise BadToken("invalid bounce tag: not base32") from None
+        if len(raw) != 15:
+            raise BadToken("invalid bounce tag: wrong length")
+        mac, sealed = raw[:8], raw[8:]
+        mac_key, stream_key = self._keys
+        stream = hmac.new(stream_key, mac, hashlib.sha256).digest()[:7]
+        payload = bytes(a ^ b for a, b in zip(sealed, stream, strict=True))
+        expected = hmac.new(mac_key, payload, hashlib.sha256).digest()[:8]
+        if not hmac.compare_digest(mac, expected):
+            raise BadToken("invalid bounce tag: bad signature")
+        day = int.from_bytes(payload[5:], "big")
+        when = None if day == 0 else _TAG_EPOCH + timedelta(days=day - 1)
+        return int.from_bytes(payload[:5], "big"), when
+
+    def address(self, subscriber_id: int, digest_date: date | None = None) -> str:
+        """The envelope sender for one message: `local+tag@domain`."""
+        local, at, domain = self.return_path.rpartition("@")
+        if not at:
+            raise ValueError("no return path to tag")
+        return f"{local}+{self.tag(subscriber_id, digest_date)}@{domain}"
+
+    def find(self, text: str) -> list[tuple[int, date | None]]:
+        """Every valid tag in `text` (an address, headers, a whole report), in order, once."""
+        found: list[tuple[int, date | None]] = []
+        for match in _TAG_IN_TEXT.finditer(text):
+            try:
+                value = self.read(match.group(1))
+            except BadToken:
+                continue
+            if value not in found:
+                found.append(value)
+        return found

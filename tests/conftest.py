@@ -101,3 +101,25 @@ def smtp_server():
 
     with SmtpServer() as server:
         yield server
+
+
+# --------------------------------------------------------------------------- IMAP (bounces)
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """Debian's Dovecot on 127.0.0.1 (see tests/imap_server.py), one for the session."""
+    from tests.imap_server import Dovecot
+
+    try:
+        server = Dovecot()
+    except FileNotFoundError as exc:
+        missing(f"{exc}: IMAP tests skipped")
+    with server:
+        yield server
+
+
+@pytest.fixture
+def imap_box(dovecot):
+    """A fresh, empty IMAP mailbox on the session's Dovecot."""
+    return dovecot.new_box()

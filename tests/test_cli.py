@@ -50,6 +50,7 @@ def subscribers(run) -> list[dict]:
         ["unsubscribe"],
         ["subscribers", "list"],
         ["subscribers", "import"],
+        ["bounces"],
     ],
 )
 def test_every_command_has_help_with_an_example(run, command) -> None:
@@ -59,12 +60,12 @@ def test_every_command_has_help_with_an_example(run, command) -> None:
 
 
 def test_init_creates_the_database(run) -> None:
-    result = run("init")
     from alembic.script import ScriptDirectory
 
-    from digest import shipped
+    from digest.store.engine import MIGRATIONS
 
-    head = ScriptDirectory(str(shipped("migrations"))).get_current_head()
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    result = run("init")
     assert result.exit_code == 0 and f"revision {head}" in result.output
     assert run("init").exit_code == 0  # idempotent
 

@@ -1,9 +1,10 @@
+import re
 from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
 
-from digest.config import ConfigError, Settings, load_settings
+from digest.config import ConfigError, Settings, load_settings, parse_mailbox_url
 
 
 def test_defaults_match_the_contract() -> None:
@@ -42,6 +43,13 @@ def test_settings_are_frozen() -> None:
         ("DIGEST_POLL_MINUTES", "0"),
         ("DIGEST_SEND_EMPTY", "perhaps"),
         ("DIGEST_DATABASE_URL", "digest.db"),
+        ("DIGEST_BOUNCE_MAILBOX", "pop3://u:p@mail.example.org"),
+        ("DIGEST_BOUNCE_MAILBOX", "imaps://mail.example.org/INBOX"),
+        ("DIGEST_BOUNCE_MAILBOX", "maildir://relative/path"),
+        ("DIGEST_WEBHOOK_SECRET", "change-me"),
+        ("DIGEST_LIST_ID", "Paper Digest <nodots>"),
+        ("DIGEST_LIST_ID", "Paper Digest <papers.example.org"),
+        ("DIGEST_FEEDBACK_ID", "a:b"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str) -> None:
@@ -63,3 +71,55 @@ def test_real_secret_and_sender_are_accepted() -> None:
     assert s.require_secret() == "x" * 32 and s.require_sender() == "d@example.org"
     with pytest.raises(ConfigError, match="DIGEST_FROM"):
         Settings().require_sender()
+
+
+def test_bounce_mailbox_urls() -> None:
+    s = load_settings(
+        {
+            "DIGEST_BOUNCE_MAILBOX": "imaps://bounces%40example.org:p%40ss:w@mail.example.org/Bounces"
+        },
+        env_file=None,
+    )
+    box = s.mailbox()
+    assert box is not None
+    assert (box.scheme, box.host, box.port, box.folder) == (
+        "imaps",
+        "mail.example.org",
+        993,
+        "Bounces",
+    )
+    assert (box.username, box.password) == ("bounces@example.org", "p@ss:w")
+    assert "p@ss" not in repr(box) and "p@ss" not in box.describe()
+    local = load_settings({"DIGEST_BOUNCE_MAILBOX": "imap://u:p@127.0.0.1:1143"}, env_file=None)
+    assert local.mailbox() == parse_mailbox_url("imap://u:p@127.0.0.1:1143/INBOX")
+    assert (parse_mailbox_url("imap://u:p@localhost").port, Settings().mailbox()) == (143, None)
+    assert parse_mailbox_url("maildir:///var/mail/bounces").path == "/var/mail/bounces"
+
+
+def test_a_bad_mailbox_url_never_repeats_its_password() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DIGEST_BOUNCE_MAILBOX": "imaps://u:hunter2secret@:99/"}, env_file=None)
+    assert "hunter2secret" not in str(caught.value)
+
+
+def test_list_id_and_feedback_id() -> None:
+    s = load_settings(
+        {"DIGEST_LIST_ID": "  papers.example.org ", "DIGEST_FEEDBACK_ID": "paper-digest"},
+        env_file=None,
+    )
+    assert (s.list_id, s.feedback_id) == ("<papers.example.org>", "paper-digest")
+    named = load_settings({"DIGEST_LIST_ID": "Paper Digest <papers.example.org>"}, env_file=None)
+    assert named.list_id == "Paper Digest <papers.example.org>"
+
+
+def test_every_setting_is_documented_in_the_example_file_and_the_readme() -> None:
+    from digest.config import _PARSERS
+
+    root = Path(__file__).resolve().parent.parent
+    example = (root / "config.example.env").read_text()
+    readme = (root / "README.md").read_text()
+    for name in _PARSERS:
+        assert re.search(rf"^{name}=", example, re.MULTILINE), f"{name} not in config.example.env"
+        assert f"`{name}`" in readme, f"{name} not in the README"
+    s = load_settings({}, env_file=root / "config.example.env")  # and every value is valid
+    assert s.mail_from == "Paper Digest <papers@example.org>"

@@ -1,3 +1,4 @@
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -29,21 +30,16 @@ def test_claim_indexes_migration_keeps_the_outbox(tmp_path):
     from alembic import command
     from sqlmodel import Session
 
-    from digest import store
     from digest.delivery import outbox
     from digest.store.engine import alembic_config, make_engine, upgrade
-    from tests.factories import subscriber
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(engine, "0001")
     assert "ix_delivery_status" in {i["name"] for i in inspect(engine).get_indexes("delivery")}
     now = datetime(2026, 12, 1, 8, tzinfo=UTC)
     with Session(engine) as session:
-        sub, _ = store.upsert_subscriber(
-            session, value=subscriber(), now=now, defaults={"send_at": "07:00", "timezone": "UTC"}
-        )
-        assert sub.id is not None
-        outbox.insert_planned(session, rows=[(sub.id, date(2026, 12, 1))], now=now)
+        sub_id = _old_subscriber(session, now)
+        outbox.insert_planned(session, rows=[(sub_id, date(2026, 12, 1))], now=now)
         session.commit()
     upgrade(engine)
     names = {i["name"] for i in inspect(engine).get_indexes("delivery")}
@@ -73,3 +69,47 @@ def test_the_database_refuses_an_unknown_status(engine):
     for column, value in (("status", "bogus"), ("frequency", "hourly")):
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
             conn.execute(sa.text(f"UPDATE subscriber SET {column} = :v"), {"v": value})
+
+
+def _old_subscriber(session, now) -> int:
+    """A subscriber written with the columns every revision has (the model may have more)."""
+    import sqlalchemy as sa
+
+    from digest.store.tables import Subscriber, table_of
+
+    table = table_of(Subscriber)
+    values = {"email": "ada@example.org", "keywords": "diffusion", "created_at": now,
+              "updated_at": now, "confirmed_at": now}  # fmt: skip
+    return session.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one()
+
+
+def test_bounces_migration_keeps_subscribers_and_goes_back(tmp_path):
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from alembic import command
+    from sqlmodel import Session
+
+    from digest.store.engine import alembic_config, make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0002")
+    with Session(engine) as session:
+        sub_id = _old_subscriber(session, datetime(2026, 12, 1, 8, tzinfo=UTC))
+        session.commit()
+    upgrade(engine, "0005")
+    assert "bounce" in inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT id, status, status_reason FROM subscriber")).one()
+        assert tuple(row) == (sub_id, "active", None)
+        with pytest.raises(sa.exc.IntegrityError):  # kinds are checked by the database
+            conn.execute(
+                sa.text(
+                    "INSERT INTO bounce (report_key, source, kind, action, received_at) "
+                    "VALUES ('k', 'imap', 'angry', 'none', '2026-12-01 08:00:00')"
+                )
+            )
+    command.downgrade(alembic_config(engine), "0002")
+    assert "bounce" not in inspect(engine).get_table_names()
+    assert "status_reason" not in {c["name"] for c in inspect(engine).get_columns("subscriber")}
+    engine.dispose()

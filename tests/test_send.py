@@ -24,9 +24,11 @@ from digest.config import Settings
 from digest.delivery import planning
 from digest.delivery.wiring import make_worker
 from digest.delivery.worker import send_digests
+from digest.mail.dkim import DKIM_MISSING
 from digest.store.engine import session_scope
-from digest.store.tables import Delivery, SentPaper, Subscriber
+from digest.store.tables import Bounce, Delivery, SentPaper, Subscriber
 from digest.subscribers import lifecycle
+from digest.tokens import BounceTags
 from tests import factories
 from tests.smtp_server import DROP, SmtpServer
 
@@ -133,6 +135,15 @@ def test_one_well_formed_email_per_matching_subscriber(engine: Engine, smtp: Smt
     assert msg["From"] == "Digest <digest@example.org>" and msg["To"] == "ada@example.org"
     assert msg["List-Unsubscribe"].startswith("<https://digest.example.org/unsubscribe/")
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["List-Id"] == "Digest <digest.example.org>"  # from DIGEST_FROM by default
+    assert msg["Feedback-ID"] == "digest:example.org"
+    # VERP: each digest has its own envelope sender, a sealed tag of subscriber and date
+    by_rcpt = {r.recipients[0]: r.sender for r in smtp.received}
+    assert len(set(by_rcpt.values())) == 3
+    tags = BounceTags("k" * 32, "digest@example.org")
+    assert re.fullmatch(r"digest\+[a-z2-7]{24}@example\.org", by_rcpt["ada@example.org"])
+    assert tags.find(by_rcpt["ada@example.org"]) == [(ada, DAY)]
+    assert str(ada) not in by_rcpt["ada@example.org"].split("@")[0]
     assert msg.get_content_type() == "multipart/alternative"
     parts = [p.get_content_type() for p in msg.get_payload()]
     assert parts == ["text/plain", "text/html"]
@@ -221,7 +232,14 @@ def test_retrying_gives_up_before_the_next_digest(engine: Engine, smtp: SmtpServ
     assert (row.last_error or "").startswith("gave up: 452")
     with Session(engine) as session:
         sub = session.exec(select(Subscriber)).one()
+        (bounce,) = session.exec(select(Bounce)).all()
     assert (sub.soft_bounces, sub.status) == (1, "active")
+    assert (bounce.source, bounce.kind, bounce.action, bounce.status) == (
+        "smtp",
+        "soft",
+        "counted",
+        "4.2.2",
+    )
     assert smtp.received == []
 
 
@@ -235,8 +253,18 @@ def test_5xx_bounces_and_suppresses(engine: Engine, smtp: SmtpServer) -> None:
     assert (report.counts["bounced"], report.counts["sent"]) == (1, 1)
     with Session(engine) as session:
         ada = store.get_subscriber(session, email="ada@example.org")
+        bounces = session.exec(select(Bounce)).all()
     assert ada is not None and (ada.status, ada.hard_bounces) == ("suppressed", 1)
+    assert (
+        ada.status_reason
+        == "hard bounce at sending (2026-03-04 digest): 550 RCPT TO: 550 5.1.1 No such user"
+    )
     assert rows(engine)["ada@example.org"].status == "failed"
+    # recorded beside the bounces that come back later, for `digest status`
+    assert [
+        (b.source, b.kind, b.action, b.status, b.subscriber_id, b.digest_date) for b in bounces
+    ] == [("smtp", "hard", "suppressed", "5.1.1", ada.id, DAY)]
+
     new = [
         factories.listed("2603.00010", title="More diffusion"),
         factories.listed("2603.00011", title="Protein folding"),
@@ -245,6 +273,13 @@ def test_5xx_bounces_and_suppresses(engine: Engine, smtp: SmtpServer) -> None:
     nxt = send(engine, settings, now=NOW + timedelta(days=1))
     assert nxt.counts["claimed"] == 1  # bob only (empty); the suppressed address gets nothing
     assert [r.recipients for r in smtp.received] == [("bob@example.org",)]
+    # subscribing again re-activates the address and forgets why it was suppressed
+    value = factories.subscriber("ada@example.org", keywords="diffusion")
+    lifecycle.subscribe(engine, value=value, now=NOW + timedelta(days=1), defaults={})
+    with Session(engine) as session:
+        again = store.get_subscriber(session, email="ada@example.org")
+    assert again is not None
+    assert (again.status, again.hard_bounces, again.status_reason) == ("active", 0, None)
 
 
 def test_suppressed_after_planning_is_skipped(engine: Engine, smtp: SmtpServer) -> None:
@@ -516,3 +551,47 @@ def test_a_dropped_database_connection_while_recording_loses_and_doubles_nothing
     received = sorted(r.recipients[0] for r in smtp.received)
     assert received == [f"r{n}@example.org" for n in range(6)]
     assert {row.status for row in rows(pg_engine).values()} == {"sent"}
+
+
+def test_list_id_feedback_id_and_return_path_follow_the_settings(
+    engine: Engine, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    seed(engine)
+    ada = subscribe(engine, "ada@example.org", "diffusion")
+    settings = settings_for(
+        smtp,
+        mail_from="Paper Digest <papers@example.org>",
+        return_path="bounces@mail.example.org",
+        list_id="Research papers <papers.lists.example.org>",
+        feedback_id="paperdigest",
+    )
+    with caplog.at_level("WARNING", logger="digest.delivery"):
+        assert send(engine, settings).counts["sent"] == 1
+    [got] = smtp.received
+    msg = got.parse()
+    assert msg["List-Id"] == "Research papers <papers.lists.example.org>"
+    assert msg["Feedback-ID"] == "digest:paperdigest"
+    assert got.sender.startswith("bounces+") and got.sender.endswith("@mail.example.org")
+    assert BounceTags("k" * 32, "bounces@mail.example.org").find(got.sender) == [(ada, DAY)]
+    # sending for real without DKIM is allowed, and said once at start-up
+    assert [r.getMessage() for r in caplog.records].count(DKIM_MISSING) == 1
+
+
+def test_no_dkim_warning_when_signing_or_previewing(
+    engine: Engine, smtp: SmtpServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    (tmp_path / "dkim.pem").write_bytes(pem)
+    signed = settings_for(smtp, dkim_key_file=str(tmp_path / "dkim.pem"), dkim_selector="s1")
+    with caplog.at_level("WARNING", logger="digest.delivery"):
+        make_worker(signed, engine, clock=lambda: NOW).mailer.close()
+        make_worker(Settings(), engine, clock=lambda: NOW, dry_run_dir=tmp_path / "out")
+    assert DKIM_MISSING not in [r.getMessage() for r in caplog.records]

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from digest import store
 from digest.config import Settings
 from digest.store.tables import Counter, Delivery, Feedback, SentPaper, Subscriber
-from digest.tokens import Links, make_token
+from digest.tokens import BounceTags, Links, make_token
 from digest.web.app import create_app, start_in_thread
 from digest.web.limits import Limit, Limits
 from tests.factories import listed
@@ -149,6 +149,10 @@ def test_subscribe_stores_pending_and_sends_confirmation_only(client, engine, ou
     assert (sub.send_at, sub.timezone, sub.max_papers) == ("07:30", "Europe/Paris", 5)
     assert [e.recipient for e in outbox] == ["ada@example.org"]
     assert outbox[0].key.startswith("confirm-")
+    # a bounce of the confirmation (a mistyped address) comes back tagged for this subscriber
+    assert BounceTags(SECRET, "digest@example.org").find(outbox[0].sender) == [(sub.id, None)]
+    head = outbox[0].data.split(b"\r\n\r\n")[0]
+    assert b"\r\nFeedback-ID: confirm:example.org\r\n" in head
 
 
 def test_subscribe_without_csrf_is_refused_and_stores_nothing(client, engine):

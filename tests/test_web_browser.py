@@ -83,9 +83,24 @@ def site(sqlite_engine, smtp_server):
     now = datetime.now(UTC)
     with Session(sqlite_engine) as s:
         papers = [
-            listed("2611.00001", title="Diffusion models for out-of-distribution detection"),
-            listed("2611.00002", title="Knowledge distillation of diffusion transformers"),
-            listed("2611.00003", title="A survey of graph neural networks"),
+            # abstracts about their titles: an interest must be central to a paper to match
+            listed(
+                "2611.00001",
+                title="Diffusion models for out-of-distribution detection",
+                abstract="Diffusion models reconstruct in-distribution images well. We flag "
+                "inputs that diffusion reconstructs poorly as out-of-distribution.",
+            ),
+            listed(
+                "2611.00002",
+                title="Knowledge distillation of diffusion transformers",
+                abstract="We distill large diffusion transformers into small students. The "
+                "students keep most of the diffusion quality.",
+            ),
+            listed(
+                "2611.00003",
+                title="A survey of graph neural networks",
+                abstract="We survey graph neural networks. We also list open problems.",
+            ),
         ]
         papers = [p.__class__(**{**p.__dict__, "listing_day": now.date()}) for p in papers]
         store.insert_papers(s, papers=papers, now=now - timedelta(days=1))

@@ -35,7 +35,9 @@ def seed_day(engine: Engine, subscribers: int) -> datetime:
         for n in range(1, 41)
     ]
     values = [
-        factories.subscriber(f"user{n:04d}@example.org", keywords="diffusion", send_at="00:00")
+        factories.subscriber(
+            f"user{n:04d}@example.org", keywords="diffusion models", send_at="00:00"
+        )
         for n in range(subscribers)
     ]
     with session_scope(engine) as session:

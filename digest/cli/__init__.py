@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from digest.cli import demo, papers, rank, send, subscribers, web
+from digest.cli import bounces, demo, papers, rank, send, subscribers, web
 
 
 class DigestGroup(click.Group):
@@ -58,6 +58,7 @@ for command in (
     send.worker,
     send.status,
     send.run,
+    bounces.bounces,
     demo.demo,
     web.serve,
 ):

@@ -200,7 +200,8 @@ def worker(app: App, until_idle: bool, batch: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_app
 def status(app: App, day: date | None, as_json: bool) -> None:
-    """Show the day's outbox (due, sent, retrying, failed, empty, suppressed) and the last fetch.
+    """Show the day's outbox (due, sent, retrying, failed, empty, suppressed), the bounces and
+    complaints received that day, suppressed subscribers, and the last fetch.
 
     \b
     Example:
@@ -209,6 +210,7 @@ def status(app: App, day: date | None, as_json: bool) -> None:
     day = day or app.today()
     with session_scope(app.engine) as session:
         counts = outbox.status_counts(session, digest_date=day)
+        bounced = store.bounce_counts(session, day=day)
         run = store.last_fetch_run(session)
     fetch = None
     if run is not None:
@@ -222,10 +224,14 @@ def status(app: App, day: date | None, as_json: bool) -> None:
             "message": run.message,
         }
     if as_json:
-        echo_json({"date": day.isoformat(), "outbox": counts, "last_fetch": fetch})
+        echo_json(
+            {"date": day.isoformat(), "outbox": counts, "bounces": bounced, "last_fetch": fetch}
+        )
         return
     click.echo(f"digests for {day}:")
     echo_table(("state", "count"), [(k, v) for k, v in counts.items()])
+    click.echo(f"bounces and complaints received on {day} (UTC):")
+    echo_table(("report", "count"), [(k, v) for k, v in bounced.items()])
     if fetch is None:
         click.echo("last fetch: never (run `digest fetch`)")
     else:

@@ -115,7 +115,7 @@ def subscribers() -> None:
 )
 @pass_app
 def list_subscribers(app: App, as_json: bool, status: tuple[str, ...]) -> None:
-    """List subscribers.
+    """List subscribers; for a suppressed one (or one a complaint unsubscribed), why.
 
     \b
     Examples:
@@ -135,6 +135,7 @@ def list_subscribers(app: App, as_json: bool, status: tuple[str, ...]) -> None:
                     "tz": s.timezone,
                     "max_papers": s.max_papers,
                     "frequency": s.frequency,
+                    "reason": s.status_reason,  # why suppressed, or unsubscribed by complaint
                 }
             )
     if as_json:
@@ -144,6 +145,8 @@ def list_subscribers(app: App, as_json: bool, status: tuple[str, ...]) -> None:
         click.echo("no subscribers yet: add one with `digest subscribe EMAIL --keywords ...`")
         return
     headers = ["email", "status", "keywords", "exclude", "send_at", "tz", "max_papers"]
+    if any(r["reason"] for r in rows):  # why some were suppressed or unsubscribed
+        headers.append("reason")
     echo_table(headers, [[r[h] for h in headers] for r in rows])
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from digest.cli.app import App, input_errors, pass_app, setup_logging
+from digest.mail.dkim import DKIM_MISSING, DkimSigner
 
 
 @click.command("serve")
@@ -29,6 +32,8 @@ def serve(app: App, host: str | None, port: int | None) -> None:
     settings.require_secret()
     settings.require_sender()
     setup_logging()
+    if DkimSigner.from_settings(settings) is None:  # the pages send confirmation emails
+        logging.getLogger("digest.web").warning(DKIM_MISSING)
     host = host or settings.web_host
     port = port or settings.web_port
     click.echo(f"serving on http://{host}:{port} (links use {settings.base_url})", err=True)

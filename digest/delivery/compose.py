@@ -27,7 +27,7 @@ from digest.papers import PaperText
 from digest.ranking import Profile, ScoredPaper, select_expansions
 from digest.render.renderer import RenderedEmail, Renderer, build_digest_context
 from digest.store.tables import Acronym, Feedback, Paper, SentPaper, Subscriber, table_of
-from digest.tokens import Links
+from digest.tokens import BounceTags, Links
 
 NEW_SUBSCRIBER_WINDOW = timedelta(days=2)  # a first digest covers the last two days
 PAPER = table_of(Paper)
@@ -73,6 +73,9 @@ class Composer:
     send_empty: bool = False
     dkim: DkimSigner | None = None
     on_rendered: Callable[[Digest, RenderedEmail], Any] | None = None
+    bounce_tags: BounceTags | None = None  # VERP: each digest's own envelope sender
+    list_id: str = ""  # the List-Id header, when set
+    feedback_id: str = ""  # the Feedback-ID header, when set
 
     def envelope(self, digest: Digest, now: datetime) -> tuple[Envelope, str]:
         """The message for one digest and its Message-ID (the same on every attempt)."""
@@ -94,18 +97,25 @@ class Composer:
         message_id = make_message_id(
             subscriber_id=to.id, digest_date=row.digest_date, domain=self.domain
         )
+        headers = dict(email.headers)
+        if self.list_id:
+            headers["List-Id"] = self.list_id
+        if self.feedback_id:
+            headers["Feedback-ID"] = self.feedback_id
         data = build_message(
             subject=email.subject,
             html=email.html,
             text=email.text,
-            headers=email.headers,
+            headers=headers,
             sender=self.mail_from,
             to=to.email,
             message_id=message_id,
             date=now,
             dkim=self.dkim,
         )
-        return Envelope(row.id, self.envelope_from, to.email, data), message_id
+        tags = self.bounce_tags
+        sender = self.envelope_from if tags is None else tags.address(to.id, row.digest_date)
+        return Envelope(row.id, sender, to.email, data), message_id
 
 
 class PaperCache:

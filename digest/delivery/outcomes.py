@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from digest import store
 from digest.delivery.outbox import DELIVERY, SENT_PAPER, SUBSCRIBER, owned
+from digest.subscribers import lifecycle
 
 
 def _arrays() -> Any:
@@ -309,6 +312,7 @@ def record_retry(
     next_attempt_at: datetime | None,
     soft_bounce: bool,
     soft_limit: int,
+    digest_date: date | None = None,
 ) -> str | None:
     """A temporary failure: retry at `next_attempt_at`, or give up when it is None.
 
@@ -337,7 +341,10 @@ def record_retry(
         updated_at=now,
     )
     if done and soft_bounce:
-        _count_bounce(session, subscriber_id, "soft_bounces", soft_limit, now)
+        _count_bounce(
+            session, delivery_id=delivery_id, subscriber_id=subscriber_id,
+            digest_date=digest_date, kind="soft", limit=soft_limit, now=now, error=error,
+        )  # fmt: skip
     return "failed" if done else None
 
 
@@ -350,6 +357,7 @@ def record_bounce(
     now: datetime,
     error: str,
     hard_limit: int,
+    digest_date: date | None = None,
 ) -> bool:
     """A permanent failure (5xx): the row fails and the subscriber counts a hard bounce."""
     done = _finish(
@@ -362,26 +370,46 @@ def record_bounce(
         updated_at=now,
     )
     if done:
-        _count_bounce(session, subscriber_id, "hard_bounces", hard_limit, now)
+        _count_bounce(
+            session, delivery_id=delivery_id, subscriber_id=subscriber_id,
+            digest_date=digest_date, kind="hard", limit=hard_limit, now=now, error=error,
+        )  # fmt: skip
     return done
 
 
 def _count_bounce(
-    session: Session, subscriber_id: int, column: str, limit: int, now: datetime
+    session: Session,
+    *,
+    delivery_id: int,
+    subscriber_id: int,
+    digest_date: date | None,
+    kind: str,
+    limit: int,
+    now: datetime,
+    error: str,
 ) -> None:
-    counter = SUBSCRIBER.c[column]
-    session.execute(
-        sa.update(SUBSCRIBER).where(SUBSCRIBER.c.id == subscriber_id).values({column: counter + 1})
+    """A bounce at sending: recorded once per delivery beside the later reports, and counted."""
+    code = _ENHANCED.search(error)
+    bounce_id = store.claim_report(
+        session, report_key=f"smtp:{delivery_id}", source="smtp", kind=kind, now=now,
+        subscriber_id=subscriber_id, digest_date=digest_date,
+        status=code.group(0) if code else None, detail=error,
+    )  # fmt: skip
+    if bounce_id is None:
+        return
+    if kind == "hard":
+        reason = f"hard bounce at sending ({digest_date} digest): {error}"
+    else:
+        reason = f"{limit} digest(s) in a row refused for now (soft bounces); last: {error}"
+    suppressed = lifecycle.count_bounce(
+        session, subscriber_id=subscriber_id, kind=kind, limit=limit, now=now, reason=reason
     )
-    session.execute(
-        sa.update(SUBSCRIBER)
-        .where(
-            SUBSCRIBER.c.id == subscriber_id,
-            counter >= limit,
-            SUBSCRIBER.c.status == "active",
-        )
-        .values(status="suppressed", suppressed_at=now, updated_at=now)
+    store.set_bounce_action(
+        session, bounce_id=bounce_id, action="suppressed" if suppressed else "counted"
     )
+
+
+_ENHANCED = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")  # RFC 3463 status code
 
 
 def record_skipped(

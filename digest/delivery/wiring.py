@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import parseaddr
@@ -13,13 +14,14 @@ from sqlalchemy.engine import Engine
 from digest.config import PLACEHOLDER_SECRETS, Settings
 from digest.delivery.compose import Composer, Digest
 from digest.delivery.worker import Db, Worker
-from digest.mail.dkim import DkimSigner
-from digest.mail.mailers import FileMailer, Mailer, SmtpMailer
-from digest.mail.message import domain_of
+from digest.mail.dkim import DKIM_MISSING, DkimSigner
+from digest.mail.mailers import FileMailer, Mailer, SmtpMailer, envelope_sender
+from digest.mail.message import domain_of, feedback_id, list_id
 from digest.render.renderer import RenderedEmail, Renderer
 from digest.store.counters import RateLimiter
-from digest.tokens import Links
+from digest.tokens import BounceTags, Links
 
+log = logging.getLogger("digest.delivery")
 PREVIEW_FROM = "digest-preview@example.invalid"
 PREVIEW_SECRET = "dry-run-preview-key-links-will-not-verify"
 
@@ -39,18 +41,27 @@ def make_composer(
         if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 16:
             secret = PREVIEW_SECRET
         dkim = None
+        envelope_from = parseaddr(settings.return_path or mail_from)[1]
+        tags = None
     else:
         mail_from, secret = settings.require_sender(), settings.require_secret()
         dkim = DkimSigner.from_settings(settings)
+        if dkim is None:
+            log.warning(DKIM_MISSING)
+        envelope_from = envelope_sender(settings)
+        tags = BounceTags(secret, envelope_from)
     return Composer(
         renderer=renderer or Renderer(overrides=settings.templates_dir),
         links=Links(settings.base_url, secret),
         mail_from=mail_from,
-        envelope_from=settings.return_path or parseaddr(mail_from)[1],
+        envelope_from=envelope_from,
         domain=domain_of(mail_from),
         send_empty=settings.send_empty,
         dkim=dkim,
         on_rendered=on_rendered,
+        bounce_tags=tags,
+        list_id=list_id(settings.list_id, mail_from),
+        feedback_id=feedback_id("digest", settings.feedback_id, mail_from),
     )
 
 

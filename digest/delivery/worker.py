@@ -292,8 +292,9 @@ class Worker:
             self._retry(session, d, _describe(result), result.code)
         else:
             ok = outcomes.record_bounce(
-                session, **kw, error=_describe(result), hard_limit=self.settings.hard_bounce_limit
-            )
+                session, **kw, error=_describe(result), hard_limit=self.settings.hard_bounce_limit,
+                digest_date=d.row.digest_date,
+            )  # fmt: skip
             log.warning("bounced delivery=%s to=%s: %s", d.row.id, d.to.email, _describe(result))
             self._done("bounced" if ok else "lost", d, d.row, detail=_describe(result))
 
@@ -309,7 +310,7 @@ class Worker:
         status = outcomes.record_retry(
             session, delivery_id=d.row.id, subscriber_id=d.to.id, owner=self.owner, now=now,
             error=error, next_attempt_at=at, soft_bounce=code is not None and 400 <= code < 500,
-            soft_limit=self.settings.soft_bounce_limit,
+            soft_limit=self.settings.soft_bounce_limit, digest_date=d.row.digest_date,
         )  # fmt: skip
         log.warning("delivery=%s to=%s %s: %s", d.row.id, d.to.email, status or "lost", error)
         self._done(status or "lost", d, d.row, detail=error)

@@ -65,6 +65,29 @@ def domain_of(address: str) -> str:
     return addr.rsplit("@", 1)[1].lower()
 
 
+def list_id(setting: str, sender: str) -> str:
+    """The List-Id header (RFC 2919): DIGEST_LIST_ID as parsed by the settings, or one made
+    from the sender: `Paper Digest <papers.example.org>` for `Paper Digest <papers@example.org>`.
+
+    Providers group a sender's mail by it (Gmail's unsubscribe prompt, filters people write).
+    """
+    if setting:
+        return setting
+    display, addr = parseaddr(sender)
+    local = addr.rpartition("@")[0]
+    label = re.sub(r"[^a-z0-9-]+", "-", local.lower()).strip("-") or "digest"
+    ident = f"{label}.{domain_of(sender)}"
+    display = display.replace('"', "").strip()
+    return f"{display} <{ident}>" if display and display.isascii() else f"<{ident}>"
+
+
+def feedback_id(kind: str, setting: str, sender: str) -> str:
+    """The Feedback-ID header of Gmail's feedback loop: `<kind of email>:<sender id>`, the
+    sender id being DIGEST_FEEDBACK_ID or the sender's domain. Never unique per message:
+    Gmail reports spam rates per value."""
+    return f"{kind}:{setting or domain_of(sender)}"
+
+
 def build_message(
     *,
     subject: str,

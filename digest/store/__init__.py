@@ -3,6 +3,16 @@
 The caller owns the transaction; nothing here commits.
 """
 
+from digest.store.bounces import (
+    BOUNCE,
+    attempted_dates,
+    bounce_counted,
+    bounce_counts,
+    bounced_dates,
+    claim_report,
+    latest_attempted_date,
+    set_bounce_action,
+)
 from digest.store.engine import (
     chunks,
     current_revision,
@@ -45,11 +55,17 @@ from digest.store.subscribers import (
 )
 
 __all__ = [
+    "BOUNCE",
     "PAPER",
     "SUBSCRIBER",
     "SubscriberInput",
     "acronym_counts",
+    "attempted_dates",
+    "bounce_counted",
+    "bounce_counts",
+    "bounced_dates",
     "chunks",
+    "claim_report",
     "count_papers",
     "current_revision",
     "delete_feedback",
@@ -63,6 +79,7 @@ __all__ = [
     "iter_subscribers",
     "last_fetch_run",
     "last_listing_day",
+    "latest_attempted_date",
     "make_engine",
     "paper_texts",
     "paper_title",
@@ -71,6 +88,7 @@ __all__ = [
     "save_acronyms",
     "sent_deliveries",
     "session_scope",
+    "set_bounce_action",
     "set_feedback",
     "set_preferences",
     "start_fetch_run",

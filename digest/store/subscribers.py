@@ -85,7 +85,7 @@ def upsert_subscriber(
         if status == "active" and sub.status != "active":
             sub.status, sub.unsubscribed_at, sub.confirmed_at = "active", None, now
             sub.soft_bounces = sub.hard_bounces = 0
-            sub.suppressed_at = None
+            sub.suppressed_at = sub.status_reason = None
     session.add(sub)
     session.flush()
     return sub, created

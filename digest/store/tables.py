@@ -122,6 +122,7 @@ class Subscriber(SQLModel, table=True):
     hard_bounces: int = 0
     soft_bounces: int = 0  # in a row; reset by a delivery
     token_version: int = 0  # bump to revoke every link sent so far
+    status_reason: str | None = None  # why suppressed, or unsubscribed by a complaint
 
 
 # What workers claim, as literal SQL: SQLite uses a partial index only when the query repeats
@@ -220,6 +221,47 @@ class FetchRun(SQLModel, table=True):
     errors: int = 0
     status: str = Field(default="running", max_length=16)  # running | ok | partial | failed
     message: str | None = None
+
+
+BOUNCE_KINDS = ("hard", "soft", "complaint", "ignored", "unreadable")
+BOUNCE_SOURCES = ("smtp", "imap", "maildir", "webhook")
+BOUNCE_ACTIONS = ("suppressed", "unsubscribed", "counted", "repeat", "unmatched", "none", "kept")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> sa.CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({quoted})", name=f"ck_bounce_{column}")
+
+
+class Bounce(SQLModel, table=True):
+    """One bounce, complaint or unreadable report, recorded once: `report_key` is unique (the
+    report's Message-ID, a webhook event's id, `smtp:<delivery id>`), so a report read twice,
+    or by two machines at once, is acted on once.
+
+    kind: hard (5.x.x) | soft (4.x.x) | complaint (an abuse report) | ignored (not a failure:
+    a delay-free DSN, an auto-reply) | unreadable (kept in the mailbox for a person).
+    action: what it did to the subscriber: suppressed | unsubscribed | counted | repeat (this
+    digest's bounce was already counted) | unmatched (no subscriber) | none | kept.
+    """
+
+    __table_args__ = (
+        _one_of("kind", BOUNCE_KINDS),
+        _one_of("source", BOUNCE_SOURCES),
+        _one_of("action", BOUNCE_ACTIONS),
+        sa.Index("ix_bounce_subscriber_day", "subscriber_id", "digest_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_key: str = Field(unique=True, max_length=255)
+    source: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    action: str = Field(max_length=16)
+    subscriber_id: int | None = Field(default=None, foreign_key="subscriber.id")
+    digest_date: date | None = None
+    email: str | None = Field(default=None, max_length=320)  # the address the report names
+    status: str | None = Field(default=None, max_length=16)  # enhanced status code, 5.1.1
+    detail: str | None = None  # the diagnostic, or why the report could not be read
+    received_at: datetime = _ts(index=True)
 
 
 class Counter(SQLModel, table=True):

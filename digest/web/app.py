@@ -1,4 +1,5 @@
-"""The web pages (Starlette): subscribe, confirm, manage, unsubscribe, feedback, view, feed.
+"""The web pages (Starlette): subscribe, confirm, manage, unsubscribe, feedback, view, feed;
+and the bounce webhook for email services.
 
 `create_app` builds the app from injected edges (settings, engine, mailer, clock); `serve`
 runs it with uvicorn (blocking) and `start_in_thread` runs it beside the scheduler.
@@ -21,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from digest.config import Settings
 from digest.tokens import Links
-from digest.web import actions, feed, manage, subscribe
+from digest.web import actions, feed, manage, subscribe, webhooks
 from digest.web.base import STATIC, WebContext, template_env, timezone_names
 from digest.web.forms import SecurityHeaders
 from digest.web.limits import Limits
@@ -70,6 +71,7 @@ def create_app(
         Route("/feedback/{token}", actions.feedback, methods=["GET", "POST"]),
         Route("/view/{token}", feed.view, methods=["GET"]),
         Route("/feed/{token}", feed.feed, methods=["GET"]),
+        Route("/webhooks/bounces", webhooks.bounces, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])

@@ -36,25 +36,31 @@ def _dkim(ctx: WebContext) -> Any:
 def send_confirm(ctx: WebContext, subscriber_id: int, email: str, keywords: str) -> None:
     url = ctx.links.confirm(subscriber_id, email)
     rendered = renderer_for(ctx).confirm(email=email, confirm_url=url, keywords=keywords)
-    _send(ctx, f"confirm-{subscriber_id}", email, rendered)
+    _send(ctx, "confirm", subscriber_id, email, rendered)
 
 
 def send_manage_link(ctx: WebContext, subscriber_id: int, email: str, version: int) -> None:
     url = ctx.links.manage(subscriber_id, version)
     rendered = renderer_for(ctx).manage_link(email=email, manage_url=url)
-    _send(ctx, f"manage-{subscriber_id}", email, rendered)
+    _send(ctx, "manage", subscriber_id, email, rendered)
 
 
-def _send(ctx: WebContext, key: str, to: str, rendered: Any) -> None:
-    from digest.mail.mailers import Envelope
-    from digest.mail.message import build_message, domain_of
+def _send(ctx: WebContext, kind: str, subscriber_id: int, to: str, rendered: Any) -> None:
+    from digest.mail.mailers import Envelope, envelope_sender
+    from digest.mail.message import build_message, domain_of, feedback_id
+    from digest.tokens import BounceTags
 
+    key = f"{kind}-{subscriber_id}"
     sender = ctx.settings.require_sender()
+    # A bounce of this email (a mistyped address) comes back tagged like a digest's.
+    bounce_to = BounceTags(ctx.secret, envelope_sender(ctx.settings)).address(subscriber_id)
+    headers = dict(rendered.headers)
+    headers["Feedback-ID"] = feedback_id(kind, ctx.settings.feedback_id, sender)
     data = build_message(
         subject=rendered.subject,
         html=rendered.html,
         text=rendered.text,
-        headers=dict(rendered.headers),
+        headers=headers,
         sender=sender,
         to=to,
         message_id=make_msgid(domain=domain_of(sender)),
@@ -63,7 +69,7 @@ def _send(ctx: WebContext, key: str, to: str, rendered: Any) -> None:
     )
     mailer = ctx.mailer_factory()
     try:
-        results = list(mailer.send_many([Envelope(key, sender, to, data)]))
+        results = list(mailer.send_many([Envelope(key, bounce_to, to, data)]))
     finally:
         close = getattr(mailer, "close", None)
         if callable(close):

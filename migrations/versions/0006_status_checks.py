@@ -1,7 +1,7 @@
 """statuses, frequencies and votes checked by the database
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-03 16:30:00
 """
 
@@ -17,7 +17,7 @@ from digest.store.tables import (
 )
 
 revision: str = '0006'
-down_revision: str | None = '0002'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
