@@ -23,6 +23,7 @@ class ConfigError(ValueError):
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "placeholder", "xxx", "todo"}
 TLS_MODES = ("none", "starttls", "ssl")
+SOURCES = ("hf", "arxiv")  # the listings digest can poll
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -58,6 +59,10 @@ class Settings:
     dkim_domain: str = ""
     templates_dir: str = ""  # a folder whose email/ and web/ files override the shipped ones
     lease_seconds: int = 300
+    sources: tuple[str, ...] = ("hf",)  # the listings `digest fetch` polls, in this order
+    arxiv_categories: tuple[str, ...] = ()
+    arxiv_rss_url: str = "https://rss.arxiv.org/rss"
+    retention_days: int = 30  # papers listed longer ago are deleted after a fetch; 0 keeps all
 
     def require_secret(self) -> str:
         """The signing key, refused when missing or a placeholder."""
@@ -150,6 +155,26 @@ def _folder(raw: str) -> str:
     return value
 
 
+def _sources(raw: str) -> tuple[str, ...]:
+    names = [n.strip().lower() for n in raw.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown or not names:
+        raise ValueError(f"{raw!r}: use hf, arxiv or hf,arxiv")
+    return tuple(dict.fromkeys(names))
+
+
+_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?$")
+
+
+def parse_categories(raw: str) -> tuple[str, ...]:
+    """ "cs.LG, cs.CL" (or "cs.LG+cs.CL") -> ("cs.LG", "cs.CL"); archives like hep-th too."""
+    names = [n.strip() for n in re.split(r"[,+\s]+", raw) if n.strip()]
+    for name in names:
+        if not _CATEGORY.match(name):
+            raise ValueError(f"{name!r} is not an arXiv category (e.g. cs.LG, math.OC, hep-th)")
+    return tuple(dict.fromkeys(names))
+
+
 def _db_url(raw: str) -> str:
     value = raw.strip()
     if "://" not in value:
@@ -188,6 +213,10 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DIGEST_DKIM_DOMAIN": ("dkim_domain", _str),
     "DIGEST_LEASE_SECONDS": ("lease_seconds", _int(10, 86400)),
     "DIGEST_TEMPLATES_DIR": ("templates_dir", _folder),
+    "DIGEST_SOURCES": ("sources", _sources),
+    "DIGEST_ARXIV_CATEGORIES": ("arxiv_categories", parse_categories),
+    "DIGEST_ARXIV_RSS_URL": ("arxiv_rss_url", _url),
+    "DIGEST_RETENTION_DAYS": ("retention_days", _int(0, 36500)),
 }
 
 assert {f for f, _ in _PARSERS.values()} == {f.name for f in fields(Settings)}
@@ -213,4 +242,10 @@ def load_settings(
             values[field_name] = parse(raw)
         except ValueError as exc:
             raise ConfigError(f"{name}: {exc}") from None
-    return Settings(**values)
+    settings = Settings(**values)
+    if "arxiv" in settings.sources and not settings.arxiv_categories:
+        raise ConfigError(
+            "DIGEST_ARXIV_CATEGORIES: name the categories to follow when DIGEST_SOURCES "
+            "includes arxiv, e.g. cs.LG,cs.CL"
+        )
+    return settings
