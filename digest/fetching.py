@@ -22,9 +22,7 @@ from digest.config import Settings
 from digest.diff import diff, needs_write
 from digest.ranking.acronyms import learn_acronyms
 from digest.reports import RunReport
-from digest.sources import SourceError
-from digest.sources.arxiv import ACCEPT as RSS_ACCEPT
-from digest.sources.arxiv import MIN_INTERVAL as ARXIV_INTERVAL
+from digest.sources import SourceError, arxiv
 from digest.sources.arxiv import ArxivFeed
 from digest.sources.hf import HfListing
 from digest.sources.http import PoliteGetter, make_client
@@ -137,9 +135,11 @@ def fetch_with_settings(
                 client = stack.enter_context(make_client())
                 sources.append(HfListing(PoliteGetter(client), settings.hf_api_url))
             else:
-                client = stack.enter_context(make_client(accept=RSS_ACCEPT))
-                getter = PoliteGetter(client, min_interval=ARXIV_INTERVAL)
-                sources.append(ArxivFeed(getter, settings.arxiv_rss_url, settings.arxiv_categories))
+                client = stack.enter_context(arxiv.make_client())
+                feed = ArxivFeed(
+                    arxiv.polite_getter(client), settings.arxiv_rss_url, settings.arxiv_categories
+                )
+                sources.append(feed)
         return fetch(
             engine,
             sources=sources,

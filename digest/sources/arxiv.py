@@ -24,11 +24,13 @@ from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
+import httpx
 from defusedxml import DefusedXmlException
 
 from digest.papers import ANNOUNCE_TYPES, ListedPaper
 from digest.sources.errors import SourceError
 from digest.sources.http import PoliteGetter
+from digest.sources.http import make_client as make_http_client
 
 MIN_INTERVAL = 3.0  # seconds between two requests to arXiv, start to start
 ACCEPT = "application/rss+xml, application/xml;q=0.9, text/xml;q=0.8"
@@ -56,10 +58,20 @@ class Announcement:
     url: str = ""
 
 
+def make_client(timeout: float = 30.0) -> httpx.Client:
+    """An HTTP client that asks for RSS, with digest's User-Agent."""
+    return make_http_client(timeout, accept=ACCEPT)
+
+
+def polite_getter(client: httpx.Client, **kw: Any) -> PoliteGetter:
+    """A getter that keeps arXiv's terms: one request at a time, MIN_INTERVAL s apart."""
+    return PoliteGetter(client, **({"min_interval": MIN_INTERVAL} | kw))
+
+
 @dataclass(frozen=True)
 class ArxivFeed:
-    """The announcement feed of `categories` at `base_url`, read through `getter` (which
-    spaces requests MIN_INTERVAL apart: build it with `polite_getter`)."""
+    """The announcement feed of `categories` at `base_url`, read through `getter` (built by
+    `polite_getter`, which spaces requests MIN_INTERVAL apart)."""
 
     getter: PoliteGetter
     base_url: str
