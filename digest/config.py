@@ -163,14 +163,20 @@ def _sources(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?$")
+_CATEGORY = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(\.[A-Za-z][A-Za-z\-]*)?$")
+# arXiv's archives: the part of a category before the dot (cs.LG), or the whole (hep-th)
+ARXIV_ARCHIVES = frozenset(
+    "astro-ph cond-mat cs econ eess gr-qc hep-ex hep-lat hep-ph hep-th math math-ph nlin "
+    "nucl-ex nucl-th physics q-bio q-fin quant-ph stat".split()
+)
 
 
 def parse_categories(raw: str) -> tuple[str, ...]:
     """ "cs.LG, cs.CL" (or "cs.LG+cs.CL") -> ("cs.LG", "cs.CL"); archives like hep-th too."""
     names = [n.strip() for n in re.split(r"[,+\s]+", raw) if n.strip()]
     for name in names:
-        if not _CATEGORY.match(name):
+        match = _CATEGORY.match(name)
+        if not match or match.group("archive") not in ARXIV_ARCHIVES:
             raise ValueError(f"{name!r} is not an arXiv category (e.g. cs.LG, math.OC, hep-th)")
     return tuple(dict.fromkeys(names))
 
