@@ -84,7 +84,17 @@ def _explain(sub: Subscriber, papers: list[Paper]) -> dict[str, ScoredPaper]:
 
     if not papers:
         return {}
-    texts = [PaperText(p.id, p.title, p.abstract, p.upvotes) for p in papers]
+    texts = [
+        PaperText(
+            p.id,
+            p.title,
+            p.abstract,
+            p.upvotes,
+            authors=tuple(p.authors),
+            categories=tuple(p.categories),
+        )
+        for p in papers
+    ]
     profile = Profile(key=sub.id or 0, keywords=sub.keywords, max_papers=len(texts))
     try:
         return {s.paper_id: s for s in rank_papers(texts, profile)}
