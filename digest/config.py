@@ -166,9 +166,12 @@ def _sources(raw: str) -> tuple[str, ...]:
 _CATEGORY = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(\.[A-Za-z][A-Za-z\-]*)?$")
 # arXiv's archives: the part of a category before the dot (cs.LG), or the whole (hep-th)
 ARXIV_ARCHIVES = frozenset(
-    "astro-ph cond-mat cs econ eess gr-qc hep-ex hep-lat hep-ph hep-th math math-ph nlin "
-    "nucl-ex nucl-th physics q-bio q-fin quant-ph stat".split()
-)
+    {
+        "astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat", "hep-ph",
+        "hep-th", "math", "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio", "q-fin",
+        "quant-ph", "stat",
+    }
+)  # fmt: skip
 
 
 def parse_categories(raw: str) -> tuple[str, ...]:

@@ -94,6 +94,11 @@ def test_new_and_cross_are_new_replacements_never(engine, httpserver, listings, 
     )
     assert first.listing_day == DAY and first.first_seen_at == now and first.upvotes == 0
     assert first.authors == ["Ada Lovelace", "Alan Turing"]
+    with session_scope(engine) as session:  # what ranking reads carries both
+        texts = {t.id: t for t in store.paper_texts(session)}
+    assert texts["2603.00001"].authors == ("Ada Lovelace", "Alan Turing")
+    assert texts["2603.00001"].categories == ("cs.LG", "stat.ML")
+    assert texts["2603.00002"].categories == ("cs.CV", "cs.CL")
     # the same announcement again adds nothing
     again = fetching.fetch(engine, sources=[feed], days=[DAY], now=now + timedelta(hours=1))
     assert (again.counts["new"], again.counts["updated"], again.counts["unchanged"]) == (0, 0, 2)

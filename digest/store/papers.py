@@ -136,6 +136,14 @@ def paper_texts(
     return [paper_text(p) for p in rows]
 
 
+def paper_sources(session: Session, *, listing_from: date | None = None) -> dict[str, str]:
+    """Which listings named each paper (hf, arxiv, hf,arxiv), by id."""
+    query = select(Paper.id, Paper.source)
+    if listing_from is not None:
+        query = query.where(Paper.listing_day >= listing_from)
+    return dict(session.exec(query).all())
+
+
 def paper_text(p: Paper) -> PaperText:
     """What ranking reads of a stored paper."""
     return PaperText(
