@@ -101,3 +101,13 @@ def test_sources_and_arxiv_settings() -> None:
 def test_bad_source_settings_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(env, env_file=None)
+
+
+def test_every_setting_is_documented() -> None:
+    from digest.config import _PARSERS
+
+    root = Path(__file__).resolve().parents[1]
+    example = (root / "config.example.env").read_text()
+    readme = (root / "README.md").read_text()
+    assert [n for n in _PARSERS if f"\n{n}=" not in example] == []
+    assert [n for n in _PARSERS if f"`{n}`" not in readme and f"`{n}," not in readme] == []
