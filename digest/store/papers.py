@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from digest.papers import ListedPaper, PaperText
 from digest.store.engine import chunks, dialect_insert
-from digest.store.tables import PAPER_SOURCES, Acronym, Feedback, FetchRun, Paper, table_of
+from digest.store.tables import Acronym, Feedback, FetchRun, Paper, PaperSource, table_of
 
 PAPER: sa.Table = table_of(Paper)
 
@@ -101,7 +101,7 @@ def last_listing_day(session: Session, *, source: str | None = None) -> date | N
     query = select(func.max(Paper.listing_day))
     if source is not None:
         query = query.where(
-            col(Paper.source).in_([s for s in PAPER_SOURCES if source in s.split(",")])
+            col(Paper.source).in_([s.value for s in PaperSource if source in s.split(",")])
         )
     return session.exec(query).one()
 

@@ -7,6 +7,7 @@ stores them as naive UTC so SQLite and PostgreSQL behave the same.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,14 +43,18 @@ def _ts(**kw: Any) -> Any:
 # --------------------------------------------------------------------------- tables
 
 
-# The listings that named a paper (one paper per arXiv id, whichever listing named it).
-PAPER_SOURCES = ("hf", "arxiv", "hf,arxiv")
+class PaperSource(StrEnum):
+    """The listings that named a paper (one paper per arXiv id, whichever listing named it)."""
+
+    HF = "hf"
+    ARXIV = "arxiv"
+    BOTH = "hf,arxiv"
 
 
 class Paper(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint(
-            "source IN (" + ", ".join(f"'{s}'" for s in PAPER_SOURCES) + ")",
+            "source IN (" + ", ".join(f"'{s.value}'" for s in PaperSource) + ")",
             name="ck_paper_source",
         ),
     )
@@ -65,7 +70,7 @@ class Paper(SQLModel, table=True):
     github_url: str | None = None
     project_url: str | None = None
     thumbnail: str | None = None
-    source: str = Field(default="hf", max_length=16)  # one of PAPER_SOURCES
+    source: str = Field(default="hf", max_length=16)  # a PaperSource
     published_at: datetime | None = _ts(default=None)
     listing_day: date = Field(index=True)
     first_seen_at: datetime = _ts(index=True)
