@@ -135,7 +135,7 @@ def bench_ingest(url: str, n: int, sample: int) -> None:
                 session.merge(
                     Paper(
                         **{
-                            **store._row(p),
+                            **store.papers._row(p),
                             "id": "b" + p.id,
                             "listing_day": p.listing_day,
                             "first_seen_at": NOW,

@@ -27,6 +27,7 @@ TLS_MODES = ("none", "starttls", "ssl")
 # Gmail clips an email whose HTML passes about 102 KB; a paper block is 4-5 KB and the frame
 # about 8 KB (tests/test_render.py checks the worst case), so 18 papers fit.
 MAX_PAPERS_PER_EMAIL = 18
+SOURCES = ("hf", "arxiv")  # the listings digest can poll
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -66,6 +67,10 @@ class Settings:
     webhook_secret: str = ""  # signs POST /webhooks/bounces; empty: the webhook is off
     list_id: str = ""  # the List-Id header; empty: from the sender's address
     feedback_id: str = ""  # the sender id in Feedback-ID; empty: the sender's domain
+    sources: tuple[str, ...] = ("hf",)  # the listings `digest fetch` polls, in this order
+    arxiv_categories: tuple[str, ...] = ()
+    arxiv_rss_url: str = "https://rss.arxiv.org/rss"
+    retention_days: int = 30  # papers listed longer ago are deleted after a fetch; 0 keeps all
 
     def require_secret(self) -> str:
         """The signing key, refused when missing or a placeholder."""
@@ -265,6 +270,35 @@ def _feedback_id(raw: str) -> str:
     return value
 
 
+def _sources(raw: str) -> tuple[str, ...]:
+    names = [n.strip().lower() for n in raw.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown or not names:
+        raise ValueError(f"{raw!r}: use hf, arxiv or hf,arxiv")
+    return tuple(dict.fromkeys(names))
+
+
+_CATEGORY = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(\.[A-Za-z][A-Za-z\-]*)?$")
+# arXiv's archives: the part of a category before the dot (cs.LG), or the whole (hep-th)
+ARXIV_ARCHIVES = frozenset(
+    {
+        "astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat", "hep-ph",
+        "hep-th", "math", "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio", "q-fin",
+        "quant-ph", "stat",
+    }
+)  # fmt: skip
+
+
+def parse_categories(raw: str) -> tuple[str, ...]:
+    """ "cs.LG, cs.CL" (or "cs.LG+cs.CL") -> ("cs.LG", "cs.CL"); archives like hep-th too."""
+    names = [n.strip() for n in re.split(r"[,+\s]+", raw) if n.strip()]
+    for name in names:
+        match = _CATEGORY.match(name)
+        if not match or match.group("archive") not in ARXIV_ARCHIVES:
+            raise ValueError(f"{name!r} is not an arXiv category (e.g. cs.LG, math.OC, hep-th)")
+    return tuple(dict.fromkeys(names))
+
+
 def _db_url(raw: str) -> str:
     value = raw.strip()
     if "://" not in value:
@@ -307,6 +341,10 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DIGEST_WEBHOOK_SECRET": ("webhook_secret", _shared_secret),
     "DIGEST_LIST_ID": ("list_id", parse_list_id),
     "DIGEST_FEEDBACK_ID": ("feedback_id", _feedback_id),
+    "DIGEST_SOURCES": ("sources", _sources),
+    "DIGEST_ARXIV_CATEGORIES": ("arxiv_categories", parse_categories),
+    "DIGEST_ARXIV_RSS_URL": ("arxiv_rss_url", _url),
+    "DIGEST_RETENTION_DAYS": ("retention_days", _int(0, 36500)),
 }
 
 assert {f for f, _ in _PARSERS.values()} == {f.name for f in fields(Settings)}
@@ -332,4 +370,10 @@ def load_settings(
             values[field_name] = parse(raw)
         except ValueError as exc:
             raise ConfigError(f"{name}: {exc}") from None
-    return Settings(**values)
+    settings = Settings(**values)
+    if "arxiv" in settings.sources and not settings.arxiv_categories:
+        raise ConfigError(
+            "DIGEST_ARXIV_CATEGORIES: name the categories to follow when DIGEST_SOURCES "
+            "includes arxiv, e.g. cs.LG,cs.CL"
+        )
+    return settings

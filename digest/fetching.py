@@ -1,32 +1,46 @@
-"""Fetching: sources -> diff -> store, one transaction per day; returns a RunReport."""
+"""Fetching: sources -> diff -> store, one transaction per listing; returns a RunReport.
+
+The listings are polled one after the other, in the order given (DIGEST_SOURCES): the Hugging
+Face listing day by day, the arXiv announcement once (its feed holds the latest announcement
+only). A paper both list is stored once: the first listing to name it makes it new, the other
+merges into it (diff.merge). Each listing is stored in its own transaction, so one that
+cannot be read stores nothing and the others go on.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from digest import store
+from digest.config import Settings
 from digest.diff import diff, needs_write
 from digest.ranking.acronyms import learn_acronyms
 from digest.reports import RunReport
-from digest.sources import SourceError
-from digest.sources.hf import fetch_day
-from digest.sources.http import PoliteGetter
+from digest.sources import SourceError, arxiv
+from digest.sources.arxiv import ArxivFeed
+from digest.sources.hf import HfListing
+from digest.sources.http import PoliteGetter, make_client
 from digest.store.engine import session_scope
 
 log = logging.getLogger("digest")
 
-FETCH_COUNTS = ("days", "fetched", "new", "updated", "unchanged", "skipped")
+Listing = HfListing | ArxivFeed
+FETCH_COUNTS = ("days", "fetched", "new", "updated", "unchanged", "skipped", "ignored")
+# days: listings read (a Hugging Face day, an arXiv announcement); ignored: arXiv replacements
+# of papers never stored; pruned (total only): papers deleted past DIGEST_RETENTION_DAYS
 
 
 def default_fetch_days(engine: Engine, today: date) -> list[date]:
-    """From the day after the last stored listing day (2 days back on an empty store) to today."""
+    """From the day after Hugging Face's last stored listing day (2 days back on an empty
+    store) to today."""
     with session_scope(engine) as session:
-        last = store.last_listing_day(session)
+        last = store.last_listing_day(session, source="hf")
     start = today - timedelta(days=1) if last is None else min(last + timedelta(days=1), today)
     return day_range(start, today)
 
@@ -38,40 +52,103 @@ def day_range(first: date, last: date) -> list[date]:
 def fetch(
     engine: Engine,
     *,
-    getter: PoliteGetter,
-    base_url: str,
+    sources: Sequence[Listing],
     days: Sequence[date],
     now: datetime,
+    asked: bool = False,
     on_day: Callable[[date], Any] | None = None,
+    retention_days: int = 0,
 ) -> RunReport:
-    """Poll the listing for each day and store it; one transaction per day.
+    """Poll each listing and store what it lists; one transaction per listing day.
 
-    A day whose answer cannot be read is reported and stores nothing; other days go on.
+    `days` are the Hugging Face days to poll. The arXiv feed holds only the latest
+    announcement: it is stored unless `asked` (the days were asked for explicitly) and its
+    date is not among them. A listing that cannot be read is reported and stores nothing;
+    the others go on. With `retention_days`, papers listed longer ago are deleted afterwards.
     """
-    counts = dict.fromkeys(FETCH_COUNTS, 0)
+    parts = {s.name: dict.fromkeys(FETCH_COUNTS, 0) for s in sources}
     errors: list[str] = []
     items: list[dict[str, Any]] = []
-    for day in days:
+
+    def stored(name: str, day: date, papers: Sequence[Any], skipped: Sequence[str]) -> None:
+        counts = _store_listing(engine, papers, now)
+        counts["skipped"] = len(skipped)
+        for reason in skipped:
+            log.warning("skipped %s", reason)
+        for key, value in counts.items():
+            parts[name][key] += value
+        parts[name]["days"] += 1
+        items.append({"source": name, "date": day.isoformat(), **counts})
+
+    for source in sources:
+        if isinstance(source, HfListing):
+            for day in days:
+                try:
+                    listing = source.day(day)
+                except SourceError as exc:
+                    errors.append(f"hf {exc}")
+                    log.warning("fetch hf %s failed: %s", day, exc)
+                else:
+                    stored("hf", day, listing.papers, listing.skipped)
+                if on_day is not None:
+                    on_day(day)
+            continue
         try:
-            listing = fetch_day(getter, base_url, day)
+            announcement = source.latest(now.date())
         except SourceError as exc:
             errors.append(str(exc))
-            log.warning("fetch %s failed: %s", day, exc)
+            log.warning("fetch arxiv failed: %s", exc)
+            continue
+        if announcement.day is None:  # nothing announced (a weekend, a holiday)
+            items.append({"source": "arxiv", "date": None, "fetched": 0})
+        elif asked and announcement.day not in days:
+            note = (
+                f"the feed holds the announcement of {announcement.day} only, "
+                "not one of the days asked for: nothing stored"
+            )
+            log.warning("arxiv: %s", note)
+            items.append({"source": "arxiv", "date": announcement.day.isoformat(), "note": note})
         else:
-            day_counts = _store_listing(engine, listing.papers, now)
-            day_counts["skipped"] = len(listing.skipped)
-            for reason in listing.skipped:
-                log.warning("skipped %s", reason)
-            for key, value in day_counts.items():
-                counts[key] += value
-            counts["days"] += 1
-            items.append({"date": day.isoformat(), **day_counts})
-        if on_day is not None:
-            on_day(day)
-    report = RunReport("fetch", counts, tuple(errors), tuple(items))
+            stored("arxiv", announcement.day, announcement.papers, announcement.skipped)
+    counts = {key: sum(part[key] for part in parts.values()) for key in FETCH_COUNTS}
+    counts["pruned"] = _prune(engine, now, retention_days)
+    report = RunReport("fetch", counts, tuple(errors), tuple(items), parts)
     _record_fetch(engine, report, days, now)
     log.info(report.line())
     return report
+
+
+def fetch_with_settings(
+    engine: Engine,
+    settings: Settings,
+    *,
+    days: Sequence[date],
+    now: datetime,
+    asked: bool = False,
+    on_day: Callable[[date], Any] | None = None,
+) -> RunReport:
+    """`fetch` from the listings DIGEST_SOURCES names, each through its own polite client."""
+    with ExitStack() as stack:
+        sources: list[Listing] = []
+        for name in settings.sources:
+            if name == "hf":
+                client = stack.enter_context(make_client())
+                sources.append(HfListing(PoliteGetter(client), settings.hf_api_url))
+            else:
+                client = stack.enter_context(arxiv.make_client())
+                feed = ArxivFeed(
+                    arxiv.polite_getter(client), settings.arxiv_rss_url, settings.arxiv_categories
+                )
+                sources.append(feed)
+        return fetch(
+            engine,
+            sources=sources,
+            days=days,
+            now=now,
+            asked=asked,
+            on_day=on_day,
+            retention_days=settings.retention_days,
+        )
 
 
 def _store_listing(engine: Engine, papers: Sequence[Any], now: datetime) -> dict[str, int]:
@@ -87,6 +164,7 @@ def _store_listing(engine: Engine, papers: Sequence[Any], now: datetime) -> dict
         "new": len(result.new),
         "updated": len(result.updated),
         "unchanged": len(result.unchanged),
+        "ignored": len(result.ignored),
     }
 
 
@@ -97,11 +175,23 @@ def _learn_acronyms(session: Any, papers: Sequence[Any], now: datetime) -> None:
         store.save_acronyms(session, counts=counts, now=now)
 
 
-def _record_fetch(engine: Engine, report: RunReport, days: Sequence[date], now: datetime) -> None:
-    if not days:
-        return
+def _prune(engine: Engine, now: datetime, retention_days: int) -> int:
+    if retention_days <= 0:
+        return 0
+    before = now.date() - timedelta(days=retention_days)
     with session_scope(engine) as session:
-        run = store.start_fetch_run(session, now=now, first=min(days), last=max(days))
+        pruned = store.prune_papers(session, before=before)
+    if pruned:
+        log.info("pruned %d paper(s) listed before %s", pruned, before)
+    return pruned
+
+
+def _record_fetch(engine: Engine, report: RunReport, days: Sequence[date], now: datetime) -> None:
+    if not days and not report.parts:
+        return
+    first, last = (min(days), max(days)) if days else (now.date(), now.date())
+    with session_scope(engine) as session:
+        run = store.start_fetch_run(session, now=now, first=first, last=last)
         for key in ("fetched", "new", "updated", "unchanged", "skipped"):
             setattr(run, key, report.counts[key])
         run.errors = len(report.errors)

@@ -30,7 +30,6 @@ from digest.delivery import planning
 from digest.delivery.wiring import make_worker
 from digest.delivery.worker import Worker
 from digest.reports import RunReport
-from digest.sources.http import PoliteGetter, make_client
 
 log = logging.getLogger("digest.scheduler")
 FIRST_POLL_WAIT = 120.0  # seconds the first deliver run waits for the first poll
@@ -81,14 +80,9 @@ class Jobs:
         with self._busy["poll"]:
             try:
                 days = fetching.default_fetch_days(self.engine, self.clock().date())
-                with make_client() as client:
-                    return fetching.fetch(
-                        self.engine,
-                        getter=PoliteGetter(client),
-                        base_url=self.settings.hf_api_url,
-                        days=days,
-                        now=self.clock(),
-                    )
+                return fetching.fetch_with_settings(
+                    self.engine, self.settings, days=days, now=self.clock()
+                )
             finally:
                 self._polled.set()
                 self.read_bounces()

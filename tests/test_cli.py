@@ -202,3 +202,77 @@ def test_bad_setting_is_named(run) -> None:
     result = run("subscribers", "list", env={"DIGEST_SMTP_PORT": "abc"})
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("Error: DIGEST_SMTP_PORT:")
+
+
+def test_fetch_both_listings_counts_per_source_and_in_total(
+    run, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    from tests.factories import arxiv_feed, arxiv_item
+
+    query = {"date": DAY.isoformat(), "p": "0", "limit": "100"}
+    httpserver.expect_request("/api/daily_papers", query_string=query).respond_with_json(
+        [hf_item("2603.00001", upvotes=30), hf_item("2603.00002")]
+    )
+    httpserver.expect_request("/api/daily_papers").respond_with_json([])
+    feed = arxiv_feed(
+        [
+            arxiv_item("2603.00001"),  # on both listings
+            arxiv_item("2603.00003", announce="cross"),
+            arxiv_item("2602.00004", announce="replace", version=2),  # never stored: ignored
+        ]
+    )
+    httpserver.expect_request("/rss/cs.LG+cs.CL").respond_with_data(
+        feed, content_type="application/rss+xml"
+    )
+    env = {
+        "DIGEST_DATABASE_URL": f"sqlite:///{tmp_path / 'both.db'}",
+        "DIGEST_HF_API_URL": httpserver.url_for("/").rstrip("/"),
+        "DIGEST_SOURCES": "hf,arxiv",
+        "DIGEST_ARXIV_CATEGORIES": "cs.LG,cs.CL",
+        "DIGEST_ARXIV_RSS_URL": httpserver.url_for("/rss"),
+    }
+    result = run("fetch", "--date", DAY.isoformat(), "--json", env=env)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["counts"]["new"] == 3 and body["counts"]["fetched"] == 5
+    assert body["counts"]["ignored"] == 1
+    assert body["sources"]["hf"]["new"] == 2 and body["sources"]["arxiv"]["new"] == 1
+    assert [(i["source"], i["date"]) for i in body["items"]] == [
+        ("hf", "2026-03-04"),
+        ("arxiv", "2026-03-04"),
+    ]
+    text = run("fetch", "--date", DAY.isoformat(), env=env)
+    assert text.exit_code == 0, text.output
+    assert "new=0" in text.stdout and "[hf: days=1" in text.stdout and "[arxiv: " in text.stdout
+
+
+def test_fetch_garbage_arxiv_feed_exits_1_naming_it(
+    run, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/rss/cs.LG").respond_with_data("<rss><channel><item>")
+    env = {
+        "DIGEST_DATABASE_URL": f"sqlite:///{tmp_path / 'bad.db'}",
+        "DIGEST_SOURCES": "arxiv",
+        "DIGEST_ARXIV_CATEGORIES": "cs.LG",
+        "DIGEST_ARXIV_RSS_URL": httpserver.url_for("/rss"),
+    }
+    result = run("fetch", env=env)
+    assert result.exit_code == 1
+    assert "error: arxiv cs.LG (fetched 2026-03-04): not a well-formed feed" in result.stderr
+    assert "1 listing(s) could not be fetched" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"DIGEST_SOURCES": "hf,rss"},
+            "Error: DIGEST_SOURCES: 'hf,rss': use hf, arxiv or hf,arxiv",
+        ),
+        ({"DIGEST_SOURCES": "arxiv"}, "Error: DIGEST_ARXIV_CATEGORIES: name the categories"),
+    ],
+)
+def test_fetch_with_bad_source_settings_is_one_line_exit_2(run, env, message) -> None:
+    result = run("fetch", env=env)
+    assert result.exit_code == 2
+    assert len(lines(result.stderr)) == 1 and result.stderr.startswith(message)

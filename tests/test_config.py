@@ -123,3 +123,51 @@ def test_every_setting_is_documented_in_the_example_file_and_the_readme() -> Non
         assert f"`{name}`" in readme, f"{name} not in the README"
     s = load_settings({}, env_file=root / "config.example.env")  # and every value is valid
     assert s.mail_from == "Paper Digest <papers@example.org>"
+
+
+def test_sources_and_arxiv_settings() -> None:
+    s = load_settings(
+        {
+            "DIGEST_SOURCES": " HF , arxiv,hf",
+            "DIGEST_ARXIV_CATEGORIES": "cs.LG, cs.CL+hep-th  astro-ph.GA",
+            "DIGEST_ARXIV_RSS_URL": "http://127.0.0.1:8123/rss/",
+            "DIGEST_RETENTION_DAYS": "0",
+        },
+        env_file=None,
+    )
+    assert s.sources == ("hf", "arxiv")
+    assert s.arxiv_categories == ("cs.LG", "cs.CL", "hep-th", "astro-ph.GA")
+    assert s.arxiv_rss_url == "http://127.0.0.1:8123/rss"
+    assert s.retention_days == 0
+    default = Settings()
+    assert (default.sources, default.arxiv_rss_url) == (("hf",), "https://rss.arxiv.org/rss")
+    assert default.retention_days == 30
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DIGEST_SOURCES": "hf,rss"}, "^DIGEST_SOURCES: 'hf,rss': use hf, arxiv or hf,arxiv"),
+        ({"DIGEST_SOURCES": " , "}, "^DIGEST_SOURCES: "),
+        ({"DIGEST_SOURCES": "arxiv"}, "^DIGEST_ARXIV_CATEGORIES: name the categories"),
+        (
+            {"DIGEST_SOURCES": "arxiv", "DIGEST_ARXIV_CATEGORIES": "cs.LG,machine learning"},
+            "^DIGEST_ARXIV_CATEGORIES: 'machine' is not an arXiv category",
+        ),
+        ({"DIGEST_ARXIV_RSS_URL": "rss.arxiv.org/rss"}, "^DIGEST_ARXIV_RSS_URL: "),
+        ({"DIGEST_RETENTION_DAYS": "-1"}, "^DIGEST_RETENTION_DAYS: "),
+    ],
+)
+def test_bad_source_settings_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env, env_file=None)
+
+
+def test_every_setting_is_documented() -> None:
+    from digest.config import _PARSERS
+
+    root = Path(__file__).resolve().parents[1]
+    example = (root / "config.example.env").read_text()
+    readme = (root / "README.md").read_text()
+    assert [n for n in _PARSERS if f"\n{n}=" not in example] == []
+    assert [n for n in _PARSERS if f"`{n}`" not in readme and f"`{n}," not in readme] == []

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from digest import fetching, store
 from digest.diff import diff
+from digest.sources.hf import HfListing
 from digest.sources.http import PoliteGetter, make_client
 from digest.store.engine import session_scope
 from digest.store.tables import FetchRun, Paper
@@ -53,7 +54,7 @@ def test_diff_is_pure_and_sorts_new_updated_unchanged() -> None:
 def test_fetch_stores_every_paper_once_across_pages(engine, httpserver, getter, now) -> None:
     serve_day(httpserver, DAY, [hf_item(f"2603.{i:05d}") for i in range(250)])
     report = fetching.fetch(
-        engine, getter=getter, base_url=httpserver.url_for(""), days=[DAY], now=now
+        engine, sources=[HfListing(getter, httpserver.url_for(""))], days=[DAY], now=now
     )
     assert report.counts == {
         "days": 1,
@@ -62,7 +63,10 @@ def test_fetch_stores_every_paper_once_across_pages(engine, httpserver, getter, 
         "updated": 0,
         "unchanged": 0,
         "skipped": 0,
+        "ignored": 0,
+        "pruned": 0,
     }
+    assert report.parts == {"hf": {k: v for k, v in report.counts.items() if k != "pruned"}}
     with session_scope(engine) as session:
         assert store.count_papers(session) == 250
 
@@ -70,7 +74,7 @@ def test_fetch_stores_every_paper_once_across_pages(engine, httpserver, getter, 
 def test_refetch_reports_updates_and_keeps_first_seen(engine, httpserver, getter, now) -> None:
     base = httpserver.url_for("")
     serve_day(httpserver, DAY, [hf_item("2603.00001", upvotes=1), hf_item("2603.00002")])
-    fetching.fetch(engine, getter=getter, base_url=base, days=[DAY], now=now)
+    fetching.fetch(engine, sources=[HfListing(getter, base)], days=[DAY], now=now)
     httpserver.clear()
     serve_day(
         httpserver,
@@ -78,7 +82,7 @@ def test_refetch_reports_updates_and_keeps_first_seen(engine, httpserver, getter
         [hf_item("2603.00001", upvotes=50), hf_item("2603.00002"), hf_item("2603.00003")],
     )
     later = now + timedelta(hours=3)
-    report = fetching.fetch(engine, getter=getter, base_url=base, days=[DAY], now=later)
+    report = fetching.fetch(engine, sources=[HfListing(getter, base)], days=[DAY], now=later)
     assert (report.counts["new"], report.counts["updated"], report.counts["unchanged"]) == (1, 1, 1)
     with session_scope(engine) as session:
         paper = session.get(Paper, "2603.00001")
@@ -87,21 +91,21 @@ def test_refetch_reports_updates_and_keeps_first_seen(engine, httpserver, getter
         assert paper.first_seen_at == now and paper.updated_at == later
         assert paper.authors == ["Ada Lovelace", "Alan Turing"]
     # the same answer again stores nothing new
-    again = fetching.fetch(engine, getter=getter, base_url=base, days=[DAY], now=later)
+    again = fetching.fetch(engine, sources=[HfListing(getter, base)], days=[DAY], now=later)
     assert (again.counts["new"], again.counts["updated"], again.counts["unchanged"]) == (0, 0, 3)
 
 
 def test_garbage_day_leaves_earlier_data_intact(engine, httpserver, getter, now) -> None:
     base = httpserver.url_for("")
     serve_day(httpserver, DAY, [hf_item("2603.00001", upvotes=1)])
-    fetching.fetch(engine, getter=getter, base_url=base, days=[DAY], now=now)
+    fetching.fetch(engine, sources=[HfListing(getter, base)], days=[DAY], now=now)
     httpserver.clear()
     nxt = DAY + timedelta(days=1)
     httpserver.expect_request(
         PATH, query_string={"date": DAY.isoformat(), "p": "0", "limit": "100"}
     ).respond_with_data("garbage{")
     serve_day(httpserver, nxt, [hf_item("2603.00002", day=nxt)])
-    report = fetching.fetch(engine, getter=getter, base_url=base, days=[DAY, nxt], now=now)
+    report = fetching.fetch(engine, sources=[HfListing(getter, base)], days=[DAY, nxt], now=now)
     assert len(report.errors) == 1 and "2026-03-04" in report.errors[0]
     assert report.counts["new"] == 1
     with session_scope(engine) as session:

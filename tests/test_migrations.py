@@ -113,3 +113,49 @@ def test_bounces_migration_keeps_subscribers_and_goes_back(tmp_path):
     assert "bounce" not in inspect(engine).get_table_names()
     assert "status_reason" not in {c["name"] for c in inspect(engine).get_columns("subscriber")}
     engine.dispose()
+
+
+def test_arxiv_migration_keeps_stored_papers(tmp_path):
+    # a database made before arXiv was a source, with a Hugging Face paper in it
+    from dataclasses import replace
+    from datetime import UTC, date, datetime
+
+    import pytest
+    import sqlalchemy as sa
+    from alembic import command
+    from sqlmodel import Session
+
+    from digest import store
+    from digest.store.engine import alembic_config, make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO paper (id, title, abstract, authors, upvotes, num_comments, source,"
+                " listing_day, first_seen_at, updated_at) VALUES ('2603.00001', 'T', 'A',"
+                " '[\"Ada\"]', 5, 0, 'hf', '2026-03-04', '2026-03-04 06:00:00',"
+                " '2026-03-04 06:00:00')"
+            )
+        )
+    upgrade(engine, "0004")
+    with Session(engine) as session:
+        (old,) = store.paper_texts(session)
+        assert (old.id, old.authors, old.categories, old.upvotes) == ("2603.00001", ("Ada",), (), 5)
+        row = store.stored_listings(session, ids=["2603.00001"])["2603.00001"]
+        assert (row.source, row.version, row.categories) == ("hf", None, ())
+    with engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+        conn.execute(sa.text("UPDATE paper SET source = 'rss'"))  # only hf, arxiv, hf,arxiv
+    with Session(engine) as session:
+        arxiv_paper = store.stored_listings(session, ids=["2603.00001"])["2603.00001"]
+        store.insert_papers(
+            session,
+            papers=[replace(arxiv_paper, id="2603.00002", source="arxiv", categories=("cs.LG",))],
+            now=datetime(2026, 3, 5, tzinfo=UTC),
+        )
+        session.commit()
+        assert store.last_listing_day(session, source="arxiv") == date(2026, 3, 4)
+    command.downgrade(alembic_config(engine), "0002")
+    assert "categories" not in {c["name"] for c in inspect(engine).get_columns("paper")}
+    engine.dispose()

@@ -395,6 +395,50 @@ def test_kept_paper_blocks_give_the_same_bytes_as_rendering_every_email() -> Non
         assert ours.html.isascii() and "&#9650;" in ours.html  # ▲, as a character reference
 
 
+def test_each_paper_shows_its_source(renderer: Renderer) -> None:
+    """Hugging Face papers show upvotes; arXiv-only ones their categories; all link to arXiv."""
+    hf = paper(1, num_comments=1)
+    both = paper(2, source="hf,arxiv", categories=["cs.CL", "cs.LG"], num_comments=0)
+    only = paper(3, source="arxiv", categories=["cs.CV"], upvotes=0, num_comments=0)
+    bare = paper(4, source="arxiv", categories=[], upvotes=0, num_comments=0, authors=[])
+    email = renderer.digest(context([hf, both, only, bare]))
+    blocks = parse(email.html).find("div", "paper")
+    shown = [
+        (
+            [s.text() for s in b.find("span", "upvotes")],
+            [s.text() for s in b.find("span", "categories")],
+            b.find("a", "paper-link")[0].attrs["href"],
+        )
+        for b in blocks
+    ]
+    assert shown == [
+        ([f"▲ {hf.upvotes}"], [], f"https://huggingface.co/papers/{hf.id}"),
+        ([f"▲ {both.upvotes}"], ["cs.CL, cs.LG"], f"https://huggingface.co/papers/{both.id}"),
+        ([], ["cs.CV"], f"https://arxiv.org/abs/{only.id}"),
+        ([], [], f"https://arxiv.org/abs/{bare.id}"),
+    ]
+    for block, p in zip(blocks, [hf, both, only, bare], strict=True):
+        assert block.find("a", "arxiv")[0].attrs["href"] == f"https://arxiv.org/abs/{p.id}"
+        assert block.find("a", "pdf")[0].attrs["href"] == f"https://arxiv.org/pdf/{p.id}"
+    meta = [  # the line under the title: the innermost cell holding the authors
+        [t for t in b.find("td") if t.find("span", "authors")][-1].text().strip()
+        for b in blocks[:3]
+    ]
+    assert meta == [
+        f"Ada Lovelace, Alan Turing, Grace Hopper et al. · ▲ {hf.upvotes} · 1 comment",
+        f"Ada Lovelace, Alan Turing, Grace Hopper et al. · ▲ {both.upvotes} · cs.CL, cs.LG",
+        "Ada Lovelace, Alan Turing, Grace Hopper et al. · cs.CV",
+    ]
+    text = email.text
+    assert f"{hf.upvotes} upvotes · 1 comment\n   Matches" in text
+    assert f"{both.upvotes} upvotes · cs.CL, cs.LG\n   Matches" in text
+    assert "et al.\n   cs.CV\n   Matches" in text  # no upvotes for an arXiv-only paper
+    assert f"https://huggingface.co/papers/{only.id}" not in text
+    assert f"Paper:  https://huggingface.co/papers/{both.id}" in text
+    slow = Renderer(compile_once=False).digest(context([hf, both, only, bare]))
+    assert (slow.html, slow.text) == (email.html, email.text)
+
+
 # --------------------------------------------------------------------------- other emails
 
 

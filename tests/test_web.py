@@ -554,6 +554,81 @@ def test_atom_feed_lists_sent_digests(client, engine, now):
     assert len({e.findtext("a:id", namespaces=ns) for e in entries}) == 2
 
 
+def test_feed_and_web_copy_link_each_paper_where_its_listing_is(client, engine, now):
+    sub = add_subscriber(engine, now)
+    with Session(engine) as s:
+        store.insert_papers(
+            s,
+            papers=[
+                listed("2603.00001", title="Diffusion on Hugging Face", upvotes=17),
+                listed(
+                    "2603.00002",
+                    title="Diffusion announced by arXiv",
+                    source="arxiv",
+                    categories=("cs.LG", "stat.ML"),
+                    upvotes=0,
+                ),
+            ],
+            now=now,
+        )
+        delivery = Delivery(
+            subscriber_id=sub.id,
+            digest_date=date(2026, 3, 4),
+            status="sent",
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+            sent_at=now,
+            paper_ids=["2603.00001", "2603.00002"],
+        )
+        s.add(delivery)
+        s.commit()
+        s.refresh(delivery)
+    r = client.get("/feed/" + LINKS.feed(sub.id).rsplit("/", 1)[1])
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    (entry,) = ET.fromstring(r.content).findall("a:entry", ns)
+    related = [link.get("href") for link in entry.findall("a:link[@rel='related']", ns)]
+    assert related == [
+        "https://huggingface.co/papers/2603.00001",
+        "https://arxiv.org/abs/2603.00002",
+    ]
+    view = client.get(urlsplit(LINKS.view(sub.id, delivery.id)).path)
+    assert view.status_code == 200
+    assert "&#9650; 17" in view.text  # Hugging Face's upvotes
+    assert 'class="categories">cs.LG, stat.ML<' in view.text  # the arXiv-only paper's
+    assert view.text.count("&#9650;") == 1
+    assert 'href="https://arxiv.org/pdf/2603.00002"' in view.text
+
+
+def test_preview_shows_where_each_paper_comes_from(client, engine, now):
+    today = now.date()
+    with Session(engine) as s:
+        store.insert_papers(
+            s,
+            papers=[
+                listed(
+                    "2603.00001", title="Diffusion models on the hub", listing_day=today, upvotes=9
+                ),
+                listed(
+                    "2603.00002",
+                    title="Diffusion models from arXiv",
+                    listing_day=today,
+                    source="arxiv",
+                    categories=("cs.CV",),
+                    upvotes=0,
+                ),
+            ],
+            now=now,
+        )
+        s.commit()
+    papers = client.get("/preview", params={"keywords": "diffusion models"}).json()["papers"]
+    shown = {p["id"]: (p["source"], p["upvotes"], p["categories"]) for p in papers}
+    assert shown == {
+        "2603.00001": ("hf", 9, []),
+        "2603.00002": ("arxiv", None, ["cs.CV"]),
+    }
+
+
 def test_view_link_of_another_subscribers_digest_is_refused(client, engine, now):
     mine = add_subscriber(engine, now)
     theirs = add_subscriber(engine, now, email="other@example.org")

@@ -135,9 +135,7 @@ def _cell(value: Any, limit: int = 60) -> str:
 
 def report_out(report: RunReport, as_json: bool) -> None:
     if as_json:
-        echo_json(
-            {"counts": report.counts, "errors": list(report.errors), "items": list(report.items)}
-        )
+        echo_json(report.as_dict())
     else:
         click.echo(report.line())
         for error in report.errors:

@@ -15,6 +15,7 @@ from digest import fetching
 from digest.cli.app import App
 from digest.cli.send import send
 from digest.config import Settings
+from digest.sources.hf import HfListing
 from digest.sources.http import PoliteGetter
 from digest.subscribers import lifecycle
 from digest.subscribers.inputs import read_csv
@@ -72,8 +73,7 @@ def demo(ctx: click.Context, out: Path) -> None:
         with httpx.Client(transport=sample_transport(day)) as client:
             report = fetching.fetch(
                 app.engine,
-                getter=PoliteGetter(client, min_interval=0),
-                base_url=DEMO_API,
+                sources=[HfListing(PoliteGetter(client, min_interval=0), DEMO_API)],
                 days=[now.date()],
                 now=now,
             )

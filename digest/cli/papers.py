@@ -10,7 +10,6 @@ import click
 
 from digest import fetching
 from digest.cli.app import DATE, App, BadInput, Failed, pass_app, report_out
-from digest.sources.http import PoliteGetter, make_client
 from digest.store.engine import current_revision
 
 MAX_FETCH_DAYS = 366
@@ -38,31 +37,38 @@ def init(app: App) -> None:
 def fetch(
     app: App, day: date | None, since: date | None, until: date | None, as_json: bool
 ) -> None:
-    """Poll the Hugging Face daily-papers listing once and store what it lists.
+    """Poll the listings in DIGEST_SOURCES once and store the papers they list.
 
-    Without options: from the day after the last stored listing day (the last 2 days
-    on an empty store) through today. Reports fetched / new / updated / unchanged /
-    skipped; exits 1 if any day could not be read (other days are still stored).
+    hf: the Hugging Face daily papers, day by day; without options from the day after its
+    last stored listing day (the last 2 days on an empty store) through today. arxiv: the
+    latest announcement of DIGEST_ARXIV_CATEGORIES (the feed holds that one only; with
+    --date/--since it is stored when its date is one of those days). A paper on both
+    listings is stored once; arXiv replacements update a stored paper, never add one.
+
+    Reports, in total and per source: fetched / new / updated / unchanged / skipped
+    (malformed items) / ignored (replacements of papers never stored), and papers pruned
+    past DIGEST_RETENTION_DAYS. Exits 1 if a listing could not be read (the others are
+    still stored).
 
     \b
     Examples:
       digest fetch
       digest fetch --date 2026-03-04
+      DIGEST_SOURCES=hf,arxiv DIGEST_ARXIV_CATEGORIES=cs.LG,cs.CL digest fetch --json
       digest fetch --since 2026-03-01 --until 2026-03-07 --json
     """
     days = _days(app, day, since, until)
-    with make_client() as client:
-        report = fetching.fetch(
-            app.engine,
-            getter=PoliteGetter(client),
-            base_url=app.settings.hf_api_url,
-            days=days,
-            now=app.now(),
-            on_day=_progress(len(days)),
-        )
+    report = fetching.fetch_with_settings(
+        app.engine,
+        app.settings,
+        days=days,
+        now=app.now(),
+        asked=day is not None or since is not None,
+        on_day=_progress(len(days)),
+    )
     report_out(report, as_json)
     if report.errors:
-        raise Failed(f"{len(report.errors)} of {len(days)} day(s) could not be fetched")
+        raise Failed(f"{len(report.errors)} listing(s) could not be fetched")
 
 
 def _days(app: App, day: date | None, since: date | None, until: date | None) -> list[date]:

@@ -125,6 +125,7 @@ def _as_dict(r: ScoredPaper, p: PaperText) -> dict[str, Any]:
         "relevance": r.relevance,
         "trending": r.trending,
         "upvotes": p.upvotes,
+        "categories": list(p.categories),
         "listing_day": p.listing_day.isoformat() if p.listing_day else None,
         "matched": list(r.matched),
         "where": {m.keyword: list(m.where) for m in r.matches},

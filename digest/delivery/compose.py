@@ -23,7 +23,6 @@ from digest.delivery.outbox import Claimed
 from digest.mail.dkim import DkimSigner
 from digest.mail.mailers import Envelope
 from digest.mail.message import build_message, make_message_id
-from digest.papers import PaperText
 from digest.ranking import Profile, ScoredPaper, select_expansions
 from digest.render.renderer import RenderedEmail, Renderer, build_digest_context
 from digest.store.tables import Acronym, Feedback, Paper, SentPaper, Subscriber, table_of
@@ -145,10 +144,7 @@ class PaperCache:
             sa.or_(sa.and_(seen > floor, seen <= cutoff), PAPER.c.id.in_(voted))
         )
         rows = list(session.exec(query.order_by(PAPER.c.id)))
-        texts = [
-            PaperText(p.id, p.title, p.abstract, p.upvotes, p.first_seen_at, p.listing_day)
-            for p in rows
-        ]
+        texts = [store.paper_text(p) for p in rows]
         self.index = ranking.build_index(texts, select_expansions(store.acronym_counts(session)))
         self.papers = {p.id: p for p in rows}
         self.times = sorted(p.first_seen_at.timestamp() for p in rows if floor < p.first_seen_at)

@@ -48,11 +48,14 @@ class DigestItem:
     authors: str  # "A, B, C et al."
     upvotes: int
     num_comments: int
+    on_hf: bool  # listed by Hugging Face: its upvotes are the trending signal shown
+    categories: tuple[str, ...]  # arXiv categories, when arXiv announced it
     keywords: tuple[str, ...]  # matched interests, as chips
     why: str  # "OOD (title), diffusion (abstract)"
     abstract: str  # trimmed excerpt, plain
     abstract_html: Markup  # the same excerpt, escaped, matched terms in <mark>
     trimmed: bool
+    paper_url: str  # the title's link: the Hugging Face page, or arXiv's for arXiv-only papers
     hf_url: str
     arxiv_url: str
     pdf_url: str
@@ -201,6 +204,8 @@ class Paper(Protocol):
     num_comments: int
     github_url: str | None
     project_url: str | None
+    source: str  # hf | arxiv | hf,arxiv
+    categories: list[str]
 
 
 def _spans(spans: Iterable[Span], field: str) -> list[tuple[int, int]]:
@@ -213,6 +218,7 @@ def build_item(paper: Paper, scored: ScoredPaper) -> DigestItem:
     return _item(
         paper.id, paper.title, paper.abstract, tuple(paper.authors), paper.upvotes,
         paper.num_comments, paper.github_url, paper.project_url, scored.matches,
+        "hf" in paper.source.split(","), tuple(paper.categories),
     )  # fmt: skip
 
 
@@ -227,6 +233,8 @@ def _item(
     code_url: str | None,
     project_url: str | None,
     matches: tuple[Match, ...],
+    on_hf: bool,
+    categories: tuple[str, ...],
 ) -> DigestItem:
     spans = [s for m in matches for s in m.spans]  # overlaps are joined when marked
     excerpt_text, excerpt_html, trimmed = excerpt(abstract, tuple(_spans(spans, "abstract")))
@@ -237,11 +245,14 @@ def _item(
         authors=short_authors(authors),
         upvotes=upvotes,
         num_comments=num_comments,
+        on_hf=on_hf,
+        categories=categories,
         keywords=tuple(m.keyword for m in matches),
         why=", ".join(f"{m.keyword} ({' and '.join(m.where)})" for m in matches),
         abstract=excerpt_text,
         abstract_html=excerpt_html,
         trimmed=trimmed,
+        paper_url=paper_url(paper_id, on_hf),
         hf_url=f"https://huggingface.co/papers/{paper_id}",
         arxiv_url=f"https://arxiv.org/abs/{paper_id}",
         pdf_url=f"https://arxiv.org/pdf/{paper_id}",
@@ -250,6 +261,14 @@ def _item(
         more_query=feedback_query(paper_id, 1),
         less_query=feedback_query(paper_id, -1),
     )
+
+
+def paper_url(paper_id: str, on_hf: bool) -> str:
+    """Where a paper's title links: its Hugging Face page (upvotes, discussion) when Hugging
+    Face listed it, else its arXiv abstract page."""
+    if on_hf:
+        return f"https://huggingface.co/papers/{paper_id}"
+    return f"https://arxiv.org/abs/{paper_id}"
 
 
 def plural(n: int, word: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +22,18 @@ class DayListing:
     papers: tuple[ListedPaper, ...]
     skipped: tuple[str, ...]  # one reason per malformed item
     pages: int
+
+
+@dataclass(frozen=True)
+class HfListing:
+    """The Hugging Face daily-papers listing at `base_url`, read through `getter`."""
+
+    getter: PoliteGetter
+    base_url: str
+    name: str = field(default="hf", init=False)
+
+    def day(self, day: date) -> DayListing:
+        return fetch_day(self.getter, self.base_url, day)
 
 
 def fetch_day(

@@ -19,9 +19,9 @@ USER_AGENT = f"digest/{__version__} (self-hosted research-paper digest; polite d
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
-def make_client(timeout: float = 20.0) -> httpx.Client:
+def make_client(timeout: float = 20.0, accept: str = "application/json") -> httpx.Client:
     return httpx.Client(
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        headers={"User-Agent": USER_AGENT, "Accept": accept},
         timeout=httpx.Timeout(timeout, connect=10.0),
         follow_redirects=True,
     )
@@ -44,6 +44,10 @@ def retry_after(response: httpx.Response, now: datetime | None = None) -> float 
 
 @dataclass
 class PoliteGetter:
+    """One request at a time, `min_interval` seconds apart at least (start to start), retried
+    with exponential backoff; a Retry-After answer is waited out in full (up to
+    `max_retry_after`: a server asking for longer is reported, not waited for)."""
+
     client: httpx.Client
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
@@ -51,6 +55,7 @@ class PoliteGetter:
     attempts: int = 5
     base_delay: float = 1.0
     max_delay: float = 60.0
+    max_retry_after: float = 600.0
     rng: random.Random = field(default_factory=random.Random)
     _last: float | None = None
 
@@ -69,6 +74,11 @@ class PoliteGetter:
                     return response
                 problem = f"HTTP {response.status_code}"
                 wait = retry_after(response)
+                if wait is not None and wait > self.max_retry_after:
+                    raise SourceError(
+                        f"{what}: {problem}, asked to retry after {wait:.0f} s "
+                        f"(more than {self.max_retry_after:.0f} s: try later)"
+                    )
             if attempt + 1 < self.attempts:
                 self.sleep(self._delay(attempt, wait))
         raise SourceError(f"{what}: gave up after {self.attempts} attempts ({problem})")
@@ -77,7 +87,7 @@ class PoliteGetter:
         jittered = backoff(
             attempt + 1, base=self.base_delay, cap=self.max_delay, jitter=-self.rng.random() / 2
         )  # half to all of the exponential delay
-        return min(self.max_delay, max(asked or 0.0, jittered))
+        return max(asked or 0.0, jittered)  # a Retry-After is waited out in full
 
     def _space(self) -> None:
         now = self.clock()

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from digest.papers import ListedPaper, PaperText
 from digest.store.engine import chunks, dialect_insert
-from digest.store.tables import Acronym, FetchRun, Paper, table_of
+from digest.store.tables import Acronym, Feedback, FetchRun, Paper, PaperSource, table_of
 
 PAPER: sa.Table = table_of(Paper)
 
@@ -35,6 +35,8 @@ def _listed(p: Paper) -> ListedPaper:
         thumbnail=p.thumbnail,
         published_at=p.published_at,
         source=p.source,
+        categories=tuple(p.categories),
+        version=p.arxiv_version,
     )
 
 
@@ -60,6 +62,8 @@ def _row(p: ListedPaper) -> dict[str, Any]:
         "thumbnail": p.thumbnail,
         "published_at": p.published_at,
         "source": p.source,
+        "categories": list(p.categories),
+        "arxiv_version": p.version,
     }
 
 
@@ -88,8 +92,31 @@ def update_papers(session: Session, *, papers: Sequence[ListedPaper], now: datet
         session.connection().execute(stmt.returning(stmt.table.c.id), rows)
 
 
-def last_listing_day(session: Session) -> date | None:
-    return session.exec(select(func.max(Paper.listing_day))).one()
+def last_listing_day(session: Session, *, source: str | None = None) -> date | None:
+    """The newest listing day stored, or of the papers that `source` ("hf", "arxiv") named.
+
+    A paper's listing day is the day it was first listed, by whichever listing that was, so
+    a listing's own last day is never later than this one (a day re-fetched, never skipped).
+    """
+    query = select(func.max(Paper.listing_day))
+    if source is not None:
+        query = query.where(
+            col(Paper.source).in_([s.value for s in PaperSource if source in s.split(",")])
+        )
+    return session.exec(query).one()
+
+
+def prune_papers(session: Session, *, before: date) -> int:
+    """Delete the papers listed before `before`; returns how many.
+
+    Papers someone voted on stay (the ranking compares candidates with them). Papers already
+    sent stay recorded as sent (`sentpaper` is keyed by id), so a paper listed again after
+    it was pruned is never sent twice.
+    """
+    voted = sa.select(table_of(Feedback).c.paper_id)
+    stmt = sa.delete(PAPER).where(PAPER.c.listing_day < before, PAPER.c.id.not_in(voted))
+    result = session.connection().execute(stmt)
+    return int(result.rowcount or 0)
 
 
 def count_papers(session: Session) -> int:
@@ -106,10 +133,29 @@ def paper_texts(
     if listing_from is not None:
         query = query.where(Paper.listing_day >= listing_from)
     rows = session.exec(query.order_by(col(Paper.id)))
-    return [
-        PaperText(p.id, p.title, p.abstract, p.upvotes, p.first_seen_at, p.listing_day)
-        for p in rows
-    ]
+    return [paper_text(p) for p in rows]
+
+
+def paper_sources(session: Session, *, listing_from: date | None = None) -> dict[str, str]:
+    """Which listings named each paper (hf, arxiv, hf,arxiv), by id."""
+    query = select(Paper.id, Paper.source)
+    if listing_from is not None:
+        query = query.where(Paper.listing_day >= listing_from)
+    return dict(session.exec(query).all())
+
+
+def paper_text(p: Paper) -> PaperText:
+    """What ranking reads of a stored paper."""
+    return PaperText(
+        p.id,
+        p.title,
+        p.abstract,
+        p.upvotes,
+        p.first_seen_at,
+        p.listing_day,
+        authors=tuple(p.authors),
+        categories=tuple(p.categories),
+    )
 
 
 def papers_by_id(session: Session, *, ids: Iterable[str]) -> dict[str, Paper]:

@@ -80,17 +80,29 @@ def one_of(column: str, values: type[StrEnum], name: str) -> sa.CheckConstraint:
     return sa.CheckConstraint(f"{column} IN ({listed})", name=name)
 
 
+class PaperSource(StrEnum):
+    """The listings that named a paper (one paper per arXiv id, whichever listing named it)."""
+
+    HF = "hf"
+    ARXIV = "arxiv"
+    BOTH = "hf,arxiv"
+
+
 class Paper(SQLModel, table=True):
+    __table_args__ = (one_of("source", PaperSource, "ck_paper_source"),)
+
     id: str = Field(primary_key=True, max_length=32)  # arXiv id without version
     title: str
     abstract: str
     authors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    arxiv_version: int | None = None  # the version arXiv last announced
     upvotes: int = 0
     num_comments: int = 0
     github_url: str | None = None
     project_url: str | None = None
     thumbnail: str | None = None
-    source: str = Field(default="hf", max_length=16)
+    source: str = Field(default="hf", max_length=16)  # a PaperSource
     published_at: datetime | None = _ts(default=None)
     listing_day: date = Field(index=True)
     first_seen_at: datetime = _ts(index=True)

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, Response
 from digest import store
 from digest.papers import PaperText
 from digest.ranking import Profile, ScoredPaper
+from digest.render.context import paper_url as link_for
 from digest.store.engine import session_scope
 from digest.store.tables import Delivery, Paper, Subscriber
 from digest.tokens import BadToken
@@ -30,8 +31,9 @@ VIEW_CSP = (
 ET.register_namespace("", ATOM)
 
 
-def paper_url(paper_id: str) -> str:
-    return f"https://huggingface.co/papers/{paper_id}"
+def paper_url(paper: Paper) -> str:
+    """The page a paper links to: Hugging Face's when it listed the paper, else arXiv's."""
+    return link_for(paper.id, "hf" in paper.source.split(","))
 
 
 def _papers(session: Session, delivery: Delivery) -> list[Paper]:
@@ -84,7 +86,17 @@ def _explain(sub: Subscriber, papers: list[Paper]) -> dict[str, ScoredPaper]:
 
     if not papers:
         return {}
-    texts = [PaperText(p.id, p.title, p.abstract, p.upvotes) for p in papers]
+    texts = [
+        PaperText(
+            p.id,
+            p.title,
+            p.abstract,
+            p.upvotes,
+            authors=tuple(p.authors),
+            categories=tuple(p.categories),
+        )
+        for p in papers
+    ]
     profile = Profile(key=sub.id or 0, keywords=sub.keywords, max_papers=len(texts))
     try:
         return {s.paper_id: s for s in rank_papers(texts, profile)}
@@ -126,7 +138,7 @@ def _entry_html(ctx: WebContext, papers: list[Paper]) -> str:
         '<li><a href="{{ url }}">{{ p.title }}</a>'
         '{% if p.authors %} — {{ p.authors[:3]|join(", ") }}{% endif %}</li>'
     )
-    rows = "".join(item.render(p=p, url=paper_url(p.id)) for p in papers)
+    rows = "".join(item.render(p=p, url=paper_url(p)) for p in papers)
     return f"<ul>{rows}</ul>"
 
 
@@ -154,7 +166,7 @@ def atom_feed(
         view = ctx.links.view(sub.id, delivery.id, sub.token_version)
         _sub(entry, "link", rel="alternate", type="text/html", href=view)
         for p in papers:
-            _sub(entry, "link", rel="related", href=paper_url(p.id), title=p.title)
+            _sub(entry, "link", rel="related", href=paper_url(p), title=p.title)
         _sub(entry, "content", _entry_html(ctx, papers), type="html")
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 

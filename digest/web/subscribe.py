@@ -182,7 +182,7 @@ class _Recent:
     key: object
     built: float
     index: Any
-    titles: dict[str, str]
+    shown: dict[str, dict[str, Any]]  # what the preview shows of each paper, by id
 
 
 def _recent(ctx: WebContext) -> _Recent:
@@ -194,14 +194,28 @@ def _recent(ctx: WebContext) -> _Recent:
         return cached
     with session_scope(ctx.engine) as session:
         papers = store.paper_texts(session, listing_from=since)
+        sources = store.paper_sources(session, listing_from=since)
         acronyms = select_expansions(store.acronym_counts(session))
-    fresh = _Recent(since, time.monotonic(), build_index(papers, acronyms), _titles(papers))
+    shown = _shown(papers, sources)
+    fresh = _Recent(since, time.monotonic(), build_index(papers, acronyms), shown)
     ctx.cache["preview"] = fresh
     return fresh
 
 
-def _titles(papers: list[PaperText]) -> dict[str, str]:
-    return {p.id: p.title for p in papers}
+def _shown(papers: list[PaperText], sources: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Title and source of each paper: a Hugging Face paper shows its upvotes, an arXiv-only
+    one its categories (the preview covers papers from both listings)."""
+    out: dict[str, dict[str, Any]] = {}
+    for p in papers:
+        source = sources.get(p.id, "hf")
+        on_hf = "hf" in source.split(",")
+        out[p.id] = {
+            "title": p.title,
+            "source": source,
+            "upvotes": p.upvotes if on_hf else None,
+            "categories": list(p.categories),
+        }
+    return out
 
 
 def broad_hint(ctx: WebContext, keywords: str) -> str:
@@ -218,7 +232,7 @@ def _preview(ctx: WebContext, keywords: str, exclude: str) -> list[dict[str, Any
     profile = Profile(key="preview", keywords=keywords, exclude=exclude, max_papers=PREVIEW_TOP)
     ranked = rank_profiles(recent.index, [profile])[0]
     return [
-        {"id": r.paper_id, "title": recent.titles[r.paper_id], "matched": list(r.matched)}
+        {"id": r.paper_id, **recent.shown[r.paper_id], "matched": list(r.matched)}
         for r in ranked[:PREVIEW_TOP]
     ]
 

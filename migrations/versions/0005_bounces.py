@@ -1,7 +1,7 @@
 """bounces: the bounce table (one row per report or event) and subscriber.status_reason
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-03 16:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import digest.store.tables
 
 revision: str = '0005'
-down_revision: str | None = '0002'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -37,6 +37,15 @@
     data.papers.forEach(function (p) {
       var li = document.createElement("li");
       li.textContent = p.title;
+      // where it comes from: Hugging Face's upvotes, or an arXiv-only paper's categories
+      var from = p.upvotes !== null && p.upvotes !== undefined ? "\u25B2 " + p.upvotes
+        : (p.categories && p.categories.length ? "arXiv " + p.categories.join(", ") : "");
+      if (from) {
+        var source = document.createElement("span");
+        source.className = "source";
+        source.textContent = from;
+        li.appendChild(source);
+      }
       if (p.matched && p.matched.length) {
         var why = document.createElement("span");
         why.className = "why";
