@@ -351,3 +351,36 @@ def test_one_abstract_sentence_counts_when_the_title_holds_a_rare_word_of_the_co
     )
     assert ids(ranked([unlearning, *common, code], "machine unlearning")) == ["a"]
     assert "b" not in ids(ranked([unlearning, *common, code], "code LLMs"))
+
+
+def test_author_interests_forgive_accents_initials_and_case():
+    ada = paper_text("a", title="Notes on engines", authors=("Ada Lovelace", "C. Babbage"))
+    initial = paper_text("b", title="More notes", authors=("A. Lovelace",))
+    accent = paper_text("c", title="Still more", authors=("Adá LOVELACE",))
+    other = paper_text("d", title="Not hers", authors=("Alan Lovelace",))
+    papers = [ada, initial, accent, other]
+    assert set(ids(ranked(papers, 'author:"Ada Lovelace"'))) == {"a", "b", "c"}
+    (first, *_) = ranked(papers, "author:Lovelace")
+    assert first.matched == ("author:Lovelace",)
+    assert set(ids(ranked(papers, "author:Lovelace"))) == {"a", "b", "c", "d"}
+
+
+def test_category_interests_combine_with_keywords_and_exclusions():
+    cl = paper_text("a", title="Diffusion language models", categories=("cs.CL", "cs.LG"))
+    cv = paper_text("b", title="Diffusion for images", categories=("cs.CV",))
+    cl_other = paper_text("c", title="Parsing with grammars", categories=("cs.CL",))
+    papers = [cl, cv, cl_other]
+    assert set(ids(ranked(papers, "cat:cs.cl"))) == {"a", "c"}
+    assert ids(ranked(papers, "cat:cs.CL + diffusion")) == ["a"]
+    assert ids(ranked(papers, "diffusion, -cat:cs.CV")) == ["a"]
+
+
+def test_a_malformed_metadata_interest_is_refused():
+    import pytest
+
+    from digest.ranking import InterestError, validate_interests
+
+    with pytest.raises(InterestError, match="not an arXiv category"):
+        validate_interests("cat:not a category")
+    with pytest.raises(InterestError, match="author's name"):
+        validate_interests('author:""')

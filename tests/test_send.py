@@ -595,3 +595,25 @@ def test_no_dkim_warning_when_signing_or_previewing(
         make_worker(signed, engine, clock=lambda: NOW).mailer.close()
         make_worker(Settings(), engine, clock=lambda: NOW, dry_run_dir=tmp_path / "out")
     assert DKIM_MISSING not in [r.getMessage() for r in caplog.records]
+
+
+def test_a_subscriber_following_an_author_receives_exactly_that_authors_new_papers(
+    engine: Engine, smtp: SmtpServer
+) -> None:
+    papers = [
+        factories.listed("2603.00021", title="Engines", authors=("Ada Lovelace",)),
+        factories.listed("2603.00022", title="Notes", authors=("A. Lovelace", "C. Babbage")),
+        factories.listed("2603.00023", title="Looms", authors=("Joseph Jacquard",)),
+        *(factories.listed(f"2603.{n:05d}", title=f"Topic {n}", authors=("X. Y",)) for n in range(100, 130)),
+    ]  # fmt: skip
+    seed(engine, papers)
+    subscribe(engine, "fan@example.org", 'author:"Ada Lovelace"')
+    report = send(engine, settings_for(smtp))
+    assert report.counts["sent"] == 1
+    assert sorted(rows(engine)["fan@example.org"].paper_ids) == ["2603.00021", "2603.00022"]
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(smtp.received[0].data, policy=email.policy.default)
+    body = message.get_body(("plain",))
+    assert body is not None and "by Ada Lovelace" in body.get_content()

@@ -62,6 +62,8 @@ def rank(
       "normalizing flows"      quoted: only the exact phrase
       quantization + LLM       both parts must match the same paper
       RLHF^2, -survey          a weight (0-10); a term whose papers are never picked
+      author:"Ada Lovelace"    papers by that author (accents, initials, case forgiven)
+      cat:cs.CL + diffusion    papers in an arXiv category (-cat:cs.CV: never those)
     A paper qualifies when an interest is central to it: in the title, or in two sentences
     of the abstract; a passing mention is not a match.
 

@@ -53,6 +53,7 @@ def subscribe(
       "diffusion language models"      quoted: must appear as a phrase
       diffusion language models        the phrase, or all its words in one sentence (not one alone)
       quantization + LLM               both parts must match the same paper
+      author:"Ada Lovelace", cat:cs.CL  papers by an author, in an arXiv category
       diffusion^2, RLHF                ^2 ranks diffusion papers above RLHF ones (weight 0-10)
       LLM, -survey                     -term: drop papers that mention "survey" (as --exclude)
 

@@ -19,10 +19,12 @@ is a concept as above), and scores the mean of the parts.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from digest.ranking import metadata
 from digest.ranking.matching import FIELDS, STOP, TOKEN, Occurrence, TextIndex, norm, surface_keys
 
 K1 = 1.2
@@ -31,6 +33,7 @@ TITLE_WEIGHT = 2.5  # a title occurrence counts as this many abstract ones
 PHRASE_BONUS = 1.0  # extra weight of the phrase over its units found apart
 MAX_ALTERNATIVES = 24
 PRIOR_DOCS = 20
+METADATA_SCORE = 3.0  # an author or category interest: about a title match of a rare term
 # A concept is central to a paper, not mentioned in passing, when it is in the title (which
 # counts TITLE_WEIGHT) or in this many sentences of the abstract; chosen on the tuning half of
 # benchmarks/data/labels.json (benchmarks/rank_quality.py --sweep).
@@ -53,13 +56,20 @@ class Concept:
     scores: dict[int, float] = field(default_factory=dict)
     occurrences: dict[int, list[Occurrence]] = field(default_factory=dict)
     word_hits: dict[int, list[Occurrence]] = field(default_factory=dict)
+    meta: tuple[str, str] | None = None  # ("author" | "cat", value): matched on metadata
 
 
 class ConceptBook:
     """Every concept seen so far for one index, computed once and shared by profiles."""
 
-    def __init__(self, text: TextIndex, acronyms: dict[str, set[tuple[str, ...]]]):
+    def __init__(
+        self,
+        text: TextIndex,
+        acronyms: dict[str, set[tuple[str, ...]]],
+        meta: Sequence[tuple[tuple[str, ...], tuple[str, ...]]] = (),
+    ):
         self.text = text
+        self.meta = meta  # per paper: (authors, arXiv categories)
         self.expansions = acronyms
         self.shorts: dict[tuple[str, ...], set[str]] = {}
         for short, longs in acronyms.items():
@@ -91,6 +101,9 @@ class ConceptBook:
         parts = [p.strip() for p in text.split("+")] if not phrase else []
         if len([p for p in parts if TOKEN.search(p)]) > 1:
             return self._both(key, [self.concept(p, False) for p in parts if TOKEN.search(p)])
+        named = metadata.split(text)
+        if named is not None:
+            return self._metadata(key, named)
         alternatives = self._alternatives(text)
         units = () if phrase else self._units_of(alternatives[0])
         shape = (alternatives, units if len(units) > 1 else ())
@@ -98,6 +111,22 @@ class ConceptBook:
         if concept is None:
             concept = Concept(len(self.concepts), *shape)
             self._score(concept)
+            self.concepts.append(concept)
+            self.by_shape[shape] = concept
+            self._store_row(concept)
+        self.by_key[key] = concept
+        return concept
+
+    def _metadata(self, key: tuple[str, bool], named: tuple[str, str]) -> Concept:
+        """`author:...` or `cat:...`: a paper by that author or in that category, scored like
+        a central match (METADATA_SCORE); as an exclusion, it removes those papers."""
+        shape = ("meta", named[0], named[1].lower())
+        concept = self.by_shape.get(shape)
+        if concept is None:
+            concept = Concept(len(self.concepts), (), (), meta=named)
+            found = metadata.matching(*named, self.meta)
+            concept.scores = dict.fromkeys(found, METADATA_SCORE)
+            concept.occurrences = {j: [] for j in found}  # what an exclusion removes
             self.concepts.append(concept)
             self.by_shape[shape] = concept
             self._store_row(concept)
@@ -305,6 +334,8 @@ class ConceptBook:
         None when it has no score there."""
         if concept.scores.get(paper, 0.0) <= 0:
             return None
+        if concept.meta is not None:
+            return (concept.meta[0],), (metadata.label(*concept.meta),), []
         # the phrase where it is found; its words only in papers without the phrase
         occ = concept.occurrences.get(paper) or concept.word_hits.get(paper, [])
         tokens = self.text.tokens[paper]

@@ -35,7 +35,11 @@ class RankIndex:
         self.text = TextIndex()
         for j, p in enumerate(self.papers):
             self.text.add(j, (p.title, p.abstract))
-        self.book = ConceptBook(self.text, _acronym_keys(acronyms))
+        self.book = ConceptBook(
+            self.text,
+            _acronym_keys(acronyms),
+            [(p.authors, p.categories) for p in self.papers],
+        )
         up = np.array([max(p.upvotes, 0) for p in self.papers], dtype=np.float64)
         self.trending = TREND_WEIGHT * np.minimum(np.log1p(up) / math.log1p(TREND_CAP), 1.0)
         self.first_seen = np.array([_ts(p.first_seen_at) for p in self.papers], dtype=np.float64)

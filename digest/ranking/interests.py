@@ -4,7 +4,8 @@
 
 Comma-separated interests. A "quoted phrase" must match as a phrase (an unquoted
 multi-word interest also matches where all its words stand in one sentence, never one alone);
-`a + b` needs both parts in one paper;
+`a + b` needs both parts in one paper; `author:"Name"` and `cat:cs.CL` match a paper's
+authors and arXiv categories (digest.ranking.metadata);
 `-term` excludes papers that mention it; `term^2` weighs an interest (0 < w <= 10).
 Commas inside quotes do not split.
 """
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from digest.ranking import metadata
 
 MAX_WEIGHT = 10.0
 _WEIGHT = re.compile(r"\^\s*([0-9]*\.?[0-9]+)\s*$")
@@ -81,6 +84,11 @@ def parse_item(item: str) -> tuple[Interest, bool]:
     text = " ".join(body.replace('"', " ").split())
     if not re.search(r"[0-9A-Za-z]", text):
         raise InterestError(f"interest {written!r}: no letters or digits to match")
+    for part in text.split("+"):
+        named = metadata.split(part)
+        why = named and metadata.problem(*named)
+        if why:
+            raise InterestError(f"interest {written!r}: {why}")
     return Interest(text=text, written=written, phrase=phrase, weight=weight), excluded
 
 

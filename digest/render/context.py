@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from digest.ranking import Match, ScoredPaper, Span
 from digest.ranking.interests import parse_interests
+from digest.ranking.metadata import chip
 from digest.tokens import Links, feedback_query
 
 ABSTRACT_LIMIT = 380  # characters kept from an abstract, cut at a sentence end
@@ -87,11 +88,16 @@ class DigestContext:
     feedback_url: str  # signed for this subscriber; each paper's links add its query
 
 
+def _why(match: Match) -> str:
+    shown = chip(match.keyword)
+    return shown if shown != match.keyword else f"{shown} ({' and '.join(match.where)})"
+
+
 def split_keywords(keywords: str) -> tuple[str, ...]:
     """Interests as a person would write them, read by the one interest parser:
     'OOD, "world model", RLHF^2, -survey' -> ("OOD", "world model", "RLHF"); exclusions and
     weights are not interests to show."""
-    return tuple(i.text for i in parse_interests(keywords, strict=False).include)
+    return tuple(chip(i.text) for i in parse_interests(keywords, strict=False).include)
 
 
 def short_authors(authors: Sequence[str], keep: int = 3) -> str:
@@ -247,8 +253,8 @@ def _item(
         num_comments=num_comments,
         on_hf=on_hf,
         categories=categories,
-        keywords=tuple(m.keyword for m in matches),
-        why=", ".join(f"{m.keyword} ({' and '.join(m.where)})" for m in matches),
+        keywords=tuple(chip(m.keyword) for m in matches),
+        why=", ".join(_why(m) for m in matches),
         abstract=excerpt_text,
         abstract_html=excerpt_html,
         trimmed=trimmed,
