@@ -86,6 +86,8 @@ def site(sqlite_engine, smtp_server):
             listed("2611.00001", title="Diffusion models for out-of-distribution detection"),
             listed("2611.00002", title="Knowledge distillation of diffusion transformers"),
             listed("2611.00003", title="A survey of graph neural networks"),
+            # unrelated papers, so "diffusion" is rare enough to pass the ranking's minimum
+            *(listed(f"2611.0001{k}", title=f"Crop rotation in region {k}") for k in range(5)),
         ]
         papers = [p.__class__(**{**p.__dict__, "listing_day": now.date()}) for p in papers]
         store.insert_papers(s, papers=papers, now=now - timedelta(days=1))
