@@ -6,12 +6,14 @@ a `Settings` value.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -58,6 +60,25 @@ class Settings:
     dkim_domain: str = ""
     templates_dir: str = ""  # a folder whose email/ and web/ files override the shipped ones
     lease_seconds: int = 300
+    # the DIGEST_* names given in the environment or `.env` (not defaults)
+    explicit: frozenset[str] = frozenset()
+
+    def require_link_base(self) -> str:
+        """The base of the links in real emails.
+
+        Refused when it would send recipients to a local or plain-http address (the default,
+        http://localhost:8000, included) unless DIGEST_BASE_URL was set explicitly.
+        """
+        if "DIGEST_BASE_URL" in self.explicit:
+            return self.base_url
+        parts = urlsplit(self.base_url)
+        if parts.scheme == "https" and not _local_host(parts.hostname or ""):
+            return self.base_url
+        raise ConfigError(
+            f"DIGEST_BASE_URL: links in emails would point to {self.base_url}, which recipients "
+            "cannot open; set DIGEST_BASE_URL to the public https address of `digest serve` "
+            "(or set it explicitly to keep this one)"
+        )
 
     def require_secret(self) -> str:
         """The signing key, refused when missing or a placeholder."""
@@ -73,6 +94,17 @@ class Settings:
         if not self.mail_from.strip():
             raise ConfigError("DIGEST_FROM: set the sender address, e.g. digest@example.org")
         return self.mail_from
+
+
+def _local_host(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 # setting name -> (field, parser)
@@ -150,11 +182,27 @@ def _folder(raw: str) -> str:
     return value
 
 
+DATABASES = {  # URL scheme -> the one this package drives (psycopg 3 for PostgreSQL)
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+
+
 def _db_url(raw: str) -> str:
     value = raw.strip()
     if "://" not in value:
         raise ValueError(f"{raw!r} is not a database URL (e.g. sqlite:///digest.db)")
-    return value
+    scheme, rest = value.split("://", 1)
+    driver = DATABASES.get(scheme.lower())
+    if driver is None:
+        raise ValueError(
+            f"unsupported database {scheme!r}: use sqlite:///path/to/digest.db or "
+            "postgresql+psycopg://user@host/name"
+        )
+    return f"{driver}://{rest}"
 
 
 _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -190,7 +238,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DIGEST_TEMPLATES_DIR": ("templates_dir", _folder),
 }
 
-assert {f for f, _ in _PARSERS.values()} == {f.name for f in fields(Settings)}
+assert {f for f, _ in _PARSERS.values()} == {f.name for f in fields(Settings)} - {"explicit"}
 
 
 def load_settings(
@@ -205,12 +253,14 @@ def load_settings(
         merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     merged.update(os.environ if environ is None else environ)
     values: dict[str, Any] = {}
+    given = set()
     for name, (field_name, parse) in _PARSERS.items():
         raw = merged.get(name)
         if raw is None:
             continue
+        given.add(name)
         try:
             values[field_name] = parse(raw)
         except ValueError as exc:
             raise ConfigError(f"{name}: {exc}") from None
-    return Settings(**values)
+    return Settings(**values, explicit=frozenset(given))

@@ -28,6 +28,7 @@ def run(tmp_path: Path, httpserver: HTTPServer):
         app = App(settings_factory=factory, clock=lambda: NOW)
         return CliRunner().invoke(cli, list(args), obj=app)
 
+    assert invoke("init").exit_code == 0
     return invoke
 
 

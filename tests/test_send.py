@@ -335,6 +335,7 @@ def test_send_to_one_subscriber(db_url: str, smtp: SmtpServer) -> None:
 
 
 def test_send_requires_sender_and_secret(db_url: str) -> None:
+    _engine(db_url).dispose()
     result = run_cli(Settings(database_url=db_url), "send")
     assert result.exit_code == 2 and "DIGEST_FROM" in result.output
 
@@ -380,6 +381,7 @@ def test_fetch_then_send_end_to_end(
     settings = replace(
         settings_for(smtp), database_url=db_url, hf_api_url=httpserver.url_for("/").rstrip("/")
     )
+    assert run_cli(settings, "init").exit_code == 0
     fetched = run_cli(settings, "fetch", "--json")
     assert fetched.exit_code == 0, fetched.output
     assert json.loads(fetched.output)["counts"]["new"] == 4

@@ -25,7 +25,7 @@ def init(app: App) -> None:
     Example:
       DIGEST_DATABASE_URL=postgresql+psycopg://localhost/digest digest init
     """
-    engine = app.engine  # upgrades on first use
+    engine = app.open(create=True)
     click.echo(f"database ready at revision {current_revision(engine)}: {engine.url!r}")
 
 
