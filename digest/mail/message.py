@@ -160,8 +160,16 @@ def _single_line(value: str, name: str) -> str:
     return value
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # but tab, CR, LF
+
+
 def _unstructured(value: str, name: str) -> str:
-    """A header value: ASCII as is (folded at spaces when long), otherwise RFC 2047 words."""
+    """A header value: ASCII as is (folded at spaces when long), otherwise RFC 2047 words.
+
+    Control characters (from text stored before input was checked for them) are dropped, so
+    they neither break the header nor reach a mail reader; a line break is still refused.
+    """
+    value = _CONTROLS.sub("", value)
     _single_line(value, name)
     if value.isascii():
         return _fold(value, len(name) + 2)
