@@ -61,7 +61,7 @@ def test_every_command_has_help_with_an_example(run, command) -> None:
 
 def test_init_creates_the_database(run) -> None:
     result = run("init")
-    assert result.exit_code == 0 and "revision 0002" in result.output
+    assert result.exit_code == 0 and "revision 0003" in result.output
     assert run("init").exit_code == 0  # idempotent
 
 

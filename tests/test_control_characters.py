@@ -173,6 +173,8 @@ def test_keywords_stored_before_the_check_still_make_a_valid_email_and_feed(
     engine, smtp_server: SmtpServer
 ) -> None:
     now = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
+    # NUL broke the Subject header; PostgreSQL cannot store it at all, so BEL there
+    end = "\x07" if engine.dialect.name == "postgresql" else "\x00"
     with session_scope(engine) as session:
         store.insert_papers(
             session,
@@ -189,7 +191,7 @@ def test_keywords_stored_before_the_check_still_make_a_valid_email_and_feed(
         session.add(  # as an older version stored it, unchecked
             Subscriber(
                 email="ada@example.org",
-                keywords="\x1bdiffusion\x00",
+                keywords=f"\x1bdiffusion{end}",
                 status="active",
                 created_at=now - timedelta(days=1),
                 updated_at=now - timedelta(days=1),

@@ -53,6 +53,10 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to `revision` (Alembic)."""
     command.upgrade(alembic_config(engine), revision)
+    if engine.dialect.name == "sqlite":
+        # a migration may have switched a connection's foreign keys off to rebuild a table:
+        # later work gets fresh connections, with the pragmas of `make_engine`
+        engine.dispose()
 
 
 def head_revision() -> str | None:

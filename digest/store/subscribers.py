@@ -13,7 +13,15 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from digest.store.engine import chunks, dialect_insert
-from digest.store.tables import Delivery, Feedback, Paper, SentPaper, Subscriber, table_of
+from digest.store.tables import (
+    Delivery,
+    Feedback,
+    Paper,
+    SentPaper,
+    Subscriber,
+    new_public_id,
+    table_of,
+)
 
 SUBSCRIBER: sa.Table = table_of(Subscriber)
 
@@ -108,6 +116,7 @@ def import_subscribers(
     for v in latest.values():
         row = {
             "email": v.email,
+            "public_id": new_public_id(),  # kept by an existing subscriber (never updated)
             "status": "active",
             "created_at": now,
             "updated_at": now,
