@@ -220,7 +220,7 @@ def test_keywords_stored_before_the_check_still_make_a_valid_email_and_feed(
         sub = s.exec(select(Subscriber)).one()
     from digest.tokens import Links
 
-    feed_url = Links(BASE, SECRET).feed(sub.id, sub.token_version)
+    feed_url = Links(BASE, SECRET).feed(sub.public_id, sub.token_version)
     r = web_client(engine).get("/feed/" + feed_url.rsplit("/", 1)[1])
     assert r.status_code == 200
     root = ET.fromstring(r.content)  # well-formed XML

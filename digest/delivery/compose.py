@@ -38,6 +38,7 @@ ACRONYM = table_of(Acronym)
 @dataclass(frozen=True)
 class Recipient:
     id: int
+    public_id: str
     email: str
     keywords: str
     exclude: str
@@ -83,15 +84,15 @@ class Composer:
             total_new=digest.total_new,
             digest_date=row.digest_date,
             links=self.links,
-            subscriber_id=to.id,
+            public_id=to.public_id,
             token_version=to.token_version,
-            delivery_id=row.id,
+            view_link=True,
         )
         email = self.renderer.digest(ctx) if digest.ranked else self.renderer.empty(ctx)
         if self.on_rendered is not None:
             self.on_rendered(digest, email)
         message_id = make_message_id(
-            subscriber_id=to.id, digest_date=row.digest_date, domain=self.domain
+            public_id=to.public_id, digest_date=row.digest_date, domain=self.domain
         )
         data = build_message(
             subject=email.subject,

@@ -41,6 +41,7 @@ def make_composer(
         dkim = None
     else:
         mail_from, secret = settings.require_sender(), settings.require_secret()
+        settings.require_link_base()  # real emails: links recipients can open
         dkim = DkimSigner.from_settings(settings)
     return Composer(
         renderer=renderer or Renderer(overrides=settings.templates_dir),
@@ -86,10 +87,13 @@ def make_worker(
         )
         mailer = mailer or FileMailer(dry_run_dir)
         db = Db(engine, dry_run=True)
+        options.setdefault("notices", False)  # previews of digests only
     else:
         composer = composer or make_composer(settings)
         mailer = mailer or smtp_mailer(settings, engine)
         db = Db(engine)
+    if options.get("subscriber_id") is not None:
+        options.setdefault("notices", False)  # `digest send --to`: that subscriber's digest
     return Worker(
         db=db, mailer=mailer, composer=composer, settings=settings, clock=clock, **options
     )

@@ -19,8 +19,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from digest import shipped
+from digest import shipped, store
 from digest.config import Settings
+from digest.delivery.compose import Composer
 from digest.render.templates import check_overrides
 from digest.render.templates import loader as template_loader
 from digest.store.tables import Subscriber
@@ -61,11 +62,17 @@ class WebContext:
     limits: Limits
     env: Environment
     timezones: list[str]
+    composer: Composer  # builds the notices (confirmation, manage link)
+    owner: str  # this app's name on the notices it claims
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def secret(self) -> str:
         return self.links.secret
+
+    @property
+    def domain(self) -> str:
+        return self.composer.domain
 
     @property
     def secure_cookies(self) -> bool:
@@ -117,15 +124,16 @@ def bad_link(request: Request, reason: str = "") -> HTMLResponse:
 def subscriber_for(
     session: Session, ctx: WebContext, purpose: str, token: str
 ) -> tuple[Subscriber, dict[str, Any]]:
-    """The subscriber a link belongs to; BadToken unless the link is valid for them now."""
+    """The subscriber a link belongs to; BadToken unless the link is valid for them now (its
+    token version is the subscriber's: `digest subscribers revoke` bumps it, confirm links
+    included; a confirm link is also for the address it was sent to)."""
     payload = read_token(ctx.secret, purpose, token)
-    sub = session.get(Subscriber, payload["s"])
+    sub = store.get_subscriber_by_public_id(session, public_id=payload["s"])
     if sub is None:
         raise BadToken(f"invalid {purpose} link: no such subscriber")
-    if purpose == "confirm":
-        if payload.get("e") != sub.email:
-            raise BadToken("invalid confirm link: address changed")
-    elif payload.get("v") != sub.token_version:
+    if purpose == "confirm" and payload.get("e") != sub.email:
+        raise BadToken("invalid confirm link: address changed")
+    if payload.get("v") != sub.token_version:
         raise BadToken(f"invalid {purpose} link: revoked")
     return sub, payload
 
