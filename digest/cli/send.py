@@ -28,7 +28,7 @@ from digest.cli.app import (
     report_out,
     setup_logging,
 )
-from digest.delivery import outbox
+from digest.delivery import notices, outbox
 from digest.reports import RunReport
 from digest.store.engine import session_scope
 from digest.subscribers.inputs import normalize_email
@@ -210,6 +210,7 @@ def status(app: App, day: date | None, as_json: bool) -> None:
     with session_scope(app.engine) as session:
         counts = outbox.status_counts(session, digest_date=day)
         run = store.last_fetch_run(session)
+        emails = notices.pending_counts(session)
     fetch = None
     if run is not None:
         fetch = {
@@ -222,7 +223,9 @@ def status(app: App, day: date | None, as_json: bool) -> None:
             "message": run.message,
         }
     if as_json:
-        echo_json({"date": day.isoformat(), "outbox": counts, "last_fetch": fetch})
+        echo_json(
+            {"date": day.isoformat(), "outbox": counts, "last_fetch": fetch, "notices": emails}
+        )
         return
     click.echo(f"digests for {day}:")
     echo_table(("state", "count"), [(k, v) for k, v in counts.items()])
@@ -233,6 +236,7 @@ def status(app: App, day: date | None, as_json: bool) -> None:
             f"last fetch: {fetch['started_at']} {fetch['status']} days {fetch['days']} "
             f"fetched={fetch['fetched']} new={fetch['new']} errors={fetch['errors']}"
         )
+    click.echo(f"emails from the web pages: {emails['waiting']} waiting, {emails['failed']} failed")
 
 
 @click.command("run")

@@ -102,7 +102,7 @@ def unsubscribe(app: App, email: str) -> None:
 
 @click.group("subscribers")
 def subscribers() -> None:
-    """List or import subscribers."""
+    """List, import or revoke the links of subscribers."""
 
 
 @subscribers.command("list")
@@ -145,6 +145,28 @@ def list_subscribers(app: App, as_json: bool, status: tuple[str, ...]) -> None:
         return
     headers = ["email", "status", "keywords", "exclude", "send_at", "tz", "max_papers"]
     echo_table(headers, [[r[h] for h in headers] for r in rows])
+
+
+@subscribers.command("revoke")
+@click.argument("email")
+@pass_app
+@input_errors
+def revoke(app: App, email: str) -> None:
+    """Invalidate every link ever sent to EMAIL: confirm, manage, unsubscribe, feedback,
+    web copy and feed links (for a leaked or forwarded email). Their status stays as it is;
+    the next email they get carries new links.
+
+    \b
+    Example:
+      digest subscribers revoke ada@example.org
+    """
+    address = normalize_email(email)
+    with session_scope(app.engine) as session:
+        sub = store.get_subscriber(session, email=address)
+        if sub is None:
+            raise BadInput(f"no subscriber {address}")
+        lifecycle.revoke(session, sub=sub, now=app.now())
+    click.echo(f"revoked every link sent to {address}")
 
 
 @subscribers.command("import")
