@@ -1,4 +1,9 @@
-"""Fetching: sources -> diff -> store, one transaction per day; returns a RunReport."""
+"""Fetching: sources -> diff -> store, one transaction per day; returns a RunReport.
+
+A day whose listing cannot be read is remembered (`missingday`) and fetched again by every
+later default fetch (so by `digest run`) until it is read, for `RETRY_DAYS` days; `digest
+status` lists the days still missing.
+"""
 
 from __future__ import annotations
 
@@ -20,15 +25,18 @@ from digest.store.engine import session_scope
 
 log = logging.getLogger("digest")
 
-FETCH_COUNTS = ("days", "fetched", "new", "updated", "unchanged", "skipped")
+FETCH_COUNTS = ("days", "fetched", "new", "updated", "unchanged", "skipped", "recovered")
+RETRY_DAYS = 7  # a day that could not be read is tried again for this many days
 
 
 def default_fetch_days(engine: Engine, today: date) -> list[date]:
-    """From the day after the last stored listing day (2 days back on an empty store) to today."""
+    """From the day after the last stored listing day (2 days back on an empty store) to
+    today, and before those the days of the last `RETRY_DAYS` that could not be read."""
     with session_scope(engine) as session:
         last = store.last_listing_day(session)
+        missing = store.missing_days(session, since=today - timedelta(days=RETRY_DAYS))
     start = today - timedelta(days=1) if last is None else min(last + timedelta(days=1), today)
-    return day_range(start, today)
+    return sorted({m.day for m in missing if m.day <= today} | set(day_range(start, today)))
 
 
 def day_range(first: date, last: date) -> list[date]:
@@ -46,7 +54,8 @@ def fetch(
 ) -> RunReport:
     """Poll the listing for each day and store it; one transaction per day.
 
-    A day whose answer cannot be read is reported and stores nothing; other days go on.
+    A day whose answer cannot be read is reported, stores nothing and is remembered as
+    missing (later default fetches try it again); other days go on.
     """
     counts = dict.fromkeys(FETCH_COUNTS, 0)
     errors: list[str] = []
@@ -57,8 +66,10 @@ def fetch(
         except SourceError as exc:
             errors.append(str(exc))
             log.warning("fetch %s failed: %s", day, exc)
+            with session_scope(engine) as session:
+                store.mark_missing(session, day=day, now=now, error=str(exc))
         else:
-            day_counts = _store_listing(engine, listing.papers, now)
+            day_counts = _store_listing(engine, day, listing.papers, now)
             day_counts["skipped"] = len(listing.skipped)
             for reason in listing.skipped:
                 log.warning("skipped %s", reason)
@@ -74,8 +85,11 @@ def fetch(
     return report
 
 
-def _store_listing(engine: Engine, papers: Sequence[Any], now: datetime) -> dict[str, int]:
+def _store_listing(
+    engine: Engine, day: date, papers: Sequence[Any], now: datetime
+) -> dict[str, int]:
     with session_scope(engine) as session:
+        recovered = store.clear_missing(session, day=day)  # in the same transaction
         stored = store.stored_listings(session, ids=[p.id for p in papers])
         result = diff(stored, papers)
         store.insert_papers(session, papers=result.new, now=now)
@@ -87,6 +101,7 @@ def _store_listing(engine: Engine, papers: Sequence[Any], now: datetime) -> dict
         "new": len(result.new),
         "updated": len(result.updated),
         "unchanged": len(result.unchanged),
+        "recovered": int(recovered),
     }
 
 

@@ -62,6 +62,7 @@ def test_fetch_stores_every_paper_once_across_pages(engine, httpserver, getter, 
         "updated": 0,
         "unchanged": 0,
         "skipped": 0,
+        "recovered": 0,
     }
     with session_scope(engine) as session:
         assert store.count_papers(session) == 250

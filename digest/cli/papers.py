@@ -41,8 +41,10 @@ def fetch(
     """Poll the Hugging Face daily-papers listing once and store what it lists.
 
     Without options: from the day after the last stored listing day (the last 2 days
-    on an empty store) through today. Reports fetched / new / updated / unchanged /
-    skipped; exits 1 if any day could not be read (other days are still stored).
+    on an empty store) through today, and the days of the last week that could not be
+    read before (they are fetched again until they are read; `digest status` lists them).
+    Reports fetched / new / updated / unchanged / skipped / recovered; exits 1 if any day
+    could not be read (other days are still stored, and that day is remembered).
 
     \b
     Examples:

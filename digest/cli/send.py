@@ -9,13 +9,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
-from digest import store
+from digest import fetching, store
 from digest.cli.app import (
     DATE,
     App,
@@ -211,6 +211,15 @@ def status(app: App, day: date | None, as_json: bool) -> None:
         counts = outbox.status_counts(session, digest_date=day)
         run = store.last_fetch_run(session)
         emails = notices.pending_counts(session)
+        missing = [
+            {
+                "day": m.day.isoformat(),
+                "attempts": m.attempts,
+                "last_error": m.last_error,
+                "retried": m.day >= app.today() - timedelta(days=fetching.RETRY_DAYS),
+            }
+            for m in store.missing_days(session)
+        ]
     fetch = None
     if run is not None:
         fetch = {
@@ -224,7 +233,13 @@ def status(app: App, day: date | None, as_json: bool) -> None:
         }
     if as_json:
         echo_json(
-            {"date": day.isoformat(), "outbox": counts, "last_fetch": fetch, "notices": emails}
+            {
+                "date": day.isoformat(),
+                "outbox": counts,
+                "last_fetch": fetch,
+                "missing_days": missing,
+                "notices": emails,
+            }
         )
         return
     click.echo(f"digests for {day}:")
@@ -236,6 +251,19 @@ def status(app: App, day: date | None, as_json: bool) -> None:
             f"last fetch: {fetch['started_at']} {fetch['status']} days {fetch['days']} "
             f"fetched={fetch['fetched']} new={fetch['new']} errors={fetch['errors']}"
         )
+    retried = [m for m in missing if m["retried"]]
+    given_up = [m for m in missing if not m["retried"]]
+    if retried:
+        days = ", ".join(f"{m['day']} ({m['attempts']} tries)" for m in retried)
+        click.echo(f"days still missing, retried by `digest fetch`: {days}")
+    if given_up:
+        days = ", ".join(str(m["day"]) for m in given_up)
+        click.echo(
+            f"days missing for more than {fetching.RETRY_DAYS} days, no longer retried: "
+            f"{days} (fetch one with `digest fetch --date D`)"
+        )
+    if not missing:
+        click.echo("days still missing: none")
     click.echo(f"emails from the web pages: {emails['waiting']} waiting, {emails['failed']} failed")
 
 
