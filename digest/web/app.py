@@ -17,6 +17,7 @@ from typing import Any
 import uvicorn
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -27,7 +28,7 @@ from digest.delivery.worker import worker_name
 from digest.render.renderer import Renderer
 from digest.web import actions, feed, manage, subscribe
 from digest.web.base import STATIC, WebContext, template_env, timezone_names
-from digest.web.forms import SecurityHeaders
+from digest.web.forms import MAX_BODY, BodyLimit, SecurityHeaders, http_error, server_error
 from digest.web.limits import Limits
 from digest.web.mail import retry_forever
 
@@ -60,6 +61,7 @@ def create_app(
     clock: Callable[[], datetime] = _utcnow,
     limits: Limits | None = None,
     retry_seconds: float = 60.0,
+    max_body: int = MAX_BODY,
 ) -> Starlette:
     """The ASGI app; raises ConfigError when DIGEST_SECRET_KEY, DIGEST_FROM or DIGEST_BASE_URL
     cannot make the emails the pages send. While it runs, queued notices are retried every
@@ -104,7 +106,12 @@ def create_app(
                 with suppress(asyncio.CancelledError):
                     await task
 
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit, max_bytes=max_body)],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
     app.state.web = ctx
     return app
 

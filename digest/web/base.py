@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -28,6 +30,8 @@ from digest.store.tables import Subscriber
 from digest.tokens import BadToken, Links, read_token
 from digest.web.forms import csrf_token, set_csrf_cookie
 from digest.web.limits import Limits
+
+log = logging.getLogger("digest.web")
 
 TEMPLATES = shipped("templates") / "web"
 STATIC = TEMPLATES / "static"
@@ -92,10 +96,25 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
     @functools.wraps(handler)
     async def run(request: Request) -> Response:
-        form = await request.form() if request.method == "POST" else None
+        form = await read_form(request) if request.method == "POST" else None
         return await run_in_threadpool(handler, request, form)
 
     return run
+
+
+MAX_FIELDS = 50  # the largest form has a dozen
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form; a body that is not one (broken multipart, a file, bad encoding) is a
+    400, a body over the limit a 413 (see `forms.BodyLimit`), never a 500."""
+    try:
+        return await request.form(max_files=0, max_fields=MAX_FIELDS)
+    except HTTPException:
+        raise
+    except Exception as exc:  # python-multipart's parse errors, undecodable bytes
+        log.info("malformed form: %s", exc)
+        raise HTTPException(400, "Malformed form data.") from None
 
 
 def page(
