@@ -11,7 +11,7 @@ import warnings
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from digest.store.tables import Subscriber
 from digest.web.app import create_app, start_in_thread
@@ -146,9 +146,13 @@ def test_not_found_and_wrong_method_pages_carry_the_headers(client) -> None:
 
 def test_an_unexpected_failure_is_one_plain_line_with_the_headers(client, engine) -> None:
     csrf = csrf_of(client.get("/"))
+    counter = SQLModel.metadata.tables["counter"]
     with engine.begin() as conn:  # a half-restored database: the rate-limit table is gone
         conn.execute(sa.text("DROP TABLE counter"))
-    r = client.post("/", data=form() | {"csrf": csrf})
+    try:
+        r = client.post("/", data=form() | {"csrf": csrf})
+    finally:
+        counter.create(engine)  # the PostgreSQL database is shared by the tests that follow
     assert r.status_code == 500
     assert r.text == "Something went wrong on our side; please try again later."
     assert has_security_headers(r)
