@@ -367,7 +367,7 @@ def naive(url: str, port: int, sample: int) -> tuple[float, float]:
         ranked = [(papers[j], ScoredPaper(papers[j].id, float(scores[j]), 1.0, 0.0)) for j in top]
         ctx = build_digest_context(
             email=s.email, keywords=s.keywords, papers=ranked, total_new=len(papers),
-            digest_date=today.date(), links=links, subscriber_id=s.id,
+            digest_date=today.date(), links=links, public_id=s.public_id,
         )  # fmt: skip
         email = renderer.digest(ctx) if ranked else renderer.empty(ctx)
         msg = EmailMessage()

@@ -76,8 +76,8 @@ def inputs(n_emails: int, n_papers: int) -> list[dict[str, Any]]:
                 "total_new": len(rows),
                 "digest_date": date(2026, 3, 4),
                 "links": links,
-                "subscriber_id": e + 1,
-                "delivery_id": e + 1,
+                "public_id": f"bench{e + 1:07d}",
+                "view_link": True,
             }
         )
     return out

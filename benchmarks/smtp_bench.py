@@ -86,7 +86,7 @@ def ours(n: int, html: str, text: str, dkim: DkimSigner | None = None) -> bytes:
         headers={"List-Unsubscribe": UNSUB, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         sender=SENDER,
         to=f"reader{n}@example.com",
-        message_id=make_message_id(subscriber_id=n, digest_date=date(2026, 3, 4),
+        message_id=make_message_id(public_id=f"pubid{n:04d}", digest_date=date(2026, 3, 4),
                                    domain="example.org"),
         date=datetime(2026, 3, 4, 7, 0, tzinfo=UTC),
         dkim=dkim,

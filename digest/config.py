@@ -6,6 +6,7 @@ a `Settings` value.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -71,6 +72,25 @@ class Settings:
     arxiv_categories: tuple[str, ...] = ()
     arxiv_rss_url: str = "https://rss.arxiv.org/rss"
     retention_days: int = 30  # papers listed longer ago are deleted after a fetch; 0 keeps all
+    # the DIGEST_* names given in the environment or `.env` (not defaults)
+    explicit: frozenset[str] = frozenset()
+
+    def require_link_base(self) -> str:
+        """The base of the links in real emails.
+
+        Refused when it would send recipients to a local or plain-http address (the default,
+        http://localhost:8000, included) unless DIGEST_BASE_URL was set explicitly.
+        """
+        if "DIGEST_BASE_URL" in self.explicit:
+            return self.base_url
+        parts = urlsplit(self.base_url)
+        if parts.scheme == "https" and not _local_host(parts.hostname or ""):
+            return self.base_url
+        raise ConfigError(
+            f"DIGEST_BASE_URL: links in emails would point to {self.base_url}, which recipients "
+            "cannot open; set DIGEST_BASE_URL to the public https address of `digest serve` "
+            "(or set it explicitly to keep this one)"
+        )
 
     def require_secret(self) -> str:
         """The signing key, refused when missing or a placeholder."""
@@ -149,6 +169,17 @@ def parse_mailbox_url(raw: str) -> MailboxLocation:
         password=unquote(parts.password),
         folder=folder,
     )
+
+
+def _local_host(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 # setting name -> (field, parser)
@@ -299,11 +330,27 @@ def parse_categories(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+DATABASES = {  # URL scheme -> the one this package drives (psycopg 3 for PostgreSQL)
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+
+
 def _db_url(raw: str) -> str:
     value = raw.strip()
     if "://" not in value:
         raise ValueError(f"{raw!r} is not a database URL (e.g. sqlite:///digest.db)")
-    return value
+    scheme, rest = value.split("://", 1)
+    driver = DATABASES.get(scheme.lower())
+    if driver is None:
+        raise ValueError(
+            f"unsupported database {scheme!r}: use sqlite:///path/to/digest.db or "
+            "postgresql+psycopg://user@host/name"
+        )
+    return f"{driver}://{rest}"
 
 
 _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -347,7 +394,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DIGEST_RETENTION_DAYS": ("retention_days", _int(0, 36500)),
 }
 
-assert {f for f, _ in _PARSERS.values()} == {f.name for f in fields(Settings)}
+assert {f for f, _ in _PARSERS.values()} == {f.name for f in fields(Settings)} - {"explicit"}
 
 
 def load_settings(
@@ -362,15 +409,17 @@ def load_settings(
         merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     merged.update(os.environ if environ is None else environ)
     values: dict[str, Any] = {}
+    given = set()
     for name, (field_name, parse) in _PARSERS.items():
         raw = merged.get(name)
         if raw is None:
             continue
+        given.add(name)
         try:
             values[field_name] = parse(raw)
         except ValueError as exc:
             raise ConfigError(f"{name}: {exc}") from None
-    settings = Settings(**values)
+    settings = Settings(**values, explicit=frozenset(given))
     if "arxiv" in settings.sources and not settings.arxiv_categories:
         raise ConfigError(
             "DIGEST_ARXIV_CATEGORIES: name the categories to follow when DIGEST_SOURCES "

@@ -5,6 +5,10 @@ Face listing day by day, the arXiv announcement once (its feed holds the latest 
 only). A paper both list is stored once: the first listing to name it makes it new, the other
 merges into it (diff.merge). Each listing is stored in its own transaction, so one that
 cannot be read stores nothing and the others go on.
+
+A Hugging Face day whose listing cannot be read is remembered (`missingday`) and fetched
+again by every later default fetch (so by `digest run`) until it is read, for `RETRY_DAYS`
+days; `digest status` lists the days still missing.
 """
 
 from __future__ import annotations
@@ -31,18 +35,24 @@ from digest.store.engine import session_scope
 log = logging.getLogger("digest")
 
 Listing = HfListing | ArxivFeed
-FETCH_COUNTS = ("days", "fetched", "new", "updated", "unchanged", "skipped", "ignored")
+FETCH_COUNTS = (
+    "days", "fetched", "new", "updated", "unchanged", "skipped", "ignored", "recovered",
+)  # fmt: skip
 # days: listings read (a Hugging Face day, an arXiv announcement); ignored: arXiv replacements
-# of papers never stored; pruned (total only): papers deleted past DIGEST_RETENTION_DAYS
+# of papers never stored; recovered: missing days read at last; pruned (total only): papers
+# deleted past DIGEST_RETENTION_DAYS
+RETRY_DAYS = 7  # a day that could not be read is tried again for this many days
 
 
 def default_fetch_days(engine: Engine, today: date) -> list[date]:
     """From the day after Hugging Face's last stored listing day (2 days back on an empty
-    store) to today."""
+    store) to today, and before those the days of the last `RETRY_DAYS` that could not be
+    read."""
     with session_scope(engine) as session:
         last = store.last_listing_day(session, source="hf")
+        missing = store.missing_days(session, since=today - timedelta(days=RETRY_DAYS))
     start = today - timedelta(days=1) if last is None else min(last + timedelta(days=1), today)
-    return day_range(start, today)
+    return sorted({m.day for m in missing if m.day <= today} | set(day_range(start, today)))
 
 
 def day_range(first: date, last: date) -> list[date]:
@@ -63,7 +73,8 @@ def fetch(
 
     `days` are the Hugging Face days to poll. The arXiv feed holds only the latest
     announcement: it is stored unless `asked` (the days were asked for explicitly) and its
-    date is not among them. A listing that cannot be read is reported and stores nothing;
+    date is not among them. A listing that cannot be read is reported and stores nothing
+    (a Hugging Face day is remembered as missing, for later default fetches to try again);
     the others go on. With `retention_days`, papers listed longer ago are deleted afterwards.
     """
     parts = {s.name: dict.fromkeys(FETCH_COUNTS, 0) for s in sources}
@@ -71,7 +82,7 @@ def fetch(
     items: list[dict[str, Any]] = []
 
     def stored(name: str, day: date, papers: Sequence[Any], skipped: Sequence[str]) -> None:
-        counts = _store_listing(engine, papers, now)
+        counts = _store_listing(engine, papers, now, day if name == "hf" else None)
         counts["skipped"] = len(skipped)
         for reason in skipped:
             log.warning("skipped %s", reason)
@@ -88,6 +99,8 @@ def fetch(
                 except SourceError as exc:
                     errors.append(f"hf {exc}")
                     log.warning("fetch hf %s failed: %s", day, exc)
+                    with session_scope(engine) as session:
+                        store.mark_missing(session, day=day, now=now, error=str(exc))
                 else:
                     stored("hf", day, listing.papers, listing.skipped)
                 if on_day is not None:
@@ -151,8 +164,12 @@ def fetch_with_settings(
         )
 
 
-def _store_listing(engine: Engine, papers: Sequence[Any], now: datetime) -> dict[str, int]:
+def _store_listing(
+    engine: Engine, papers: Sequence[Any], now: datetime, missing_day: date | None = None
+) -> dict[str, int]:
+    """Store one listing; `missing_day`, read at last, is no longer missing (same transaction)."""
     with session_scope(engine) as session:
+        recovered = missing_day is not None and store.clear_missing(session, day=missing_day)
         stored = store.stored_listings(session, ids=[p.id for p in papers])
         result = diff(stored, papers)
         store.insert_papers(session, papers=result.new, now=now)
@@ -165,6 +182,7 @@ def _store_listing(engine: Engine, papers: Sequence[Any], now: datetime) -> dict
         "updated": len(result.updated),
         "unchanged": len(result.unchanged),
         "ignored": len(result.ignored),
+        "recovered": int(recovered),
     }
 
 

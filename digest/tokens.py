@@ -1,8 +1,9 @@
 """Signed tokens for the links in emails (itsdangerous), one salt per purpose, and the sealed
 tags of the VERP envelope senders that bounces come back to (`BounceTags`).
 
-Confirm links expire; manage, unsubscribe, feedback, view and feed links do not, but every
-token carries the subscriber's `token_version`, so bumping it revokes all links sent so far.
+A token names its subscriber by their random public id (never the row number) and carries
+the subscriber's `token_version`, so bumping it (`digest subscribers revoke`) revokes every
+link sent so far, confirm links included. Confirm links also expire after 3 days.
 
 A digest signs one feedback token (subscriber and version) and puts the paper and the vote
 in its links' query strings: `/feedback/<token>?paper=2501.00001&vote=more`. The web route
@@ -91,7 +92,11 @@ def read_token(secret: str, purpose: str, token: str, max_age: int | None = None
         payload = _serializer(secret, purpose).loads(token, max_age=max_age)
     except BadData as exc:
         raise BadToken(f"invalid {purpose} link: {type(exc).__name__}") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("s"), str)
+        or not isinstance(payload.get("v"), int)
+    ):
         raise BadToken(f"invalid {purpose} link: malformed payload")
     return payload
 
@@ -106,28 +111,29 @@ class Links:
     def _url(self, path: str, purpose: str, **payload: Any) -> str:
         return f"{self.base_url.rstrip('/')}/{path}/{make_token(self.secret, purpose, **payload)}"
 
-    def confirm(self, subscriber_id: int, email: str) -> str:
-        return self._url("confirm", "confirm", s=subscriber_id, e=email)
+    def confirm(self, public_id: str, email: str, version: int = 0) -> str:
+        return self._url("confirm", "confirm", s=public_id, e=email, v=version)
 
-    def manage(self, subscriber_id: int, version: int = 0) -> str:
-        return self._url("manage", "manage", s=subscriber_id, v=version)
+    def manage(self, public_id: str, version: int = 0) -> str:
+        return self._url("manage", "manage", s=public_id, v=version)
 
-    def unsubscribe(self, subscriber_id: int, version: int = 0) -> str:
-        return self._url("unsubscribe", "unsubscribe", s=subscriber_id, v=version)
+    def unsubscribe(self, public_id: str, version: int = 0) -> str:
+        return self._url("unsubscribe", "unsubscribe", s=public_id, v=version)
 
-    def feedback_base(self, subscriber_id: int, version: int = 0) -> str:
+    def feedback_base(self, public_id: str, version: int = 0) -> str:
         """One signed feedback URL per email; each paper's links add `feedback_query`."""
-        return self._url("feedback", "feedback", s=subscriber_id, v=version)
+        return self._url("feedback", "feedback", s=public_id, v=version)
 
-    def feedback(self, subscriber_id: int, paper_id: str, vote: int, version: int = 0) -> str:
+    def feedback(self, public_id: str, paper_id: str, vote: int, version: int = 0) -> str:
         """The "more like this" (vote 1) or "not for me" (-1) link for one paper."""
-        return self.feedback_base(subscriber_id, version) + feedback_query(paper_id, vote)
+        return self.feedback_base(public_id, version) + feedback_query(paper_id, vote)
 
-    def view(self, subscriber_id: int, delivery_id: int, version: int = 0) -> str:
-        return self._url("view", "view", s=subscriber_id, d=delivery_id, v=version)
+    def view(self, public_id: str, digest_date: date, version: int = 0) -> str:
+        """The web copy of the subscriber's digest of `digest_date`."""
+        return self._url("view", "view", s=public_id, d=digest_date.isoformat(), v=version)
 
-    def feed(self, subscriber_id: int, version: int = 0) -> str:
-        return self._url("feed", "feed", s=subscriber_id, v=version)
+    def feed(self, public_id: str, version: int = 0) -> str:
+        return self._url("feed", "feed", s=public_id, v=version)
 
 
 def feedback_query(paper_id: str, vote: int) -> str:

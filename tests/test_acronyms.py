@@ -75,6 +75,6 @@ def test_fetch_learns_acronyms_from_new_papers(engine, now):
 
     papers = [listed("2603.00001", abstract="We detect out-of-distribution (OOD) inputs.")]
     fetching._store_listing(engine, papers, now)
-    fetching._store_listing(engine, papers, now)  # unchanged papers teach nothing twice
+    fetching._store_listing(engine, papers, now)  # nothing twice
     with session_scope(engine) as session:
         assert store.acronym_counts(session) == {("OOD", "out-of-distribution"): 1}

@@ -28,6 +28,7 @@ def run(tmp_path: Path, httpserver: HTTPServer):
         app = App(settings_factory=factory, clock=lambda: NOW)
         return CliRunner().invoke(cli, list(args), obj=app)
 
+    assert invoke("init").exit_code == 0
     return invoke
 
 
@@ -126,7 +127,7 @@ def test_unsubscribe_keeps_the_record(run) -> None:
     assert unknown.exit_code == 2 and "no subscriber nobody@example.org" in unknown.stderr
 
 
-def test_import_reports_bad_rows_by_line_and_reimport_updates(run, tmp_path: Path) -> None:
+def test_import_reports_bad_rows_by_line_and_imports_nothing(run, tmp_path: Path) -> None:
     csv = tmp_path / "people.csv"
     csv.write_text(
         "email,keywords,exclude,send_at,tz\n"
@@ -136,10 +137,28 @@ def test_import_reports_bad_rows_by_line_and_reimport_updates(run, tmp_path: Pat
         "eve@example.org,KD,,99:99,\n"
     )
     result = run("subscribers", "import", str(csv))
-    assert result.exit_code == 0, result.output
-    assert "imported 2 new, updated 0, skipped 2 bad rows" in result.stdout
+    assert result.exit_code == 2, result.output
     assert f"{csv}:3: invalid email 'broken'" in result.stderr
     assert f"{csv}:5: send time" in result.stderr
+    assert lines(result.stderr)[-1] == (
+        f"Error: {csv}: 2 bad rows of 4; nothing imported (fix them and import the file again)"
+    )
+    assert result.stdout == ""
+    assert subscribers(run) == []
+
+
+def test_import_then_reimport_updates(run, tmp_path: Path) -> None:
+    csv = tmp_path / "people.csv"
+    csv.write_text(
+        "email,keywords,exclude,send_at,tz\n"
+        "ada@example.org,OOD;diffusion,survey,07:30,Europe/Paris\n"
+        "bob@example.org,RLHF,,,\n"
+    )
+    result = run("subscribers", "import", str(csv))
+    assert result.exit_code == 0, result.output
+    assert "imported 2 new, updated 0, 0 duplicate rows (the last row counts), 0 bad rows" in (
+        result.stdout
+    )
     rows = {r["email"]: r for r in subscribers(run)}
     assert rows["ada@example.org"]["keywords"] == "OOD, diffusion"
     assert rows["ada@example.org"]["exclude"] == "survey"
@@ -231,6 +250,7 @@ def test_fetch_both_listings_counts_per_source_and_in_total(
         "DIGEST_ARXIV_CATEGORIES": "cs.LG,cs.CL",
         "DIGEST_ARXIV_RSS_URL": httpserver.url_for("/rss"),
     }
+    assert run("init", env=env).exit_code == 0
     result = run("fetch", "--date", DAY.isoformat(), "--json", env=env)
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
@@ -256,6 +276,7 @@ def test_fetch_garbage_arxiv_feed_exits_1_naming_it(
         "DIGEST_ARXIV_CATEGORIES": "cs.LG",
         "DIGEST_ARXIV_RSS_URL": httpserver.url_for("/rss"),
     }
+    assert run("init", env=env).exit_code == 0
     result = run("fetch", env=env)
     assert result.exit_code == 1
     assert "error: arxiv cs.LG (fetched 2026-03-04): not a well-formed feed" in result.stderr

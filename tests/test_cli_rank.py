@@ -119,6 +119,7 @@ def test_bad_input_exits_2_with_one_line(run, args, message):
 def test_empty_store(tmp_path, now):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
     app = App(settings_factory=lambda: settings, clock=lambda: now)
+    assert CliRunner().invoke(cli, ["init"], obj=app).exit_code == 0
     result = CliRunner().invoke(cli, ["rank", "--keywords", "OOD", "--json"], obj=app)
     assert result.exit_code == 0
     assert json.loads(result.output) == []

@@ -50,7 +50,7 @@ def digest_message(signer, **kw):
         },
         "sender": "Digest <digest@example.org>",
         "to": "ada@example.com",
-        "message_id": make_message_id(subscriber_id=1, digest_date=date(2026, 3, 4),
+        "message_id": make_message_id(public_id="pubid0001", digest_date=date(2026, 3, 4),
                                       domain="example.org"),
         "date": datetime(2026, 3, 4, 7, tzinfo=UTC),
         "dkim": signer,

@@ -65,6 +65,7 @@ def test_fetch_stores_every_paper_once_across_pages(engine, httpserver, getter, 
         "skipped": 0,
         "ignored": 0,
         "pruned": 0,
+        "recovered": 0,
     }
     assert report.parts == {"hf": {k: v for k, v in report.counts.items() if k != "pruned"}}
     with session_scope(engine) as session:

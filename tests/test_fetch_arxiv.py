@@ -83,6 +83,7 @@ def test_new_and_cross_are_new_replacements_never(engine, httpserver, listings, 
         "unchanged": 0,
         "skipped": 0,
         "ignored": 2,  # replacements of papers never stored: not new, not stored
+        "recovered": 0,
     }
     stored = papers(engine)
     assert sorted(stored) == ["2603.00001", "2603.00002"]

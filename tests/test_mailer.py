@@ -30,7 +30,7 @@ def message(to: str, n: int = 1) -> bytes:
         headers={"List-Unsubscribe": "<https://example.org/u/t>"},
         sender="Digest <digest@example.org>",
         to=to,
-        message_id=make_message_id(subscriber_id=n, digest_date=date(2026, 3, 4),
+        message_id=make_message_id(public_id=f"pubid{n:04d}", digest_date=date(2026, 3, 4),
                                    domain="example.org"),
         date=datetime(2026, 3, 4, 7, 0, tzinfo=UTC),
     )  # fmt: skip
@@ -61,7 +61,7 @@ def test_delivers_a_well_formed_message(smtp_server):
     assert got.recipients == ("ada@example.com",)
     msg = got.parse()
     assert msg["To"] == "ada@example.com"
-    assert msg["Message-ID"] == "<digest.2026-03-04.1@example.org>"
+    assert msg["Message-ID"] == "<digest.2026-03-04.pubid0001@example.org>"
     assert [p.get_content_type() for p in msg.get_payload()] == ["text/plain", "text/html"]
 
 
@@ -163,7 +163,7 @@ def test_a_few_connections_are_reused_for_many_messages(smtp_server):
     assert len(smtp_server.received) == 100
     assert 1 <= smtp_server.connections <= 3
     assert sorted(smtp_server.message_ids) == sorted(
-        f"<digest.2026-03-04.{i}@example.org>" for i in range(100)
+        f"<digest.2026-03-04.pubid{i:04d}@example.org>" for i in range(100)
     )
 
 

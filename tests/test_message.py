@@ -30,7 +30,7 @@ def build(**kw):
         },
         "sender": "Paper Digest <digest@example.org>",
         "to": "ada@example.com",
-        "message_id": make_message_id(subscriber_id=42, digest_date=date(2026, 3, 4),
+        "message_id": make_message_id(public_id="Xy-9_abcDEF01234", digest_date=date(2026, 3, 4),
                                       domain="example.org"),
         "date": WHEN,
     }  # fmt: skip
@@ -48,22 +48,24 @@ def content(part) -> str:
 
 
 def test_message_id_is_deterministic_per_subscriber_and_day():
-    a = make_message_id(subscriber_id=42, digest_date=date(2026, 3, 4), domain="Example.org")
-    assert a == "<digest.2026-03-04.42@example.org>"
-    assert a == make_message_id(
-        subscriber_id=42, digest_date=date(2026, 3, 4), domain="example.org"
+    pid = "Xy-9_abcDEF01234"
+    a = make_message_id(public_id=pid, digest_date=date(2026, 3, 4), domain="Example.org")
+    assert a == f"<digest.2026-03-04.{pid}@example.org>"
+    assert a == make_message_id(public_id=pid, digest_date=date(2026, 3, 4), domain="example.org")
+    other = make_message_id(
+        public_id="Zz-9_abcDEF01234", digest_date=date(2026, 3, 4), domain="example.org"
     )
-    assert a != make_message_id(
-        subscriber_id=43, digest_date=date(2026, 3, 4), domain="example.org"
-    )
-    assert a != make_message_id(
-        subscriber_id=42, digest_date=date(2026, 3, 5), domain="example.org"
-    )
+    assert a != other
+    next_day = make_message_id(public_id=pid, digest_date=date(2026, 3, 5), domain="example.org")
+    assert a != next_day
 
 
-def test_message_id_refuses_a_bad_domain():
+def test_message_id_refuses_a_bad_domain_or_public_id():
     with pytest.raises(MessageError, match="domain"):
-        make_message_id(subscriber_id=1, digest_date=date(2026, 3, 4), domain="no spaces.org")
+        make_message_id(public_id="pubid0001", digest_date=date(2026, 3, 4), domain="no spaces.org")
+    for bad in ("42", "a b c d e f g h", "x" * 65, "pub<id>0001"):
+        with pytest.raises(MessageError, match="public id"):
+            make_message_id(public_id=bad, digest_date=date(2026, 3, 4), domain="example.org")
 
 
 def test_headers_parse_back():
@@ -72,7 +74,7 @@ def test_headers_parse_back():
     assert msg["From"].addresses[0].display_name == "Paper Digest"
     assert msg["From"].addresses[0].addr_spec == "digest@example.org"
     assert msg["To"] == "ada@example.com"
-    assert msg["Message-ID"] == "<digest.2026-03-04.42@example.org>"
+    assert msg["Message-ID"] == "<digest.2026-03-04.Xy-9_abcDEF01234@example.org>"
     assert msg["Date"].datetime == WHEN
     assert msg["MIME-Version"] == "1.0"
     assert msg["List-Unsubscribe"] == UNSUB

@@ -40,6 +40,7 @@ def _signing_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 LINKS = Links("https://digest.example.org", SECRET)
+PID = "adaPublicId00007"  # a subscriber's public id
 DAY = date(2026, 3, 4)
 VOID = {"meta", "br", "img", "hr", "link", "input", "col", "area", "base", "source", "wbr"}
 
@@ -156,8 +157,8 @@ def context(listed: list[Paper], **kw: object) -> DigestContext:
         "total_new": 12,
         "digest_date": DAY,
         "links": LINKS,
-        "subscriber_id": 7,
-        "delivery_id": 99,
+        "public_id": PID,
+        "view_link": True,
     }
     values.update(kw)
     return build_digest_context(**values)
@@ -215,7 +216,7 @@ def test_feedback_links_carry_one_signed_token_and_the_paper_and_vote(renderer: 
     less = [urlsplit(a.attrs["href"]) for a in dom.find("a", "less")]
     tokens = {u.path.rsplit("/", 1)[1] for u in more + less}
     assert len(tokens) == 1  # one token per email, for the subscriber only
-    assert read_token(SECRET, "feedback", tokens.pop()) == {"s": 7, "v": 0}
+    assert read_token(SECRET, "feedback", tokens.pop()) == {"s": PID, "v": 0}
     assert [parse_qs(u.query) for u in more] == [
         {"paper": [p.id], "vote": ["more"]},
         {"paper": [q.id], "vote": ["more"]},
@@ -311,7 +312,7 @@ def test_header_subject_and_headers(renderer: Renderer) -> None:
     assert email.subject == "5 new papers on OOD, diffusion — Mar 4"
     assert ctx.header == "12 new papers today; 5 match your keywords OOD, diffusion"
     assert ctx.header in parse(email.html).text()
-    unsub = LINKS.unsubscribe(7)
+    unsub = LINKS.unsubscribe(PID)
     assert email.headers == {
         "List-Unsubscribe": f"<{unsub}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -331,13 +332,13 @@ def test_subject_singular_and_trimmed_keywords(renderer: Renderer) -> None:
 
 def test_manage_unsubscribe_and_view_links(renderer: Renderer) -> None:
     dom = parse(renderer.digest(context([paper(1)])).html)
-    assert dom.find("a", "manage")[0].attrs["href"] == LINKS.manage(7)
-    assert dom.find("a", "unsubscribe")[0].attrs["href"] == LINKS.unsubscribe(7)
+    assert dom.find("a", "manage")[0].attrs["href"] == LINKS.manage(PID)
+    assert dom.find("a", "unsubscribe")[0].attrs["href"] == LINKS.unsubscribe(PID)
     views = [a for a in dom.find("a") if a.text() == "View in browser"]
-    assert [a.attrs["href"] for a in views] == [LINKS.view(7, 99)]
+    assert [a.attrs["href"] for a in views] == [LINKS.view(PID, DAY)]
     footer = dom.text()
     assert "ada@example.org is subscribed to new papers matching OOD, diffusion" in footer
-    no_view = parse(renderer.digest(context([paper(1)], delivery_id=None)).html)
+    no_view = parse(renderer.digest(context([paper(1)], view_link=False)).html)
     assert not [a for a in no_view.find("a") if a.text() == "View in browser"]
 
 
@@ -353,8 +354,8 @@ def test_text_part_reads_on_its_own(renderer: Renderer) -> None:
     assert "Code:   https://github.com/example/repo" in text
     assert "Ada Lovelace, Alan Turing, Grace Hopper et al." in text
     assert "Matches diffusion (title and abstract), OOD (title)" in text
-    assert f"Manage preferences: {LINKS.manage(7)}" in text
-    assert f"Unsubscribe: {LINKS.unsubscribe(7)}" in text
+    assert f"Manage preferences: {LINKS.manage(PID)}" in text
+    assert f"Unsubscribe: {LINKS.unsubscribe(PID)}" in text
     assert "<" not in text.replace("<https", "")
     assert max(len(line) for line in text.splitlines() if "://" not in line) <= 76
 
@@ -383,7 +384,7 @@ def test_kept_paper_blocks_give_the_same_bytes_as_rendering_every_email() -> Non
     cases = [
         context(papers),
         context(list(reversed(papers))),  # the same blocks at other places
-        context(papers[:2], subscriber_id=8, links=odd, delivery_id=None),
+        context(papers[:2], public_id="otherPublicId08", links=odd, view_link=False),
         context([papers[0]], papers=[(papers[1], unmatched), (papers[0], scored(papers[0]))]),
         context([papers[2]], keywords="diffusion"),
     ]
@@ -449,13 +450,13 @@ def test_empty_note(renderer: Renderer) -> None:
     dom = parse(email.html)
     assert not dom.find("div", "paper")
     assert "12 new papers came out since your last digest" in dom.text()
-    assert dom.find("a", "unsubscribe")[0].attrs["href"] == LINKS.unsubscribe(7)
-    assert email.headers["List-Unsubscribe"] == f"<{LINKS.unsubscribe(7)}>"
+    assert dom.find("a", "unsubscribe")[0].attrs["href"] == LINKS.unsubscribe(PID)
+    assert email.headers["List-Unsubscribe"] == f"<{LINKS.unsubscribe(PID)}>"
     assert "none of them\nmatched: OOD, diffusion." in email.text
 
 
 def test_confirm_email(renderer: Renderer) -> None:
-    url = LINKS.confirm(7, "ada@example.org")
+    url = LINKS.confirm(PID, "ada@example.org")
     email = renderer.confirm(
         email="ada@example.org", confirm_url=url, keywords='OOD, "world model"'
     )
@@ -468,7 +469,7 @@ def test_confirm_email(renderer: Renderer) -> None:
 
 
 def test_manage_link_email(renderer: Renderer) -> None:
-    url = LINKS.manage(7)
+    url = LINKS.manage(PID)
     email = renderer.manage_link(email="ada@example.org", manage_url=url)
     assert url in [a.attrs["href"] for a in parse(email.html).find("a")]
     assert url in email.text

@@ -31,8 +31,11 @@ def test_run_serves_the_web_pages_and_stops_on_sigterm(tmp_path: Path, httpserve
         "DIGEST_SMTP_PORT": str(free_port()),
         "DIGEST_RUN_WEB": "true",
         "DIGEST_WEB_PORT": str(port),
+        "DIGEST_BASE_URL": f"http://127.0.0.1:{port}",  # set explicitly: links may stay local
         "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
     }
+    init = [sys.executable, "-m", "digest", "init"]
+    assert subprocess.run(init, cwd=tmp_path, env=env, capture_output=True).returncode == 0
     proc = subprocess.Popen(
         [sys.executable, "-m", "digest", "run"],
         cwd=tmp_path,

@@ -136,6 +136,8 @@ def test_run_stops_cleanly_on_sigterm(
     httpserver.expect_request("/api/daily_papers").respond_with_json([])
     env = worker_env(f"sqlite:///{tmp_path / 'run.db'}", smtp)
     env["DIGEST_HF_API_URL"] = httpserver.url_for("/").rstrip("/")
+    init = [sys.executable, "-m", "digest", "init"]
+    assert subprocess.run(init, cwd=ROOT, env=env, capture_output=True).returncode == 0
     log = tmp_path / "run.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(

@@ -131,7 +131,9 @@ def test_one_well_formed_email_per_matching_subscriber(engine: Engine, smtp: Smt
     got = {r.recipients[0]: r.parse() for r in smtp.received}
     assert sorted(got) == ["ada@example.org", "bob@example.org", "late@example.org"]
     msg = got["ada@example.org"]
-    assert msg["Message-ID"] == f"<digest.2026-03-04.{ada}@example.org>"
+    with Session(engine) as session:
+        public_id = session.get(Subscriber, ada).public_id  # random, never the row number
+    assert msg["Message-ID"] == f"<digest.2026-03-04.{public_id}@example.org>"
     assert msg["From"] == "Digest <digest@example.org>" and msg["To"] == "ada@example.org"
     assert msg["List-Unsubscribe"].startswith("<https://digest.example.org/unsubscribe/")
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -370,6 +372,7 @@ def test_send_to_one_subscriber(db_url: str, smtp: SmtpServer) -> None:
 
 
 def test_send_requires_sender_and_secret(db_url: str) -> None:
+    _engine(db_url).dispose()
     result = run_cli(Settings(database_url=db_url), "send")
     assert result.exit_code == 2 and "DIGEST_FROM" in result.output
 
@@ -415,6 +418,7 @@ def test_fetch_then_send_end_to_end(
     settings = replace(
         settings_for(smtp), database_url=db_url, hf_api_url=httpserver.url_for("/").rstrip("/")
     )
+    assert run_cli(settings, "init").exit_code == 0
     fetched = run_cli(settings, "fetch", "--json")
     assert fetched.exit_code == 0, fetched.output
     assert json.loads(fetched.output)["counts"]["new"] == 4

@@ -7,8 +7,10 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.cli import bounces, demo, papers, rank, send, subscribers, web
+from digest.cli.app import App, Failed, describe_database_error, shown_url
 
 
 class DigestGroup(click.Group):
@@ -30,6 +32,16 @@ class DigestGroup(click.Group):
         if not standalone_mode:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """A database failure inside a command (a read-only file, a lost server) is one line
+        and exit 1, not a traceback; the command's transaction was rolled back."""
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            app = ctx.find_root().obj
+            where = shown_url(app.settings.database_url) if isinstance(app, App) else "error"
+            raise Failed(describe_database_error(exc, where)) from None
 
 
 @click.group(cls=DigestGroup, context_settings={"help_option_names": ["-h", "--help"]})

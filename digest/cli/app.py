@@ -6,16 +6,17 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from digest.config import ConfigError, Settings, load_settings
 from digest.reports import RunReport
-from digest.store.engine import make_engine, upgrade
+from digest.store.engine import head_revision, make_engine, read_revision, upgrade
 from digest.subscribers.inputs import InputError
 
 
@@ -39,7 +40,6 @@ class App:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _settings: Settings | None = None
     _engine: Engine | None = None
-    migrated: bool = field(default=False)
 
     @property
     def settings(self) -> Settings:
@@ -52,23 +52,78 @@ class App:
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
-        if not self.migrated:
-            try:
-                upgrade(self._engine)
-            except Exception as exc:  # the database is unreachable or broken: say so in one line
-                raise Failed(
-                    f"database {self.settings.database_url!r}: {_first_line(exc)}"
-                ) from None
-            self.migrated = True
-        return self._engine
+        """The database, which `digest init` must have created (never created here)."""
+        return self.open()
+
+    def open(self, *, create: bool = False) -> Engine:
+        """The engine; `create` (for `digest init` and the demo) creates or upgrades the
+        database, otherwise a missing or uninitialised database is refused in one line."""
+        if self._engine is not None:
+            return self._engine
+        url = self.settings.database_url
+        where = shown_url(url)
+        missing = sqlite_file(url)
+        if not create and missing is not None and not missing.exists():
+            raise BadInput(
+                f"no database at {missing}: run `digest init` to create it "
+                "(or check DIGEST_DATABASE_URL)"
+            )
+        engine = make_engine(url)
+        try:
+            revision = None if create else read_revision(engine)
+            if not create and revision is None:
+                engine.dispose()
+                raise BadInput(f"database {where} is not initialised: run `digest init` first")
+            if create or revision != head_revision():
+                upgrade(engine)
+        except BadInput:
+            raise
+        except Exception as exc:  # unreachable, read-only or broken: say so in one line
+            engine.dispose()
+            raise Failed(describe_database_error(exc, where)) from None
+        self._engine = engine
+        return engine
 
     def now(self) -> datetime:
         return self.clock()
 
     def today(self) -> date:
         return self.clock().date()
+
+
+def shown_url(url: str) -> str:
+    """The database URL as printed: its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("://", 1)[0] + "://..."
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL (None for other databases and in-memory ones)."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return None
+    name = parsed.database or ""
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or name in ("", ":memory:")
+        or name.startswith("file:")
+    ):
+        return None
+    return Path(name)
+
+
+def describe_database_error(exc: BaseException, where: str) -> str:
+    """One line for a database failure: a read-only file says so and where to look."""
+    text = _first_line(getattr(exc, "orig", None) or exc)
+    if "readonly" in text.lower() or "read-only" in text.lower():
+        return (
+            f"database {where} is read-only ({text}): check the permissions of the "
+            "database file and its folder"
+        )
+    return f"database {where}: {text}"
 
 
 def _first_line(exc: BaseException) -> str:

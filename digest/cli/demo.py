@@ -70,6 +70,7 @@ def demo(ctx: click.Context, out: Path) -> None:
             mail_from="digest-demo@example.org",
         )
         app = App(settings_factory=lambda: settings, clock=lambda: now)
+        app.open(create=True)
         with httpx.Client(transport=sample_transport(day)) as client:
             report = fetching.fetch(
                 app.engine,

@@ -24,7 +24,7 @@ def init(app: App) -> None:
     Example:
       DIGEST_DATABASE_URL=postgresql+psycopg://localhost/digest digest init
     """
-    engine = app.engine  # upgrades on first use
+    engine = app.open(create=True)
     click.echo(f"database ready at revision {current_revision(engine)}: {engine.url!r}")
 
 
@@ -45,10 +45,13 @@ def fetch(
     --date/--since it is stored when its date is one of those days). A paper on both
     listings is stored once; arXiv replacements update a stored paper, never add one.
 
+    Hugging Face days of the last week that could not be read before are fetched again
+    until they are read (`digest status` lists them).
+
     Reports, in total and per source: fetched / new / updated / unchanged / skipped
-    (malformed items) / ignored (replacements of papers never stored), and papers pruned
-    past DIGEST_RETENTION_DAYS. Exits 1 if a listing could not be read (the others are
-    still stored).
+    (malformed items) / ignored (replacements of papers never stored) / recovered, and
+    papers pruned past DIGEST_RETENTION_DAYS. Exits 1 if a listing could not be read (the
+    others are still stored, and a day that failed is remembered).
 
     \b
     Examples:

@@ -23,6 +23,7 @@ from digest.ranking import (
 from digest.ranking.acronyms import learn_acronyms, select_expansions
 from digest.ranking.interests import InterestError, validate_interests
 from digest.store.engine import session_scope
+from digest.subscribers.inputs import InputError, check_text
 
 WINDOW_DAYS = 7
 MAX_TOP = 1000
@@ -79,7 +80,11 @@ def rank(
     if not 1 <= top <= MAX_TOP:
         raise BadInput(f"--top must be between 1 and {MAX_TOP}, got {top}")
     try:
+        check_text(keywords, "--keywords")
+        check_text(exclude, "--exclude")
         validate_interests(keywords, exclude)
+    except InputError as exc:
+        raise BadInput(str(exc)) from None
     except InterestError as exc:
         raise BadInput(f"--keywords: {exc}") from None
     with session_scope(app.engine) as session:

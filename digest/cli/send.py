@@ -9,13 +9,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
-from digest import store
+from digest import fetching, store
 from digest.cli.app import (
     DATE,
     App,
@@ -28,7 +28,7 @@ from digest.cli.app import (
     report_out,
     setup_logging,
 )
-from digest.delivery import outbox
+from digest.delivery import notices, outbox
 from digest.reports import RunReport
 from digest.store.engine import session_scope
 from digest.subscribers.inputs import normalize_email
@@ -77,8 +77,12 @@ def send(
     """Plan the due digests, then build and send them until none is due.
 
     A digest is due once the subscriber's send time (in their time zone) has passed on its
-    date. Running it again sends nothing twice. Needs DIGEST_FROM and DIGEST_SECRET_KEY,
-    except with --dry-run.
+    date. Running it again sends nothing twice. Needs DIGEST_FROM, DIGEST_SECRET_KEY and a
+    public DIGEST_BASE_URL (links on localhost or plain http are refused unless it is set
+    explicitly), except with --dry-run.
+
+    Exits 1 when a due digest could not be delivered (the mail server is down or refused
+    it): those are retried by the next run, and `digest status` shows them.
 
     \b
     Examples:
@@ -113,6 +117,8 @@ def send(
         worker.mailer.close()
         worker.db.close()
     counts = {"planned": planned.counts["planned"], **report.counts}
+    if dry_run:  # nothing was sent: previews were written
+        counts = {("previewed" if k == "sent" else k): n for k, n in counts.items()}
     report = RunReport("send", counts, report.errors, report.items)
     if as_json:
         report_out(report, True)
@@ -122,6 +128,17 @@ def send(
         report_out(report, False)
     if report.errors:
         raise Failed(f"{len(report.errors)} digest(s) could not be sent; see the errors above")
+    _undelivered(report)
+
+
+def _undelivered(report: RunReport) -> None:
+    """Exit 1 when due digests were left undelivered (cron and supervisors notice)."""
+    retry, failed = report.counts.get("retry", 0), report.counts.get("failed", 0)
+    if retry or failed:
+        raise Failed(
+            f"{retry + failed} due digest(s) not delivered ({retry} to retry, {failed} failed): "
+            "the mail server did not take them; `digest status` shows the outbox"
+        )
 
 
 def _preview_summary(report: RunReport, out: Path) -> None:
@@ -170,7 +187,8 @@ def worker(app: App, until_idle: bool, batch: int, as_json: bool) -> None:
 
     Each worker leases what it claims (DIGEST_LEASE_SECONDS); if it dies, another one takes
     over its deliveries when the lease runs out. SIGTERM or Ctrl-C stops after the messages
-    in flight.
+    in flight. Also sends the confirmation and manage-link emails the web pages queue.
+    With --until-idle it exits 1 when a due digest could not be delivered.
 
     \b
     Examples:
@@ -193,6 +211,8 @@ def worker(app: App, until_idle: bool, batch: int, as_json: bool) -> None:
     report_out(report, as_json)
     if report.errors:
         raise Failed(f"{len(report.errors)} error(s); see above")
+    if until_idle:
+        _undelivered(report)
 
 
 @click.command("status")
@@ -212,6 +232,16 @@ def status(app: App, day: date | None, as_json: bool) -> None:
         counts = outbox.status_counts(session, digest_date=day)
         bounced = store.bounce_counts(session, day=day)
         run = store.last_fetch_run(session)
+        emails = notices.pending_counts(session)
+        missing = [
+            {
+                "day": m.day.isoformat(),
+                "attempts": m.attempts,
+                "last_error": m.last_error,
+                "retried": m.day >= app.today() - timedelta(days=fetching.RETRY_DAYS),
+            }
+            for m in store.missing_days(session)
+        ]
     fetch = None
     if run is not None:
         fetch = {
@@ -225,7 +255,14 @@ def status(app: App, day: date | None, as_json: bool) -> None:
         }
     if as_json:
         echo_json(
-            {"date": day.isoformat(), "outbox": counts, "bounces": bounced, "last_fetch": fetch}
+            {
+                "date": day.isoformat(),
+                "outbox": counts,
+                "bounces": bounced,
+                "last_fetch": fetch,
+                "missing_days": missing,
+                "notices": emails,
+            }
         )
         return
     click.echo(f"digests for {day}:")
@@ -239,6 +276,20 @@ def status(app: App, day: date | None, as_json: bool) -> None:
             f"last fetch: {fetch['started_at']} {fetch['status']} days {fetch['days']} "
             f"fetched={fetch['fetched']} new={fetch['new']} errors={fetch['errors']}"
         )
+    retried = [m for m in missing if m["retried"]]
+    given_up = [m for m in missing if not m["retried"]]
+    if retried:
+        days = ", ".join(f"{m['day']} ({m['attempts']} tries)" for m in retried)
+        click.echo(f"days still missing, retried by `digest fetch`: {days}")
+    if given_up:
+        days = ", ".join(str(m["day"]) for m in given_up)
+        click.echo(
+            f"days missing for more than {fetching.RETRY_DAYS} days, no longer retried: "
+            f"{days} (fetch one with `digest fetch --date D`)"
+        )
+    if not missing:
+        click.echo("days still missing: none")
+    click.echo(f"emails from the web pages: {emails['waiting']} waiting, {emails['failed']} failed")
 
 
 @click.command("run")

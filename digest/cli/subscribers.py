@@ -10,7 +10,7 @@ from digest import store
 from digest.cli.app import App, BadInput, Failed, echo_json, echo_table, input_errors, pass_app
 from digest.store.engine import session_scope
 from digest.subscribers import lifecycle
-from digest.subscribers.inputs import InputError, make_input, normalize_email, read_csv
+from digest.subscribers.inputs import InputError, check_csv, make_input, normalize_email
 
 INTERESTS_HELP = """Interests, comma-separated. "a quoted phrase" must match as a phrase;
 a + b needs both in one paper; -term excludes papers mentioning it; term^2 weighs it double."""
@@ -103,7 +103,7 @@ def unsubscribe(app: App, email: str) -> None:
 
 @click.group("subscribers")
 def subscribers() -> None:
-    """List or import subscribers."""
+    """List, import or revoke the links of subscribers."""
 
 
 @subscribers.command("list")
@@ -151,16 +151,40 @@ def list_subscribers(app: App, as_json: bool, status: tuple[str, ...]) -> None:
     echo_table(headers, [[r[h] for h in headers] for r in rows])
 
 
+@subscribers.command("revoke")
+@click.argument("email")
+@pass_app
+@input_errors
+def revoke(app: App, email: str) -> None:
+    """Invalidate every link ever sent to EMAIL: confirm, manage, unsubscribe, feedback,
+    web copy and feed links (for a leaked or forwarded email). Their status stays as it is;
+    the next email they get carries new links.
+
+    \b
+    Example:
+      digest subscribers revoke ada@example.org
+    """
+    address = normalize_email(email)
+    with session_scope(app.engine) as session:
+        sub = store.get_subscriber(session, email=address)
+        if sub is None:
+            raise BadInput(f"no subscriber {address}")
+        lifecycle.revoke(session, sub=sub, now=app.now())
+    click.echo(f"revoked every link sent to {address}")
+
+
 @subscribers.command("import")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @pass_app
 @input_errors
 def import_subscribers(app: App, path: Path) -> None:
-    """Add or update subscribers from a CSV file.
+    """Add or update subscribers from a CSV file: every row, or none.
 
-    The header is email,keywords[,exclude,send_at,tz]; separate keywords with `;`.
-    Bad rows are reported with their line number; the good rows are imported.
-    Importing the same file again updates, never duplicates.
+    The header is email,keywords[,exclude,send_at,tz]; separate keywords with `;`; one row
+    per line (a quoted field may not span lines). Every row is checked first: if any is bad,
+    each bad row is reported with its line number and nothing is imported (exit 2); fix
+    them and import the file again. An address on several rows is reported, and its last
+    row counts. Importing the same file again updates, never duplicates.
 
     \b
     Example file:
@@ -174,23 +198,31 @@ def import_subscribers(app: App, path: Path) -> None:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read {path}: {exc}") from None
-    good, bad = [], []
-    for row in read_csv(text):
-        if row.value is not None:
-            good.append(row.value)
-        else:
-            bad.append(f"{path}:{row.line}: {row.error}")
-    for line in bad:
-        click.echo(line, err=True)
-    if not good and bad:
-        raise BadInput(f"{path}: no valid rows ({len(bad)} bad)")
+    checked = check_csv(text)
+    for line, error in checked.bad:
+        click.echo(f"{path}:{line}: {error}", err=True)
+    for line, earlier, email in checked.duplicates:
+        click.echo(f"{path}:{line}: {email} is also on line {earlier}; the last row counts",
+                   err=True)  # fmt: skip
+    if checked.bad:
+        raise BadInput(
+            f"{path}: {_rows(len(checked.bad), 'bad row')} of {checked.rows}; nothing imported "
+            "(fix them and import the file again)"
+        )
     try:
         report = lifecycle.import_subscribers(
-            app.engine, values=good, now=app.now(), defaults=_defaults(app)
+            app.engine, values=checked.values, now=app.now(), defaults=_defaults(app)
         )
     except InputError:
         raise
     except Exception as exc:  # nothing was written: the import is one transaction
         raise Failed(f"import failed, nothing imported: {exc}") from None
     c = report.counts
-    click.echo(f"imported {c['created']} new, updated {c['updated']}, skipped {len(bad)} bad rows")
+    click.echo(
+        f"imported {c['created']} new, updated {c['updated']}, "
+        f"{_rows(len(checked.duplicates), 'duplicate row')} (the last row counts), 0 bad rows"
+    )
+
+
+def _rows(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"

@@ -38,6 +38,7 @@ ACRONYM = table_of(Acronym)
 @dataclass(frozen=True)
 class Recipient:
     id: int
+    public_id: str
     email: str
     keywords: str
     exclude: str
@@ -75,6 +76,7 @@ class Composer:
     bounce_tags: BounceTags | None = None  # VERP: each digest's own envelope sender
     list_id: str = ""  # the List-Id header, when set
     feedback_id: str = ""  # the Feedback-ID header, when set
+    feedback_sender: str = ""  # DIGEST_FEEDBACK_ID, for the other kinds of email
 
     def envelope(self, digest: Digest, now: datetime) -> tuple[Envelope, str]:
         """The message for one digest and its Message-ID (the same on every attempt)."""
@@ -86,15 +88,15 @@ class Composer:
             total_new=digest.total_new,
             digest_date=row.digest_date,
             links=self.links,
-            subscriber_id=to.id,
+            public_id=to.public_id,
             token_version=to.token_version,
-            delivery_id=row.id,
+            view_link=True,
         )
         email = self.renderer.digest(ctx) if digest.ranked else self.renderer.empty(ctx)
         if self.on_rendered is not None:
             self.on_rendered(digest, email)
         message_id = make_message_id(
-            subscriber_id=to.id, digest_date=row.digest_date, domain=self.domain
+            public_id=to.public_id, digest_date=row.digest_date, domain=self.domain
         )
         headers = dict(email.headers)
         if self.list_id:

@@ -45,6 +45,7 @@ def make_composer(
         tags = None
     else:
         mail_from, secret = settings.require_sender(), settings.require_secret()
+        settings.require_link_base()  # real emails: links recipients can open
         dkim = DkimSigner.from_settings(settings)
         if dkim is None:
             log.warning(DKIM_MISSING)
@@ -62,6 +63,7 @@ def make_composer(
         bounce_tags=tags,
         list_id=list_id(settings.list_id, mail_from),
         feedback_id=feedback_id("digest", settings.feedback_id, mail_from),
+        feedback_sender=settings.feedback_id,
     )
 
 
@@ -97,10 +99,13 @@ def make_worker(
         )
         mailer = mailer or FileMailer(dry_run_dir)
         db = Db(engine, dry_run=True)
+        options.setdefault("notices", False)  # previews of digests only
     else:
         composer = composer or make_composer(settings)
         mailer = mailer or smtp_mailer(settings, engine)
         db = Db(engine)
+    if options.get("subscriber_id") is not None:
+        options.setdefault("notices", False)  # `digest send --to`: that subscriber's digest
     return Worker(
         db=db, mailer=mailer, composer=composer, settings=settings, clock=clock, **options
     )

@@ -27,7 +27,7 @@ from typing import Any
 from sqlmodel import Session
 
 from digest.config import Settings
-from digest.delivery import outbox, outcomes
+from digest.delivery import notices, outbox, outcomes
 from digest.delivery.compose import Composer, Digest, PaperCache, Recipient, rank_batch, recipients
 from digest.delivery.planning import Db, plan
 from digest.delivery.schedule import retry_deadline
@@ -57,6 +57,7 @@ class Worker:
     batch: int = 200
     subscriber_id: int | None = None  # only this subscriber's rows (`digest send --to`)
     keep_items: bool = False  # report one item per digest (dry runs, --json, tests)
+    notices: bool = True  # also send the queued confirmation / manage-link emails
     on_done: Callable[[int], Any] | None = None  # progress: called with rows finished
     rng: random.Random = field(default_factory=random.Random)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -72,7 +73,10 @@ class Worker:
         """Claim and send until nothing is due (`until_idle`) or until `stop` is set."""
         self.counts = Counter(dict.fromkeys(SEND_COUNTS, 0))
         self.errors, self.items = [], []
+        sent_notices: Counter[str] = Counter()
         while not self.stop.is_set():
+            if self.notices:
+                sent_notices.update(self._notices())
             with self.db.session() as session:
                 rows = outbox.claim(
                     session,
@@ -100,9 +104,24 @@ class Worker:
                 break
             else:
                 self.stop.wait(self._idle_seconds(idle_wait))
-        report = RunReport("send", dict(self.counts), tuple(self.errors), tuple(self.items))
+        counts = dict(self.counts)
+        counts.update({f"notices_{k}": n for k, n in sent_notices.items() if n})
+        report = RunReport("send", counts, tuple(self.errors), tuple(self.items))
         log.log(self.log_level, report.line())
         return report
+
+    def _notices(self) -> Counter[str]:
+        """One batch of the due confirmation / manage-link emails (the web pages queue them);
+        a failure here is logged and never stops the digests."""
+        try:
+            report = notices.send_due(
+                self.db, composer=self.composer, mailer=self.mailer, now=self.clock(),
+                owner=self.owner, lease_seconds=self.settings.lease_seconds, rng=self.rng,
+            )  # fmt: skip
+        except Exception:
+            log.exception("sending notices failed")
+            return Counter()
+        return Counter({k: n for k, n in report.counts.items() if k != "skipped"})
 
     def _idle_seconds(self, most: float) -> float:
         with self.db.session() as session:

@@ -45,16 +45,21 @@ class MessageError(ValueError):
     """A message cannot be built from these values; the text says which one."""
 
 
-def make_message_id(*, subscriber_id: int, digest_date: date, domain: str) -> str:
+_PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}\Z")
+
+
+def make_message_id(*, public_id: str, digest_date: date, domain: str) -> str:
     """The Message-ID of one subscriber's digest for one day, the same on every attempt.
 
     A retried or re-sent digest keeps its id, so receiving servers and clients can recognise
-    a duplicate.
+    a duplicate. It names the subscriber by their random public id, never the row number.
     """
     domain = domain.strip().lower()
     if not _DOMAIN.match(domain) or "." not in domain:
         raise MessageError(f"Message-ID domain {domain!r} is not a domain name")
-    return f"<digest.{digest_date.isoformat()}.{int(subscriber_id)}@{domain}>"
+    if not _PUBLIC_ID.match(public_id):
+        raise MessageError(f"Message-ID: {public_id!r} is not a subscriber's public id")
+    return f"<digest.{digest_date.isoformat()}.{public_id}@{domain}>"
 
 
 def domain_of(address: str) -> str:
@@ -183,8 +188,16 @@ def _single_line(value: str, name: str) -> str:
     return value
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # but tab, CR, LF
+
+
 def _unstructured(value: str, name: str) -> str:
-    """A header value: ASCII as is (folded at spaces when long), otherwise RFC 2047 words."""
+    """A header value: ASCII as is (folded at spaces when long), otherwise RFC 2047 words.
+
+    Control characters (from text stored before input was checked for them) are dropped, so
+    they neither break the header nor reach a mail reader; a line break is still refused.
+    """
+    value = _CONTROLS.sub("", value)
     _single_line(value, name)
     if value.isascii():
         return _fold(value, len(name) + 2)

@@ -309,11 +309,12 @@ def build_digest_context(
     total_new: int,
     digest_date: date,
     links: Links,
-    subscriber_id: int,
+    public_id: str,
     token_version: int = 0,
-    delivery_id: int | None = None,
+    view_link: bool = False,
 ) -> DigestContext:
-    """The values one subscriber's email shows, papers in the order given (best first)."""
+    """The values one subscriber's email shows, papers in the order given (best first);
+    `view_link` adds the link to the web copy (not in the web copy itself)."""
     items = tuple(build_item(p, s) for p, s in papers)
     interests = split_keywords(keywords)
     label = keywords_label(interests, most=len(interests), chars=200)
@@ -323,7 +324,7 @@ def build_digest_context(
     verb = "matches" if len(items) == 1 else "match"
     yours = "keyword" if len(interests) == 1 else "keywords"
     header = f"{plural(total, 'new paper')} today; {len(items)} {verb} your {yours} {label}"
-    view = None if delivery_id is None else links.view(subscriber_id, delivery_id, token_version)
+    view = links.view(public_id, digest_date, token_version) if view_link else None
     return DigestContext(
         email=email,
         keywords=interests,
@@ -336,9 +337,9 @@ def build_digest_context(
         empty_subject=f"Nothing new on {on} — {day}",
         header=header,
         preview=" · ".join(item.title for item in items[:3]),
-        manage_url=links.manage(subscriber_id, token_version),
-        unsubscribe_url=links.unsubscribe(subscriber_id, token_version),
-        feed_url=links.feed(subscriber_id, token_version),
+        manage_url=links.manage(public_id, token_version),
+        unsubscribe_url=links.unsubscribe(public_id, token_version),
+        feed_url=links.feed(public_id, token_version),
         view_url=view,
-        feedback_url=links.feedback_base(subscriber_id, token_version),
+        feedback_url=links.feedback_base(public_id, token_version),
     )

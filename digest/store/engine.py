@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -53,6 +53,37 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to `revision` (Alembic)."""
     command.upgrade(alembic_config(engine), revision)
+    if engine.dialect.name == "sqlite":
+        # a migration may have switched a connection's foreign keys off to rebuild a table:
+        # later work gets fresh connections, with the pragmas of `make_engine`
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    """The newest migration shipped with this version of the package."""
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def read_revision(engine: Engine) -> str | None:
+    """The schema revision, read without writing anything (an SQLite file is opened without
+    the WAL pragma, so a file that is not a digest database stays as it was)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        import sqlite3
+
+        with closing(sqlite3.connect(url.database, timeout=30)) as conn:
+            found = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).fetchone()
+            if found is None:
+                return None
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            return None if row is None else str(row[0])
+    return current_revision(engine)
 
 
 def current_revision(engine: Engine) -> str | None:

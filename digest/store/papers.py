@@ -13,7 +13,15 @@ from sqlmodel import Session, col, select
 
 from digest.papers import ListedPaper, PaperText
 from digest.store.engine import chunks, dialect_insert
-from digest.store.tables import Acronym, Feedback, FetchRun, Paper, PaperSource, table_of
+from digest.store.tables import (
+    Acronym,
+    Feedback,
+    FetchRun,
+    MissingDay,
+    Paper,
+    PaperSource,
+    table_of,
+)
 
 PAPER: sa.Table = table_of(Paper)
 
@@ -178,6 +186,40 @@ def start_fetch_run(session: Session, *, now: datetime, first: date, last: date)
 def last_fetch_run(session: Session) -> FetchRun | None:
     query = select(FetchRun).where(FetchRun.status != "running")
     return session.exec(query.order_by(col(FetchRun.started_at).desc()).limit(1)).first()
+
+
+# --------------------------------------------------------------------------- missing days
+
+
+def missing_days(session: Session, *, since: date | None = None) -> list[MissingDay]:
+    """Listing days a fetch could not read and no fetch has read since, oldest first."""
+    query = select(MissingDay)
+    if since is not None:
+        query = query.where(MissingDay.day >= since)
+    return list(session.exec(query.order_by(col(MissingDay.day))))
+
+
+def mark_missing(session: Session, *, day: date, now: datetime, error: str) -> None:
+    """Remember that `day` could not be read (once more, if it already was)."""
+    row = session.get(MissingDay, day)
+    if row is None:
+        row = MissingDay(day=day, first_failed_at=now, last_failed_at=now, last_error=error)
+    else:
+        row.attempts += 1
+        row.last_failed_at, row.last_error = now, error
+    row.last_error = row.last_error[:1000]
+    session.add(row)
+    session.flush()
+
+
+def clear_missing(session: Session, *, day: date) -> bool:
+    """`day` was read: no longer missing. Whether it was."""
+    row = session.get(MissingDay, day)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
 
 
 # --------------------------------------------------------------------------- acronyms

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +13,15 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from digest.store.engine import chunks, dialect_insert
-from digest.store.tables import Delivery, Feedback, Paper, SentPaper, Subscriber, table_of
+from digest.store.tables import (
+    Delivery,
+    Feedback,
+    Paper,
+    SentPaper,
+    Subscriber,
+    new_public_id,
+    table_of,
+)
 
 SUBSCRIBER: sa.Table = table_of(Subscriber)
 
@@ -38,6 +46,19 @@ def get_subscriber(session: Session, *, email: str) -> Subscriber | None:
 
 def get_subscriber_by_id(session: Session, *, subscriber_id: int) -> Subscriber | None:
     return session.get(Subscriber, subscriber_id)
+
+
+def get_subscriber_by_public_id(session: Session, *, public_id: str) -> Subscriber | None:
+    """The subscriber a link or Message-ID names."""
+    return session.exec(select(Subscriber).where(Subscriber.public_id == public_id)).first()
+
+
+def delivery_of(session: Session, *, subscriber_id: int, digest_date: date) -> Delivery | None:
+    """One subscriber's outbox row for one digest date (unique)."""
+    query = select(Delivery).where(
+        Delivery.subscriber_id == subscriber_id, Delivery.digest_date == digest_date
+    )
+    return session.exec(query).first()
 
 
 def _fields(value: SubscriberInput, defaults: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +129,7 @@ def import_subscribers(
     for v in latest.values():
         row = {
             "email": v.email,
+            "public_id": new_public_id(),  # kept by an existing subscriber (never updated)
             "status": "active",
             "created_at": now,
             "updated_at": now,

@@ -6,6 +6,7 @@ stores them as naive UTC so SQLite and PostgreSQL behave the same.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -109,13 +110,28 @@ class Paper(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+def new_public_id() -> str:
+    """A subscriber's public id: random (96 bits), in Message-IDs and signed links instead of
+    the row number, which would tell how many subscribers there are and could be reused."""
+    return secrets.token_urlsafe(12)
+
+
 class Subscriber(SQLModel, table=True):
+    # AUTOINCREMENT: SQLite never hands a deleted subscriber's id to a new one (PostgreSQL's
+    # sequences never do), so nothing keyed by the id can reach another person
     __table_args__ = (
         one_of("status", SubscriberStatus, "ck_subscriber_status"),
         one_of("frequency", Frequency, "ck_subscriber_frequency"),
+        UniqueConstraint("public_id", name="uq_subscriber_public_id"),
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(
+        default_factory=new_public_id,
+        max_length=32,
+        sa_column_kwargs={"default": new_public_id},  # bulk inserts (Core) get one too
+    )
     email: str = Field(unique=True, max_length=320)
     keywords: str = ""
     exclude: str = ""
@@ -274,6 +290,38 @@ class Bounce(SQLModel, table=True):
     status: str | None = Field(default=None, max_length=16)  # enhanced status code, 5.1.1
     detail: str | None = None  # the diagnostic, or why the report could not be read
     received_at: datetime = _ts(index=True)
+
+
+class MissingDay(SQLModel, table=True):
+    """A listing day that a fetch could not read: later default fetches retry it until it is
+    read (within `fetching.RETRY_DAYS`); `digest status` lists the ones still missing."""
+
+    day: date = Field(primary_key=True)
+    first_failed_at: datetime = _ts()
+    last_failed_at: datetime = _ts()
+    attempts: int = 1
+    last_error: str = ""
+
+
+class Notice(SQLModel, table=True):
+    """An email the web pages ask for (a confirmation link, a manage link), queued in the same
+    transaction as the change that asks for it and sent by workers like a digest: a mail
+    server outage delays it, and loses none. Rendered when sent, so its links are current."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    kind: str = Field(max_length=16)  # confirm | manage
+    status: str = Field(default="pending", max_length=16)
+    # pending | sending | retry | sent | failed | skipped
+    attempts: int = 0
+    next_attempt_at: datetime = _ts(index=True)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _ts(default=None)
+    message_id: str = Field(max_length=255)
+    last_error: str | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    sent_at: datetime | None = _ts(default=None)
 
 
 class Counter(SQLModel, table=True):

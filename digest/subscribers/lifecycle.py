@@ -66,6 +66,17 @@ def unsubscribe(
         session.flush()
 
 
+def revoke(session: Session, *, sub: Subscriber, now: datetime) -> int:
+    """Invalidate every link sent to the subscriber so far (confirm, manage, unsubscribe,
+    feedback, view, feed): each carries the token version, which moves on. Their next email
+    carries working links. Returns the new version."""
+    sub.token_version += 1
+    sub.updated_at = now
+    session.add(sub)
+    session.flush()
+    return sub.token_version
+
+
 def reactivate(session: Session, *, sub: Subscriber, now: datetime) -> None:
     """The owner (who holds a link from their inbox) comes back."""
     if sub.status == "active":

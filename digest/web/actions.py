@@ -71,7 +71,7 @@ def resubscribe(request: Request, form: FormData | None) -> Response:
                     expired=True,
                 )
             lifecycle.reactivate(session, sub=sub, now=ctx.clock())
-            manage = local(ctx.links.manage(sub.id, sub.token_version))
+            manage = local(ctx.links.manage(sub.public_id, sub.token_version))
     except BadToken as exc:
         log.info("refused: %s", exc)
         return bad_link(request)
@@ -111,7 +111,7 @@ def feedback(request: Request, form: FormData | None) -> Response:
             store.set_feedback(
                 session, subscriber_id=sub.id, paper_id=paper_id, vote=vote, now=ctx.clock()
             )
-            manage = local(ctx.links.manage(sub.id, sub.token_version))
+            manage = local(ctx.links.manage(sub.public_id, sub.token_version))
     except BadToken as exc:
         log.info("refused: %s", exc)
         return bad_link(request)

@@ -7,25 +7,31 @@ runs it with uvicorn (blocking) and `start_in_thread` runs it beside the schedul
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
 import uvicorn
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from digest.config import Settings
-from digest.tokens import Links
+from digest.delivery.wiring import make_composer
+from digest.delivery.worker import worker_name
+from digest.render.renderer import Renderer
 from digest.web import actions, feed, manage, subscribe, webhooks
 from digest.web.base import STATIC, WebContext, template_env, timezone_names
-from digest.web.forms import SecurityHeaders
+from digest.web.forms import MAX_BODY, BodyLimit, SecurityHeaders, http_error, server_error
 from digest.web.limits import Limits
+from digest.web.mail import retry_forever
 
 MailerFactory = Callable[[], Any]
 
@@ -55,9 +61,13 @@ def create_app(
     mailer_factory: MailerFactory | None = None,
     clock: Callable[[], datetime] = _utcnow,
     limits: Limits | None = None,
+    retry_seconds: float = 60.0,
+    max_body: int = MAX_BODY,
 ) -> Starlette:
-    """The ASGI app; raises ConfigError when DIGEST_SECRET_KEY is missing or a placeholder."""
-    secret = settings.require_secret()
+    """The ASGI app; raises ConfigError when DIGEST_SECRET_KEY, DIGEST_FROM or DIGEST_BASE_URL
+    cannot make the emails the pages send. While it runs, queued notices are retried every
+    `retry_seconds` (0: only by workers)."""
+    composer = make_composer(settings, renderer=Renderer(overrides=settings.templates_dir))
     routes = [
         Route("/", subscribe.subscribe_form, methods=["GET"]),
         Route("/", subscribe.subscribe, methods=["POST"]),
@@ -74,17 +84,37 @@ def create_app(
         Route("/webhooks/bounces", webhooks.bounces, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
-    app.state.web = WebContext(
+    ctx = WebContext(
         settings=settings,
         engine=engine,
-        links=Links(settings.base_url, secret),
+        links=composer.links,
         mailer_factory=mailer_factory or smtp_mailer_factory(settings, engine),
         clock=clock,
         limits=limits or Limits(),
         env=template_env(settings.templates_dir),
         timezones=timezone_names(),
+        composer=composer,
+        owner=f"web:{worker_name()}",
     )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(retry_forever(ctx, retry_seconds)) if retry_seconds else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit, max_bytes=max_body)],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.web = ctx
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,17 +17,21 @@ from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from digest import shipped
+from digest import shipped, store
 from digest.config import Settings
+from digest.delivery.compose import Composer
 from digest.render.templates import check_overrides
 from digest.render.templates import loader as template_loader
 from digest.store.tables import Subscriber
 from digest.tokens import BadToken, Links, read_token
 from digest.web.forms import csrf_token, set_csrf_cookie
 from digest.web.limits import Limits
+
+log = logging.getLogger("digest.web")
 
 TEMPLATES = shipped("templates") / "web"
 STATIC = TEMPLATES / "static"
@@ -61,11 +66,17 @@ class WebContext:
     limits: Limits
     env: Environment
     timezones: list[str]
+    composer: Composer  # builds the notices (confirmation, manage link)
+    owner: str  # this app's name on the notices it claims
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def secret(self) -> str:
         return self.links.secret
+
+    @property
+    def domain(self) -> str:
+        return self.composer.domain
 
     @property
     def secure_cookies(self) -> bool:
@@ -85,10 +96,25 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
     @functools.wraps(handler)
     async def run(request: Request) -> Response:
-        form = await request.form() if request.method == "POST" else None
+        form = await read_form(request) if request.method == "POST" else None
         return await run_in_threadpool(handler, request, form)
 
     return run
+
+
+MAX_FIELDS = 50  # the largest form has a dozen
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form; a body that is not one (broken multipart, a file, bad encoding) is a
+    400, a body over the limit a 413 (see `forms.BodyLimit`), never a 500."""
+    try:
+        return await request.form(max_files=0, max_fields=MAX_FIELDS)
+    except HTTPException:
+        raise
+    except Exception as exc:  # python-multipart's parse errors, undecodable bytes
+        log.info("malformed form: %s", exc)
+        raise HTTPException(400, "Malformed form data.") from None
 
 
 def page(
@@ -117,15 +143,16 @@ def bad_link(request: Request, reason: str = "") -> HTMLResponse:
 def subscriber_for(
     session: Session, ctx: WebContext, purpose: str, token: str
 ) -> tuple[Subscriber, dict[str, Any]]:
-    """The subscriber a link belongs to; BadToken unless the link is valid for them now."""
+    """The subscriber a link belongs to; BadToken unless the link is valid for them now (its
+    token version is the subscriber's: `digest subscribers revoke` bumps it, confirm links
+    included; a confirm link is also for the address it was sent to)."""
     payload = read_token(ctx.secret, purpose, token)
-    sub = session.get(Subscriber, payload["s"])
+    sub = store.get_subscriber_by_public_id(session, public_id=payload["s"])
     if sub is None:
         raise BadToken(f"invalid {purpose} link: no such subscriber")
-    if purpose == "confirm":
-        if payload.get("e") != sub.email:
-            raise BadToken("invalid confirm link: address changed")
-    elif payload.get("v") != sub.token_version:
+    if purpose == "confirm" and payload.get("e") != sub.email:
+        raise BadToken("invalid confirm link: address changed")
+    if payload.get("v") != sub.token_version:
         raise BadToken(f"invalid {purpose} link: revoked")
     return sub, payload
 

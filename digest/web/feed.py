@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time
+import re
+from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
@@ -47,8 +48,13 @@ def view(request: Request) -> Response:
     try:
         with session_scope(ctx.engine) as session:
             sub, payload = subscriber_for(session, ctx, "view", request.path_params["token"])
-            delivery = session.get(Delivery, payload.get("d"))
-            if delivery is None or delivery.subscriber_id != sub.id or delivery.status != "sent":
+            assert sub.id is not None
+            try:
+                day = date.fromisoformat(str(payload.get("d")))
+            except ValueError:
+                raise BadToken("invalid view link: no digest date") from None
+            delivery = store.delivery_of(session, subscriber_id=sub.id, digest_date=day)
+            if delivery is None or delivery.status != "sent":
                 raise BadToken("invalid view link: no such digest")
             html = _web_copy(ctx, sub, delivery, _papers(session, delivery))
     except BadToken as exc:
@@ -71,9 +77,9 @@ def _web_copy(ctx: WebContext, sub: Subscriber, delivery: Delivery, papers: list
         total_new=len(pairs),
         digest_date=delivery.digest_date,
         links=ctx.links,
-        subscriber_id=sub.id,
+        public_id=sub.public_id,
         token_version=sub.token_version,
-        delivery_id=None,  # this is the browser copy: no "view in browser" link
+        view_link=False,  # this is the browser copy: no "view in browser" link
     )
     renderer = renderer_for(ctx)
     return str((renderer.digest(digest) if pairs else renderer.empty(digest)).html)
@@ -126,10 +132,18 @@ def _stamp(d: Delivery) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# What XML 1.0 cannot hold at all (ElementTree would write it and break the document).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: _xml(v) for k, v in attrs.items()})
     if text is not None:
-        el.text = text
+        el.text = _xml(text)
     return el
 
 
@@ -149,21 +163,21 @@ def atom_feed(
     assert sub.id is not None
     host = urlsplit(ctx.settings.base_url).hostname or "localhost"
     root = ET.Element(f"{{{ATOM}}}feed")
-    _sub(root, "id", f"tag:{host},2026:digest/feed/{sub.id}")
+    _sub(root, "id", f"tag:{host},2026:digest/feed/{sub.public_id}")
     _sub(root, "title", f"Paper digest for {sub.keywords}")
     _sub(root, "updated", _stamp(entries[0][0]) if entries else _stamp_now(ctx))
     author = _sub(root, "author")
     _sub(author, "name", "digest")
-    _sub(root, "link", rel="self", href=ctx.links.feed(sub.id, sub.token_version))
+    _sub(root, "link", rel="self", href=ctx.links.feed(sub.public_id, sub.token_version))
     _sub(root, "generator", "digest")
     for delivery, papers in entries:
-        assert delivery.id is not None
         entry = _sub(root, "entry")
-        _sub(entry, "id", f"tag:{host},2026:digest/delivery/{delivery.id}")
+        day = delivery.digest_date.isoformat()
+        _sub(entry, "id", f"tag:{host},2026:digest/{sub.public_id}/{day}")
         count = f"{len(papers)} paper{'s' if len(papers) != 1 else ''}"
         _sub(entry, "title", f"Digest of {delivery.digest_date.isoformat()}: {count}")
         _sub(entry, "updated", _stamp(delivery))
-        view = ctx.links.view(sub.id, delivery.id, sub.token_version)
+        view = ctx.links.view(sub.public_id, delivery.digest_date, sub.token_version)
         _sub(entry, "link", rel="alternate", type="text/html", href=view)
         for p in papers:
             _sub(entry, "link", rel="related", href=paper_url(p), title=p.title)

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSRF_COOKIE = "digest_csrf"
@@ -82,6 +83,61 @@ def text_field(form: Mapping[str, Any] | None, name: str, limit: int = 2000) -> 
     """A form field as text (files and missing fields become ""), cut to `limit` characters."""
     value = form.get(name) if form is not None else None
     return value[:limit] if isinstance(value, str) else ""
+
+
+MAX_BODY = 64 * 1024  # bytes: the largest form is a few kilobytes
+
+
+class BodyLimit:
+    """Refuses a request body over `max_bytes` with 413 before the app parses it: at once when
+    Content-Length says so, otherwise as soon as the streamed body passes the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None:
+            try:
+                size = int(declared)
+            except ValueError:
+                size = -1
+            if size < 0 or size > self.max_bytes:
+                status, text = (
+                    (413, "Request body too large.") if size > 0 else (400, "Bad request.")
+                )
+                await PlainTextResponse(text, status)(scope, receive, send)
+                return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:  # the app's error handling answers 413
+                    raise HTTPException(413, "Request body too large.")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Errors as short plain pages (the security headers are added on the way out)."""
+    assert isinstance(exc, HTTPException)
+    return PlainTextResponse(exc.detail, exc.status_code, headers=exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected failure: one plain line, no traceback, with the security headers (this
+    answer leaves outside the SecurityHeaders middleware, so it carries them itself)."""
+    headers = SECURITY_HEADERS | {"cache-control": "no-store"}
+    return PlainTextResponse(
+        "Something went wrong on our side; please try again later.", 500, headers=headers
+    )
 
 
 class SecurityHeaders:

@@ -1,10 +1,23 @@
-"""The two emails the web pages send: the double opt-in confirmation and a manage link."""
+"""The emails the pages ask for (a confirmation, a manage link), through the notice queue.
+
+A page queues its notice with the change that asks for it (`digest.delivery.notices`), then
+tries to send it in the background of the response; the app retries what is still due every
+`retry_seconds`, and so does every worker (`digest run`, `digest worker`). The page never
+says an email was sent, only that it is on its way: the mail server may be down.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from email.utils import make_msgid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+
+from digest.delivery import notices
+from digest.delivery.planning import Db
+from digest.reports import RunReport
 
 if TYPE_CHECKING:
     from digest.web.base import WebContext
@@ -12,69 +25,41 @@ if TYPE_CHECKING:
 log = logging.getLogger("digest.web")
 
 
-class MailNotSent(RuntimeError):
-    """The mail server did not accept the message."""
-
-
 def renderer_for(ctx: WebContext) -> Any:
-    """One Renderer per app: it compiles each MJML template once."""
-    if "renderer" not in ctx.cache:
-        from digest.render.renderer import Renderer
-
-        ctx.cache["renderer"] = Renderer(overrides=ctx.settings.templates_dir)
-    return ctx.cache["renderer"]
+    """The app's one Renderer (it compiles each MJML template once)."""
+    return ctx.composer.renderer
 
 
-def _dkim(ctx: WebContext) -> Any:
-    if "dkim" not in ctx.cache:
-        from digest.mail.dkim import DkimSigner
-
-        ctx.cache["dkim"] = DkimSigner.from_settings(ctx.settings)
-    return ctx.cache["dkim"]
-
-
-def send_confirm(ctx: WebContext, subscriber_id: int, email: str, keywords: str) -> None:
-    url = ctx.links.confirm(subscriber_id, email)
-    rendered = renderer_for(ctx).confirm(email=email, confirm_url=url, keywords=keywords)
-    _send(ctx, "confirm", subscriber_id, email, rendered)
-
-
-def send_manage_link(ctx: WebContext, subscriber_id: int, email: str, version: int) -> None:
-    url = ctx.links.manage(subscriber_id, version)
-    rendered = renderer_for(ctx).manage_link(email=email, manage_url=url)
-    _send(ctx, "manage", subscriber_id, email, rendered)
-
-
-def _send(ctx: WebContext, kind: str, subscriber_id: int, to: str, rendered: Any) -> None:
-    from digest.mail.mailers import Envelope, envelope_sender
-    from digest.mail.message import build_message, domain_of, feedback_id
-    from digest.tokens import BounceTags
-
-    key = f"{kind}-{subscriber_id}"
-    sender = ctx.settings.require_sender()
-    # A bounce of this email (a mistyped address) comes back tagged like a digest's.
-    bounce_to = BounceTags(ctx.secret, envelope_sender(ctx.settings)).address(subscriber_id)
-    headers = dict(rendered.headers)
-    headers["Feedback-ID"] = feedback_id(kind, ctx.settings.feedback_id, sender)
-    data = build_message(
-        subject=rendered.subject,
-        html=rendered.html,
-        text=rendered.text,
-        headers=headers,
-        sender=sender,
-        to=to,
-        message_id=make_msgid(domain=domain_of(sender)),
-        date=ctx.clock(),
-        dkim=_dkim(ctx),
-    )
-    mailer = ctx.mailer_factory()
+def send_notices(ctx: WebContext, ids: Sequence[int] | None = None) -> RunReport:
+    """Send the due notices (only `ids`, if given) with a fresh mailer; never raises."""
     try:
-        results = list(mailer.send_many([Envelope(key, bounce_to, to, data)]))
+        mailer = ctx.mailer_factory()
+    except Exception as exc:
+        log.exception("no mailer for notices")
+        return RunReport("notices", {}, (repr(exc),))
+    try:
+        report = notices.send_due(
+            Db(ctx.engine),
+            composer=ctx.composer,
+            mailer=mailer,
+            now=ctx.clock(),
+            owner=ctx.owner,
+            ids=ids,
+        )
+    except Exception as exc:  # the database is down: the notices wait in the queue
+        log.exception("sending notices failed")
+        return RunReport("notices", {}, (repr(exc),))
     finally:
         close = getattr(mailer, "close", None)
         if callable(close):
             close()
-    for result in results:
-        if result.status != "sent":
-            raise MailNotSent(f"{key} to {to}: {result.status} {result.code} {result.detail}")
-    log.info("sent %s email to %s", key.split("-")[0], to)
+    return report
+
+
+async def retry_forever(ctx: WebContext, seconds: float) -> None:
+    """Send what is due now and every `seconds` (an app lifespan task; cancelled on stop)."""
+    while True:
+        report = await run_in_threadpool(send_notices, ctx)
+        if any(report.counts.values()):
+            log.info(report.line())
+        await asyncio.sleep(seconds)

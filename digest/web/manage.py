@@ -55,13 +55,13 @@ def _values(sub: Subscriber) -> dict[str, str]:
 
 def _context(session: Session, ctx: WebContext, sub: Subscriber) -> dict[str, Any]:
     assert sub.id is not None
-    v = sub.token_version
+    v, pid = sub.token_version, sub.public_id
     deliveries = [
         {
             "date": d.digest_date,
             "status": d.status,
             "papers": len(d.paper_ids),
-            "view": local(ctx.links.view(sub.id, d.id, v)) if d.status == "sent" and d.id else "",
+            "view": local(ctx.links.view(pid, d.digest_date, v)) if d.status == "sent" else "",
         }
         for d in store.recent_deliveries(session, subscriber_id=sub.id)
     ]
@@ -73,8 +73,8 @@ def _context(session: Session, ctx: WebContext, sub: Subscriber) -> dict[str, An
         "sub": sub,
         "deliveries": deliveries,
         "feedback": feedback,
-        "feed_url": ctx.links.feed(sub.id, v),
-        "unsubscribe_url": local(ctx.links.unsubscribe(sub.id, v)),
+        "feed_url": ctx.links.feed(pid, v),
+        "unsubscribe_url": local(ctx.links.unsubscribe(pid, v)),
         "frequencies": FREQUENCIES,
     }
 

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from digest import store
+from digest.delivery import notices
 from digest.papers import PaperText
 from digest.ranking import Profile, select_expansions
 from digest.store import SubscriberInput
@@ -35,7 +36,7 @@ from digest.web.base import (
 )
 from digest.web.forms import client_ip, csrf_ok, text_field
 from digest.web.limits import allow
-from digest.web.mail import send_confirm, send_manage_link
+from digest.web.mail import send_notices
 
 log = logging.getLogger("digest.web")
 
@@ -87,14 +88,25 @@ def subscribe(request: Request, form: FormData | None) -> Response:
         return _subscribe_page(request, values, friendly(str(exc)), 400)
     now = ctx.clock()
     limits = ctx.limits
-    if not allow(ctx.engine, f"subscribe:ip:{client_ip(request)}", limits.subscribe_per_ip, now):
+    ip = client_ip(request)
+    if not allow(ctx.engine, f"subscribe:ip:{ip}", limits.subscribe_per_ip, now):
         error = "Too many sign-ups from your network just now; please try again in an hour."
         return _subscribe_page(request, values, error, 429)
     if not allow(ctx.engine, f"subscribe:to:{value.email}", limits.subscribe_per_address, now):
         error = "We have already sent several emails to this address today; check your inbox."
         return _subscribe_page(request, values, error, 429)
-    outgoing = _register(ctx, value, now)
-    task = BackgroundTask(_send, ctx, outgoing, client_ip(request), now) if outgoing else None
+    _prune_hourly(ctx, now)
+    if not (
+        allow(ctx.engine, f"email:to:{value.email}", limits.emails_per_address, now)
+        and allow(ctx.engine, f"email:ip:{ip}", limits.emails_per_ip, now)
+    ):  # say so: the page must not promise an email that will not come
+        error = (
+            "We have just sent several emails to this address (or from your network), so we "
+            "will not send another now; use the link in one of them, or try again in an hour."
+        )
+        return _subscribe_page(request, values, error, 429)
+    notice = _register(ctx, value, now)
+    task = BackgroundTask(send_notices, ctx, [notice]) if notice is not None else None
     return page(request, "check_inbox.html", background=task, email=value.email)
 
 
@@ -112,17 +124,9 @@ def _validate(values: dict[str, str]) -> SubscriberInput:
     )
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    kind: str  # "confirm" | "manage"
-    subscriber_id: int
-    email: str
-    keywords: str
-    version: int
-
-
-def _register(ctx: WebContext, value: SubscriberInput, now: datetime) -> Outgoing | None:
-    """Store a new (pending) subscriber; say which email the address should get, if any.
+def _register(ctx: WebContext, value: SubscriberInput, now: datetime) -> int | None:
+    """Store a new (pending) subscriber and queue the email the address should get, in one
+    transaction; the notice's id, or None when the address gets nothing.
 
     An existing address is never changed by this anonymous form (pending ones excepted: they
     have nothing to protect yet); its owner gets a manage link instead.
@@ -141,25 +145,7 @@ def _register(ctx: WebContext, value: SubscriberInput, now: datetime) -> Outgoin
         else:
             kind = "manage"
         assert sub.id is not None
-        return Outgoing(kind, sub.id, sub.email, sub.keywords, sub.token_version)
-
-
-def _send(ctx: WebContext, out: Outgoing, ip: str, now: datetime) -> None:
-    limits = ctx.limits
-    _prune_hourly(ctx, now)
-    if not allow(ctx.engine, f"email:to:{out.email}", limits.emails_per_address, now):
-        log.warning("rate limit: no %s email to %s", out.kind, out.email)
-        return
-    if not allow(ctx.engine, f"email:ip:{ip}", limits.emails_per_ip, now):
-        log.warning("rate limit: no %s email for client %s", out.kind, ip)
-        return
-    try:
-        if out.kind == "confirm":
-            send_confirm(ctx, out.subscriber_id, out.email, out.keywords)
-        else:
-            send_manage_link(ctx, out.subscriber_id, out.email, out.version)
-    except Exception:  # the page is already shown; the owner can submit again
-        log.exception("%s email to %s failed", out.kind, out.email)
+        return notices.enqueue(session, subscriber_id=sub.id, kind=kind, now=now, domain=ctx.domain)
 
 
 def _prune_hourly(ctx: WebContext, now: datetime) -> None:
@@ -271,7 +257,7 @@ def confirm(request: Request, form: FormData | None) -> Response:
         with session_scope(ctx.engine) as session:
             sub, _ = subscriber_for(session, ctx, "confirm", token)
             assert sub.id is not None
-            manage = local(ctx.links.manage(sub.id, sub.token_version))
+            manage = local(ctx.links.manage(sub.public_id, sub.token_version))
             if sub.status == "active":
                 return RedirectResponse(manage, status_code=303)
             if sub.status != "pending":

@@ -33,10 +33,14 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
+# SQLite copies a table to add a constraint; the copy must keep AUTOINCREMENT (0003)
+KEEP = {'subscriber': {'sqlite_autoincrement': True}}
+
+
 def upgrade() -> None:
     # batch mode: SQLite adds a CHECK constraint by copying the table
     for table, name, column, values in CHECKS:
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with op.batch_alter_table(table, schema=None, table_kwargs=KEEP.get(table, {})) as batch_op:
             batch_op.create_check_constraint(name, _in(column, values))
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.create_check_constraint('ck_feedback_vote', 'vote IN (1, -1)')
@@ -46,5 +50,5 @@ def downgrade() -> None:
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_constraint('ck_feedback_vote', type_='check')
     for table, name, _column, _values in reversed(CHECKS):
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with op.batch_alter_table(table, schema=None, table_kwargs=KEEP.get(table, {})) as batch_op:
             batch_op.drop_constraint(name, type_='check')
