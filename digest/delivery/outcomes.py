@@ -112,25 +112,12 @@ def record_sent(
     paper_ids: Sequence[str],
     cutoff: datetime,
 ) -> bool:
-    """A digest the server accepted: remember its papers and move the subscriber's cutoff."""
-    done = _finish(
-        session,
-        delivery_id,
-        owner,
-        status="sent",
-        sent_at=now,
-        updated_at=now,
-        message_id=message_id,
-        paper_ids=list(paper_ids),
-        bump=True,
-        last_error=None,
+    """A digest the server accepted: remember its papers and move the subscriber's cutoff
+    (`record_sent_many` for one digest: there is one way to mark a digest sent)."""
+    accepted = [Accepted(delivery_id, subscriber_id, message_id, tuple(paper_ids))]
+    return delivery_id in record_sent_many(
+        session, accepted=accepted, owner=owner, now=now, cutoff=cutoff
     )
-    if not done:
-        return False
-    if paper_ids:
-        _insert_sent(session, [(subscriber_id, pid, delivery_id) for pid in paper_ids], now)
-    _advance(session, subscriber_id, cutoff, reset=True)
-    return True
 
 
 @dataclass(frozen=True)

@@ -297,16 +297,9 @@ class Worker:
             "delivery_id": d.row.id, "subscriber_id": d.to.id, "owner": self.owner,
             "now": self.clock(),
         }  # fmt: skip
-        if result.status == "sent":
-            if d.ranked:
-                ids = [paper.id for paper, _ in d.ranked]
-                ok = outcomes.record_sent(
-                    session, **kw, message_id=message_id, paper_ids=ids, cutoff=cutoff
-                )
-                self._done("sent" if ok else "lost", d, d.row, detail=result.detail)
-            else:
-                ok = outcomes.record_empty(session, **kw, cutoff=cutoff, message_id=message_id)
-                self._done("empty" if ok else "lost", d, d.row, detail=result.detail)
+        if result.status == "sent":  # a digest with papers is recorded by _record_all
+            ok = outcomes.record_empty(session, **kw, cutoff=cutoff, message_id=message_id)
+            self._done("empty" if ok else "lost", d, d.row, detail=result.detail)
         elif result.status == "retry":
             self._retry(session, d, _describe(result), result.code)
         else:
