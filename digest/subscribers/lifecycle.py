@@ -40,6 +40,17 @@ def subscribe(
     )
 
 
+def sign_up(
+    session: Session, *, value: SubscriberInput, now: datetime, defaults: dict[str, Any]
+) -> Subscriber:
+    """The web form: a new (or still pending) subscriber, pending until the confirm link is
+    followed (double opt-in; `confirm`)."""
+    sub, _ = store.upsert_subscriber(
+        session, value=value, now=now, defaults=defaults, status=SubscriberStatus.PENDING
+    )
+    return sub
+
+
 def import_subscribers(
     engine: Engine,
     *,

@@ -136,9 +136,7 @@ def _register(ctx: WebContext, value: SubscriberInput, now: datetime) -> int | N
     with session_scope(ctx.engine) as session:
         sub = store.get_subscriber(session, email=value.email)
         if sub is None or sub.status == "pending":
-            sub, _ = store.upsert_subscriber(
-                session, value=value, now=now, defaults=defaults, status="pending"
-            )
+            sub = lifecycle.sign_up(session, value=value, now=now, defaults=defaults)
             kind = "confirm"
         elif sub.status == "suppressed":
             return None  # the address bounced: mailing it again only hurts our reputation
