@@ -8,10 +8,8 @@ as that user. `bin/test` installs the `dovecot-imapd` package when it is missing
 
 from __future__ import annotations
 
-import datetime as dt
 import grp
 import imaplib
-import ipaddress
 import os
 import pwd
 import secrets
@@ -22,6 +20,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from tests.smtp_server import free_port, write_self_signed
 
 DH_PARAMS = Path("/usr/share/dovecot/dh.pem")
 USERS = 100  # mailboxes one server hands out
@@ -34,48 +34,10 @@ def dovecot_binary() -> str | None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def self_signed(folder: Path) -> Path:
     """A certificate for 127.0.0.1 (and its key), for the TLS listener; returns the cert."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
     path = folder / "cert.pem"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_self_signed(path, folder / "key.pem")
     return path
 
 

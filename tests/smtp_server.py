@@ -251,8 +251,8 @@ class SmtpServer:
 # --------------------------------------------------------------------------- TLS
 
 
-def self_signed_cert(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """(server context, client context trusting it) for a fresh certificate for 127.0.0.1."""
+def write_self_signed(cert_file: Path, key_file: Path) -> None:
+    """A fresh certificate for 127.0.0.1 and localhost, and its key, as PEM files."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -267,16 +267,17 @@ def self_signed_cert(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    cert_file, key_file = directory / "smtp-cert.pem", directory / "smtp-key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
         key.private_bytes(
@@ -285,6 +286,12 @@ def self_signed_cert(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
             serialization.NoEncryption(),
         )
     )
+
+
+def self_signed_cert(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(server context, client context trusting it) for a fresh certificate for 127.0.0.1."""
+    cert_file, key_file = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    write_self_signed(cert_file, key_file)
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(cert_file, key_file)
     client = ssl.create_default_context(cafile=str(cert_file))
