@@ -45,7 +45,7 @@ def url_of(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-def state(engine: Engine) -> dict[str, tuple[Any, ...]]:
+def state(engine: Engine) -> dict[str, Any]:
     with Session(engine) as session:
         subs = {
             s.email.split("@")[0]: (s.status, s.hard_bounces, s.soft_bounces, s.status_reason)
@@ -55,7 +55,7 @@ def state(engine: Engine) -> dict[str, tuple[Any, ...]]:
             (b.report_key, b.kind, b.action, b.subscriber_id, b.digest_date)
             for b in session.exec(select(Bounce))
         )
-    return {"subscribers": subs, "bounces": bounces}  # type: ignore[dict-item]
+    return {"subscribers": subs, "bounces": bounces}
 
 
 def counts_of(line: str) -> dict[str, int]:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from digest.delivery.compose import Composer
+from digest.delivery.outbox import rowcount
 from digest.delivery.planning import Db
 from digest.mail.mailers import Envelope, Mailer
 from digest.mail.message import build_message, feedback_id
@@ -130,7 +131,7 @@ def _finish(session: Session, notice_id: int, owner: str, **values: object) -> b
         .where(c.id == notice_id, c.status == "sending", c.lease_owner == owner)
         .values(lease_owner=None, lease_until=None, **values)
     )
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(session.execute(stmt)))
 
 
 def build(composer: Composer, notice: Claimed, now: datetime) -> Envelope:

@@ -276,10 +276,10 @@ def renew(
         .where(owned(owner), DELIVERY.c.id.in_(ids))
         .values(lease_until=now + timedelta(seconds=lease_seconds))
     )
-    return _rowcount(session.execute(stmt))
+    return rowcount(session.execute(stmt))
 
 
-def _rowcount(result: Any) -> int:
+def rowcount(result: Any) -> int:
     """Rows an UPDATE touched (a CursorResult's rowcount, which the ORM's Result type hides)."""
     return int(result.rowcount or 0)
 
@@ -291,7 +291,7 @@ def release(session: Session, *, owner: str, ids: Sequence[int], now: datetime) 
         .where(owned(owner), DELIVERY.c.id.in_(ids))
         .values(status="pending", lease_owner=None, lease_until=None, updated_at=now)
     )
-    return _rowcount(session.execute(stmt))
+    return rowcount(session.execute(stmt))
 
 
 def owned(owner: Any) -> Any:
