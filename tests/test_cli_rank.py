@@ -93,6 +93,34 @@ def test_table_says_why(run):
     assert lines[-1] == "1 of 3 papers (listed since 2026-02-26)"
 
 
+def test_near_lists_what_missed_and_why_below_the_ranked_papers(run):
+    result = run("rank", "--keywords", "energy distillation", "--all", "--near", "5")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("no paper matches among 4")
+    missed = result.output.split("near misses (never sent", 1)[1]
+    assert "2603.00001" in missed and "energy distillation: energy" in missed
+    assert "2603.00002" in missed and "energy distillation: distillation" in missed
+    rows = json.loads(
+        run("rank", "--keywords", "OOD, distillation", "--near", "5", "--json").output
+    )
+    assert sorted((r["id"], r["near"]) for r in rows) == [
+        ("2603.00001", False),
+        ("2603.00002", False),
+    ]  # everything in the window that holds the words qualified: no near miss
+    rows = json.loads(run("rank", "--keywords", "teacher students", "--near", "3", "--json").output)
+    assert rows == [
+        {
+            "id": "2603.00002",
+            "title": "Knowledge distillation for small students",
+            "near": True,
+            "near_score": rows[0]["near_score"],
+            "listing_day": "2026-03-02",
+            "found": {"teacher students": ["students", "teacher"]},
+        }
+    ]
+    assert rows[0]["near_score"] > 0
+
+
 def test_no_match_says_so(run):
     result = run("rank", "--keywords", "normalizing flows")
     assert result.exit_code == 0
@@ -106,6 +134,7 @@ def test_no_match_says_so(run):
         (["--keywords", "-survey"], "at least one interest"),
         (["--keywords", "OOD", "--all", "--since", "2026-01-01"], "cannot be combined"),
         (["--keywords", "OOD", "--top", "0"], "--top must be between 1"),
+        (["--keywords", "OOD", "--near", "101"], "--near must be between 0 and 100"),
         (["--keywords", "OOD", "--since", "March"], "is not a date"),
     ],
 )

@@ -12,12 +12,14 @@ from digest import store
 from digest.cli.app import DATE, App, BadInput, echo_json, echo_table, pass_app
 from digest.papers import PaperText
 from digest.ranking import (
+    NearMiss,
     Profile,
     ScoredPaper,
     Span,
     broad_interests,
     broad_note,
     build_index,
+    near_misses,
     rank_profiles,
 )
 from digest.ranking.acronyms import learn_acronyms, select_expansions
@@ -27,6 +29,7 @@ from digest.subscribers.inputs import InputError, check_text
 
 WINDOW_DAYS = 7
 MAX_TOP = 1000
+MAX_NEAR = 100
 
 
 @click.command("rank")
@@ -35,6 +38,13 @@ MAX_TOP = 1000
 @click.option("--since", type=DATE, help="Only papers listed on or after this day.")
 @click.option("--all", "everything", is_flag=True, help="Every stored paper.")
 @click.option("--top", default=10, show_default=True, help=f"How many papers (1-{MAX_TOP}).")
+@click.option(
+    "--near",
+    default=0,
+    show_default=True,
+    help=f"Also list this many near misses (0-{MAX_NEAR}): papers holding words of an "
+    "interest that do not qualify, with the words found. They are never sent.",
+)
 @click.option(
     "--json",
     "as_json",
@@ -49,6 +59,7 @@ def rank(
     since: date | None,
     everything: bool,
     top: int,
+    near: int,
     as_json: bool,
 ) -> None:
     """Rank stored papers for KEYWORDS and say why each was picked.
@@ -66,7 +77,8 @@ def rank(
       author:"Ada Lovelace"    papers by that author (accents, initials, case forgiven)
       cat:cs.CL + diffusion    papers in an arXiv category (-cat:cs.CV: never those)
     A paper qualifies when an interest is central to it: in the title, or in two sentences
-    of the abstract; a passing mention is not a match.
+    of the abstract; a passing mention is not a match. --near N lists the papers that just
+    missed (one word of an interest, a passing mention, one part of `a + b`) and why.
 
     \b
     Examples:
@@ -74,11 +86,14 @@ def rank(
       digest rank --keywords '"diffusion language models", RLHF^2' --exclude survey --all
       digest rank --keywords "normalizing flows" --since 2026-03-01 --top 5 --json
       digest rank --keywords "quantization + LLM, speculative decoding" --all
+      digest rank --keywords "machine unlearning" --near 5
     """
     if since is not None and everything:
         raise BadInput("--since cannot be combined with --all")
     if not 1 <= top <= MAX_TOP:
         raise BadInput(f"--top must be between 1 and {MAX_TOP}, got {top}")
+    if not 0 <= near <= MAX_NEAR:
+        raise BadInput(f"--near must be between 0 and {MAX_NEAR}, got {near}")
     try:
         check_text(keywords, "--keywords")
         check_text(exclude, "--exclude")
@@ -105,14 +120,19 @@ def rank(
     profile = Profile("rank", keywords, exclude, max_papers=top, already_sent=outside)
     index = build_index(papers, acronyms)
     results = rank_profiles(index, [profile])[0]
+    missed = near_misses(index, profile, near, [r.paper_id for r in results]) if near else []
     note = broad_note(broad_interests(index, keywords, outside))
     if note:
         click.echo(f"note: {note}", err=True)
     by_id = {p.id: p for p in papers}
     if as_json:
-        echo_json([_as_dict(r, by_id[r.paper_id]) for r in results])
+        echo_json(
+            [_as_dict(r, by_id[r.paper_id]) for r in results]
+            + [_near_dict(m, by_id[m.paper_id]) for m in missed]
+        )
     else:
         _print_table(results, by_id, first, len(papers) - len(outside))
+        _print_near(missed, by_id, near)
 
 
 def _first_day(papers: list[PaperText], since: date | None, everything: bool) -> date | None:
@@ -134,6 +154,7 @@ def _as_dict(r: ScoredPaper, p: PaperText) -> dict[str, Any]:
         "upvotes": p.upvotes,
         "categories": list(p.categories),
         "listing_day": p.listing_day.isoformat() if p.listing_day else None,
+        "near": False,
         "matched": list(r.matched),
         "where": {m.keyword: list(m.where) for m in r.matches},
         "terms": {m.keyword: list(m.terms) for m in r.matches},
@@ -141,6 +162,37 @@ def _as_dict(r: ScoredPaper, p: PaperText) -> dict[str, Any]:
             {"field": s.field, "start": s.start, "end": s.end, "text": _text(p, s)} for s in r.spans
         ],
     }
+
+
+def _near_dict(m: NearMiss, p: PaperText) -> dict[str, Any]:
+    """A near miss: never sent; `found` says which words of which interest it holds."""
+    return {
+        "id": m.paper_id,
+        "title": p.title,
+        "near": True,
+        "near_score": m.score,
+        "listing_day": p.listing_day.isoformat() if p.listing_day else None,
+        "found": {interest: list(words) for interest, words in m.found},
+    }
+
+
+def _print_near(missed: Sequence[NearMiss], by_id: dict[str, PaperText], asked: int) -> None:
+    if not asked:
+        return
+    if not missed:
+        click.echo("no near misses: no other paper holds a word of these interests")
+        return
+    click.echo("near misses (never sent: an interest's words without the interest):")
+    rows = [
+        [
+            n,
+            m.paper_id,
+            by_id[m.paper_id].title,
+            "; ".join(f"{i}: {', '.join(words)}" for i, words in m.found),
+        ]
+        for n, m in enumerate(missed, 1)
+    ]
+    echo_table(["#", "id", "title", "words found"], rows)
 
 
 def _text(p: PaperText, span: Span) -> str:

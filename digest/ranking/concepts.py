@@ -88,6 +88,7 @@ class ConceptBook:
         self._units: dict[Unit, tuple[dict[int, float], dict[int, list[Occurrence]]]] = {}
         self._form_cache: dict[str, list[Keys]] = {}
         self._unit_places: dict[Unit, dict[int, frozenset[tuple[int, int]]]] = {}
+        self._loose: dict[int, tuple[dict[int, float], dict[int, list[Occurrence]]]] = {}
         # concept x paper rows, written once when a concept is made; capacity doubles
         self._rows = np.zeros((3, 16, self.n), dtype=np.float32)  # scores, present, phrase
 
@@ -326,6 +327,23 @@ class ConceptBook:
         """Concept x paper, 1.0 where the phrase itself (or a variant) occurs: what `-term`
         excludes (its words found apart, or a passing mention that is no match, still do)."""
         return self._rows[2, : len(self.concepts)]
+
+    def loose(self, concept: Concept) -> tuple[dict[int, float], dict[int, list[Occurrence]]]:
+        """(score, occurrences) per paper of the concept's words found anywhere, qualified or
+        not (near misses, digest.ranking.near): the BM25F of the phrase plus that of each of
+        its units; a concept of metadata or of several parts has none."""
+        found = self._loose.get(concept.id)
+        if found is None:
+            scores = self._bm25f(concept.occurrences) if concept.alternatives else {}
+            hits = {p: list(occ) for p, occ in concept.occurrences.items()}
+            for unit in concept.units:
+                unit_scores, unit_hits = self._unit(unit)
+                for p, v in unit_scores.items():
+                    scores[p] = scores.get(p, 0.0) + v
+                    hits.setdefault(p, []).extend(unit_hits[p])
+            found = (scores, {p: sorted(set(o)) for p, o in hits.items()})
+            self._loose[concept.id] = found
+        return found
 
     # ------------------------------------------------------------------ explaining
 
