@@ -10,8 +10,11 @@ What it measures:
 1. Whole corpus (all 831 papers indexed at once): nDCG@10 and P@10 of digest.ranking against
    plain BM25 (rank-bm25 over title + abstract; a profile's included words as the query, an
    interest weighted ^w repeated w times, papers containing the words of an excluded term
-   left out). The mean is over the profiles that have a relevant paper (nDCG is undefined
-   without one).
+   left out). digest.ranking's ordering is the papers that qualify, best first, then the
+   near misses (digest.ranking.near: papers holding words of an interest without qualifying,
+   by those words' BM25F), as `digest rank --near` lists them; "sent nDCG" is the qualified
+   papers alone (what a digest of the whole corpus would hold). The mean is over the
+   profiles that have a relevant paper (nDCG is undefined without one).
 2. Listing days, as delivery sees them: for each seed the corpus is shuffled and cut into
    consecutive days of 30 to 120 papers (sizes drawn from the seed); each day gets its own
    index (build_index over that day's papers only, with the acronyms learned from the whole
