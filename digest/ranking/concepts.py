@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
+from scipy import sparse
 
 from digest.ranking import metadata
 from digest.ranking.matching import NO_HITS, STOP, TOKEN, Hits, TextIndex, norm, surface_keys
@@ -88,6 +89,20 @@ class Scored(NamedTuple):
     title_papers: np.ndarray  # the papers with it in the title
 
 
+class Rows(NamedTuple):
+    """Concept x paper, sparse (CSR, float32): what ranking multiplies profiles with."""
+
+    scores: sparse.csr_matrix  # the concept's score where it matches
+    phrase: sparse.csr_matrix  # 1.0 where the phrase itself (or a variant) occurs, matched
+    # or not: what `-term` excludes (its words found apart, or a passing mention, still do)
+    matched: np.ndarray  # concept * papers + paper of every match, ascending
+    # what every concept shows (Concept.shown), concept after concept: its key (concept *
+    # papers + paper, ascending), slot and token count
+    shown_keys: np.ndarray
+    shown_at: np.ndarray
+    shown_n: np.ndarray
+
+
 class ConceptBook:
     """Every concept seen so far for one index, computed once and shared by profiles."""
 
@@ -116,8 +131,8 @@ class ConceptBook:
         self.by_shape: dict[tuple[object, ...], Concept] = {}
         self._units: dict[Unit, Scored] = {}
         self._form_cache: dict[str, list[Keys]] = {}
-        # concept x paper rows, written once when a concept is made; capacity doubles
-        self._rows = np.zeros((3, 16, self.n), dtype=np.float32)  # scores, present, phrase
+        # concept x paper, sparse: the rows of the concepts made so far (see `rows`)
+        self._rows: Rows | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -141,7 +156,6 @@ class ConceptBook:
             self._score(concept)
             self.concepts.append(concept)
             self.by_shape[shape] = concept
-            self._store_row(concept)
         self.by_key[key] = concept
         return concept
 
@@ -157,7 +171,6 @@ class ConceptBook:
             concept.values = np.full(len(found), METADATA_SCORE)
             self.concepts.append(concept)
             self.by_shape[shape] = concept
-            self._store_row(concept)
         self.by_key[key] = concept
         return concept
 
@@ -181,7 +194,6 @@ class ConceptBook:
             self._show(concept, _concat(shown, [everywhere[c.shown_papers] for c in parts]))
             self.concepts.append(concept)
             self.by_shape[shape] = concept
-            self._store_row(concept)
         self.by_key[key] = concept
         return concept
 
@@ -344,57 +356,89 @@ class ConceptBook:
             )
         return found
 
-    def _store_row(self, concept: Concept) -> None:
-        if concept.id >= self._rows.shape[1]:
-            grown = np.zeros((3, 2 * self._rows.shape[1], self.n), dtype=np.float32)
-            grown[:, : self._rows.shape[1]] = self._rows
-            self._rows = grown
-        self._rows[0, concept.id, concept.papers] = concept.values
-        self._rows[1, concept.id, concept.papers] = 1.0
-        self._rows[2, concept.id, concept.phrase_papers] = 1.0
-
-    def matrix(self) -> np.ndarray:
-        """Concept x paper scores (float32; a view, valid until the next concept is made)."""
-        return self._rows[0, : len(self.concepts)]
-
-    def present(self) -> np.ndarray:
-        """Concept x paper, 1.0 where the concept matched (float32, for sparse products)."""
-        return self._rows[1, : len(self.concepts)]
-
-    def phrase_present(self) -> np.ndarray:
-        """Concept x paper, 1.0 where the phrase itself (or a variant) occurs: what `-term`
-        excludes (its words found apart, or a passing mention that is no match, still do)."""
-        return self._rows[2, : len(self.concepts)]
+    def rows(self) -> Rows:
+        """Concept x paper matrices of every concept made so far (extended on each call
+        after new concepts)."""
+        done = self._rows
+        if done is not None and done.scores.shape[0] == len(self.concepts):
+            return done
+        old = done.scores.shape[0] if done is not None else 0
+        new = self.concepts[old:]
+        width = max(self.n, 1)
+        parts = [
+            np.array([len(c.papers) for c in new], dtype=np.int64),
+            np.concatenate([_none(), *(c.papers for c in new)]),
+            np.concatenate([_none(np.float32), *(c.values for c in new)]).astype(np.float32),
+            np.array([len(c.phrase_papers) for c in new], dtype=np.int64),
+            np.concatenate([_none(), *(c.phrase_papers for c in new)]),
+            np.concatenate([_none(), *(c.id * width + c.shown_papers for c in new)]),
+            np.concatenate([_none(), *(c.shown.at for c in new)]),
+            np.concatenate([_none(), *(c.shown.n for c in new)]),
+        ]
+        if done is not None:
+            before = (
+                np.diff(done.scores.indptr),
+                done.scores.indices,
+                done.scores.data,
+                np.diff(done.phrase.indptr),
+                done.phrase.indices,
+                done.shown_keys,
+                done.shown_at,
+                done.shown_n,
+            )
+            parts = [np.concatenate((a, b)) for a, b in zip(before, parts, strict=True)]
+        counts, papers, values, phrase_counts, phrase_papers, *shown = parts
+        shape = (len(self.concepts), self.n)
+        scores = sparse.csr_matrix((values, papers, _pointers(counts)), shape=shape)
+        ones = np.ones(len(phrase_papers), dtype=np.float32)
+        phrase = sparse.csr_matrix((ones, phrase_papers, _pointers(phrase_counts)), shape=shape)
+        rows = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        matched = rows * width + papers.astype(np.int64)
+        self._rows = Rows(scores, phrase, matched, *shown)
+        return self._rows
 
     # ------------------------------------------------------------------ explaining
 
-    def why(self, concept: Concept, paper: int, texts: tuple[str, str]) -> Why | None:
-        """(where, terms found, spans as (field index, start, end)) of a concept in a paper;
-        None when it has no score there."""
-        i = int(np.searchsorted(concept.papers, paper))
-        if i == len(concept.papers) or concept.papers[i] != paper or concept.values[i] <= 0:
-            return None
-        if concept.meta is not None:
-            return (concept.meta[0],), (metadata.label(*concept.meta),), []
+    def whys(
+        self, concepts: Sequence[Concept], papers: np.ndarray, texts: Sequence[tuple[str, str]]
+    ) -> list[Why]:
+        """(where, terms found, spans as (field index, start, end)) of each concept in the
+        paper beside it (each a match), `texts` being every paper's (title, abstract)."""
+        rows, slots = self.rows(), self.text.slots
+        keys = np.array([c.id for c in concepts], dtype=np.int64) * max(self.n, 1) + papers
+        lo = np.searchsorted(rows.shown_keys, keys)
+        counts = np.searchsorted(rows.shown_keys, keys, side="right") - lo
         # the phrase where it is found; its words only in papers without the phrase
-        lo, hi = np.searchsorted(concept.shown_papers, (paper, paper + 1)).tolist()
-        at, n = concept.shown.at[lo:hi], concept.shown.n[lo:hi]
-        slots = self.text.slots
-        spans = list(
-            zip(
-                slots.field[at].tolist(),
-                slots.start[at].tolist(),
-                slots.end[at + n - 1].tolist(),
-                strict=True,
-            )
+        starts = np.cumsum(counts) - counts
+        picked = np.repeat(lo - starts, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+        at, n = rows.shown_at[picked], rows.shown_n[picked]
+        fields = slots.field[at].tolist()
+        every = list(
+            zip(fields, slots.start[at].tolist(), slots.end[at + n - 1].tolist(), strict=True)
         )
-        terms: dict[str, str] = {}
-        for f, start, end in spans:
-            word = texts[f][start:end]
-            terms.setdefault(word.lower(), word)
-        seen = {f for f, _, _ in spans}
-        where = tuple(name for f, name in enumerate(FIELDS) if f in seen)
-        return where, tuple(terms.values()), spans
+        out: list[Why] = []
+        i = 0
+        for concept, paper, count in zip(concepts, papers.tolist(), counts.tolist(), strict=True):
+            if concept.meta is not None:
+                out.append(((concept.meta[0],), (metadata.label(*concept.meta),), []))
+                continue
+            spans = every[i : i + count]
+            text = texts[paper]
+            terms: dict[str, str] = {}
+            for f, start, end in spans:
+                word = text[f][start:end]
+                terms.setdefault(word.lower(), word)
+            seen = set(fields[i : i + count])
+            i += count
+            where = tuple(name for f, name in enumerate(FIELDS) if f in seen)
+            out.append((where, tuple(terms.values()), spans))
+        return out
+
+
+def _pointers(counts: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
 
 
 def _concat(hits: Sequence[Hits], keep: Sequence[np.ndarray | None]) -> Hits:
