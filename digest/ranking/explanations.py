@@ -82,17 +82,16 @@ class Explainer:
             ids, trending, made = self.ids, self.trending, self.made
             known, combos, n, whys_made = self.whys.get, self.combos, self.n, self.whys
             one = self.one
-            new = list(
-                zip(
-                    missing,
-                    whys[at].tolist(),
-                    cols[at].tolist(),
-                    np.round(relevance[at], 6).tolist(),
-                    np.round(score[at], 6).tolist(),
-                    strict=True,
-                )
+            fresh = whys[at].tolist()
+            self._prepare(fresh)
+            new = zip(
+                missing,
+                fresh,
+                cols[at].tolist(),
+                np.round(relevance[at], 6).tolist(),
+                np.round(score[at], 6).tolist(),
+                strict=True,
             )
-            self._prepare([w for _, w, _, _, _ in new])
             for i, w, j, rel, sc in new:
                 matches = known(w)
                 if matches is None:  # a new why: the matches of its slots (inlined: hot)

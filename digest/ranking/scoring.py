@@ -9,6 +9,7 @@ matches rather than profiles x papers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -71,7 +72,7 @@ def rank_chunk(
     hit = matrices.matched[at] == wanted if len(matrices.matched) else wanted < 0
     made = tuple(index.explainer.results(slots[rows], hit, cols, rel32, rel, score))
     bounds = np.searchsorted(rows, np.arange(len(profiles) + 1)).tolist()
-    return [made[bounds[i] : bounds[i + 1]] for i in range(len(profiles))]
+    return [made[lo:hi] for lo, hi in pairwise(bounds)]
 
 
 def _top_candidates(
