@@ -260,13 +260,12 @@ class ConceptBook:
         papers = np.flatnonzero(count)
         # (title, abstract) occurrence counts per paper; fields are 0 (title) and 1 (abstract)
         title = np.bincount(paper[slots.field[hits.at] == 0], minlength=self.n)[papers]
-        tf = np.stack((title, count[papers] - title), axis=1)
         df = len(papers)
         # PRIOR_DOCS unseen papers without the term: in a small set (one day's listing)
         # a term every paper shares still tells something, and scores stay comparable
         idf = math.log(1 + (self.n + PRIOR_DOCS - df + 0.5) / (df + 0.5))
-        weighted = tf / self.norms[papers]
-        t = weighted[:, 0] * TITLE_WEIGHT + weighted[:, 1]
+        norms = self.norms[papers]
+        t = title / norms[:, 0] * TITLE_WEIGHT + (count[papers] - title) / norms[:, 1]
         return papers, idf * t * (K1 + 1) / (K1 + t)
 
     def _hits(self, alternatives: tuple[Keys, ...]) -> Hits:
