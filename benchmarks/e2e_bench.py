@@ -174,7 +174,7 @@ def corpus_papers(corpus: list[dict[str, Any]], n: int, seen: datetime) -> list[
         at = seen - timedelta(minutes=i % 600)
         rows.append({
             "id": pid, "title": p["title"], "abstract": p["abstract"],
-            "authors": ["A. Lovelace", "A. Turing", "G. Hopper"][: 1 + i % 3],
+            "authors": ["A. Lovelace", "A. Turing", "G. Hopper"][: 1 + i % 3], "categories": [],
             "upvotes": (i * 7919) % 120, "num_comments": i % 7, "source": "hf",
             "listing_day": at.date(), "first_seen_at": at, "updated_at": at,
             "published_at": at, "github_url": None, "project_url": None, "thumbnail": None,

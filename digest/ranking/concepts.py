@@ -21,11 +21,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
+from scipy import sparse
 
 from digest.ranking import metadata
-from digest.ranking.matching import FIELDS, STOP, TOKEN, Occurrence, TextIndex, norm, surface_keys
+from digest.ranking.matching import NO_HITS, STOP, TOKEN, Hits, TextIndex, norm, surface_keys
+from digest.ranking.spans import FIELDS
 
 K1 = 1.2
 B = 0.75
@@ -48,15 +52,63 @@ Keys = tuple[str, ...]
 Unit = tuple[Keys, ...]  # alternatives of one unit
 
 
+def _none(dtype: type = np.int64) -> np.ndarray:
+    return np.zeros(0, dtype=dtype)
+
+
 @dataclass
 class Concept:
+    """One interest's concept and where it matches. Occurrences are Hits (token slots of
+    the index's TextIndex), grouped by paper in ascending order."""
+
     id: int
     alternatives: tuple[Keys, ...]
     units: tuple[Unit, ...]  # scored apart (unquoted interests of two or more units)
-    scores: dict[int, float] = field(default_factory=dict)
-    occurrences: dict[int, list[Occurrence]] = field(default_factory=dict)
-    word_hits: dict[int, list[Occurrence]] = field(default_factory=dict)
+    papers: np.ndarray = field(default_factory=_none)  # the papers it matches, ascending
+    values: np.ndarray = field(default_factory=lambda: _none(np.float64))  # its score in each
+    # where the phrase itself (or a variant) occurs, a match or not: what `-term` excludes
+    phrase_papers: np.ndarray = field(default_factory=_none)
+    # what it shows in a paper: the phrase where it occurs, else its units found together
+    shown: Hits = NO_HITS
+    shown_papers: np.ndarray = field(default_factory=_none)  # the paper of each of `shown`
     meta: tuple[str, str] | None = None  # ("author" | "cat", value): matched on metadata
+
+    @cached_property
+    def scores(self) -> dict[int, float]:
+        """paper -> score, for the papers it matches."""
+        return dict(zip(self.papers.tolist(), self.values.tolist(), strict=True))
+
+
+class Scored(NamedTuple):
+    """A unit's occurrences in the papers, their BM25F scores, and where they are."""
+
+    papers: np.ndarray  # ascending
+    values: np.ndarray  # float64, per paper
+    hits: Hits
+    sentences: np.ndarray  # the sentence (numbered across the index) of each occurrence
+    title_papers: np.ndarray  # the papers with it in the title
+
+
+class Loose(NamedTuple):
+    """A concept's words found anywhere, a match or not (ConceptBook.loose)."""
+
+    papers: np.ndarray  # ascending
+    values: np.ndarray  # float64, per paper
+    hits: Hits  # every occurrence of the phrase and of its units, grouped by paper
+
+
+class Rows(NamedTuple):
+    """Concept x paper, sparse (CSR, float32): what ranking multiplies profiles with."""
+
+    scores: sparse.csr_matrix  # the concept's score where it matches
+    phrase: sparse.csr_matrix  # 1.0 where the phrase itself (or a variant) occurs, matched
+    # or not: what `-term` excludes (its words found apart, or a passing mention, still do)
+    matched: np.ndarray  # concept * papers + paper of every match, ascending
+    # what every concept shows (Concept.shown), concept after concept: its key (concept *
+    # papers + paper, ascending), slot and token count
+    shown_keys: np.ndarray
+    shown_at: np.ndarray
+    shown_n: np.ndarray
 
 
 class ConceptBook:
@@ -85,12 +137,11 @@ class ConceptBook:
         self.concepts: list[Concept] = []
         self.by_key: dict[tuple[str, bool], Concept] = {}
         self.by_shape: dict[tuple[object, ...], Concept] = {}
-        self._units: dict[Unit, tuple[dict[int, float], dict[int, list[Occurrence]]]] = {}
+        self._units: dict[Unit, Scored] = {}
         self._form_cache: dict[str, list[Keys]] = {}
-        self._unit_places: dict[Unit, dict[int, frozenset[tuple[int, int]]]] = {}
-        self._loose: dict[int, tuple[dict[int, float], dict[int, list[Occurrence]]]] = {}
-        # concept x paper rows, written once when a concept is made; capacity doubles
-        self._rows = np.zeros((3, 16, self.n), dtype=np.float32)  # scores, present, phrase
+        self._loose: dict[int, Loose] = {}
+        # concept x paper, sparse: the rows of the concepts made so far (see `rows`)
+        self._rows: Rows | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -114,7 +165,6 @@ class ConceptBook:
             self._score(concept)
             self.concepts.append(concept)
             self.by_shape[shape] = concept
-            self._store_row(concept)
         self.by_key[key] = concept
         return concept
 
@@ -125,12 +175,11 @@ class ConceptBook:
         concept = self.by_shape.get(shape)
         if concept is None:
             concept = Concept(len(self.concepts), (), (), meta=named)
-            found = metadata.matching(*named, self.meta)
-            concept.scores = dict.fromkeys(found, METADATA_SCORE)
-            concept.occurrences = {j: [] for j in found}  # what an exclusion removes
+            found = np.array(metadata.matching(*named, self.meta), dtype=np.int64)
+            concept.papers = concept.phrase_papers = found  # the latter: what an exclusion removes
+            concept.values = np.full(len(found), METADATA_SCORE)
             self.concepts.append(concept)
             self.by_shape[shape] = concept
-            self._store_row(concept)
         self.by_key[key] = concept
         return concept
 
@@ -140,15 +189,20 @@ class ConceptBook:
         concept = self.by_shape.get(shape)
         if concept is None:
             concept = Concept(len(self.concepts), (), ())
-            common = set(parts[0].scores).intersection(*(c.scores for c in parts[1:]))
-            for p in common:
-                concept.scores[p] = sum(c.scores[p] for c in parts) / len(parts)
-                for c in parts:
-                    found = c.occurrences.get(p) or c.word_hits.get(p, [])
-                    concept.word_hits.setdefault(p, []).extend(found)
+            parts_in = np.zeros(self.n, dtype=np.int64)
+            for c in parts:
+                parts_in[c.papers] += 1
+            everywhere = parts_in == len(parts)
+            concept.papers = np.flatnonzero(everywhere)
+            total = self._dense(parts[0].papers, parts[0].values)
+            for c in parts[1:]:
+                total = total + self._dense(c.papers, c.values)
+            concept.values = total[concept.papers] / len(parts)
+            # in each paper, what each part shows there, part after part
+            shown = [c.shown for c in parts]
+            self._show(concept, _concat(shown, [everywhere[c.shown_papers] for c in parts]))
             self.concepts.append(concept)
             self.by_shape[shape] = concept
-            self._store_row(concept)
         self.by_key[key] = concept
         return concept
 
@@ -205,167 +259,231 @@ class ConceptBook:
 
     # ------------------------------------------------------------------ scoring
 
-    def _bm25f(self, hits: dict[int, list[Occurrence]]) -> dict[int, float]:
-        if not hits:
-            return {}
-        papers = np.fromiter(hits, dtype=np.int64, count=len(hits))
-        # (title, all) occurrence counts per paper; fields are 0 (title) and 1 (abstract)
-        tf = np.array([(len(occ) - sum(f for f, _, _ in occ), len(occ)) for occ in hits.values()])
-        tf[:, 1] -= tf[:, 0]
+    def _bm25f(self, hits: Hits) -> tuple[np.ndarray, np.ndarray]:
+        """(papers, BM25F score in each) of occurrences."""
+        if not len(hits.at):
+            return _none(), _none(np.float64)
+        slots = self.text.slots
+        paper = slots.paper[hits.at]
+        count = np.bincount(paper, minlength=self.n)
+        papers = np.flatnonzero(count)
+        # (title, abstract) occurrence counts per paper; fields are 0 (title) and 1 (abstract)
+        title = np.bincount(paper[slots.field[hits.at] == 0], minlength=self.n)[papers]
         df = len(papers)
         # PRIOR_DOCS unseen papers without the term: in a small set (one day's listing)
         # a term every paper shares still tells something, and scores stay comparable
         idf = math.log(1 + (self.n + PRIOR_DOCS - df + 0.5) / (df + 0.5))
-        weighted = tf / self.norms[papers]
-        t = weighted[:, 0] * TITLE_WEIGHT + weighted[:, 1]
-        score = idf * t * (K1 + 1) / (K1 + t)
-        return dict(zip(papers.tolist(), score.tolist(), strict=True))
+        norms = self.norms[papers]
+        t = title / norms[:, 0] * TITLE_WEIGHT + (count[papers] - title) / norms[:, 1]
+        return papers, idf * t * (K1 + 1) / (K1 + t)
 
-    def _hits(self, alternatives: tuple[Keys, ...]) -> dict[int, list[Occurrence]]:
-        """Occurrences of any alternative, per paper (read-only: may be the index's own)."""
-        found = [f for f in map(self.text.phrase, alternatives) if f]
-        if len(found) == 1:
-            return found[0]  # one alternative occurs: its lists are sorted and distinct already
-        hits: dict[int, list[Occurrence]] = {}
-        for one in found:
-            for p, occ in one.items():
-                hits.setdefault(p, []).extend(occ)
-        return {p: sorted(set(occ)) for p, occ in hits.items()}  # nested alternatives count once
+    def _hits(self, alternatives: tuple[Keys, ...]) -> Hits:
+        """Occurrences of any alternative (read-only: may be the index's own arrays)."""
+        found = [h for h in map(self.text.phrase, alternatives) if len(h.at)]
+        if len(found) <= 1:
+            return found[0] if found else NO_HITS  # as found: sorted and distinct already
+        return _sorted(_concat(found, [None] * len(found)), distinct=True)
 
     def _score(self, concept: Concept) -> None:
-        concept.occurrences = self._hits(concept.alternatives)
-        phrase = self._bm25f(concept.occurrences)
+        occurrences = self._hits(concept.alternatives)
+        phrase, phrase_scores = self._bm25f(occurrences)
+        concept.phrase_papers = phrase
         if not concept.units:
-            concept.scores = dict(phrase)
-            self._keep_central(concept)
+            self._show(concept, occurrences)
+            self._keep_central(concept, phrase, phrase_scores)
             return
         scored = [self._unit(unit) for unit in concept.units]
-        places = [
-            self._places(unit, hits) for unit, (_, hits) in zip(concept.units, scored, strict=True)
-        ]
-        candidates = set(scored[0][1]).intersection(*(hits for _, hits in scored[1:]))
-        concept.scores = {}
-        for p in candidates:
-            # the sentences (field, number) holding every unit
-            together = places[0][p].intersection(*(where[p] for where in places[1:]))
-            if not together:
-                continue
-            fields = self.text.tokens[p]
-            concept.scores[p] = sum(scores[p] for scores, _ in scored)
-            concept.word_hits[p] = sorted(
-                occ
-                for _, hits in scored
-                for occ in hits[p]
-                if (occ[0], fields[occ[0]].sentences[occ[1]]) in together
-            )
-        for p, v in phrase.items():
-            concept.scores[p] = concept.scores.get(p, 0.0) + PHRASE_BONUS * v
-        self._keep_central(concept)
+        # the sentences holding every unit, and the units' occurrences there
+        together = self._mask(scored[0].sentences, len(self.text.slots.sentence_paper))
+        for unit in scored[1:]:
+            together &= self._mask(unit.sentences, len(together))
+        hits = [u.hits for u in scored]
+        words = _sorted(_concat(hits, [together[u.sentences] for u in scored]), distinct=False)
+        word_papers = self.text.slots.paper[words.at]
+        candidates = self._mask(word_papers, self.n)
+        total = self._dense(scored[0].papers, scored[0].values)
+        for unit in scored[1:]:
+            total = total + self._dense(unit.papers, unit.values)
+        # the phrase earns a bonus on top of its units (alone where they are not together)
+        scores = np.where(candidates, total, 0.0)
+        scores[phrase] += PHRASE_BONUS * phrase_scores
+        has_phrase = self._mask(phrase, self.n)
+        papers = np.flatnonzero(candidates | has_phrase)
+        self._show(concept, _concat([occurrences, words], [None, ~has_phrase[word_papers]]))
+        self._keep_central(concept, papers, scores[papers])
 
-    def _keep_central(self, concept: Concept) -> None:
+    def _mask(self, at: np.ndarray, size: int) -> np.ndarray:
+        mask = np.zeros(size, dtype=bool)
+        mask[at] = True
+        return mask
+
+    def _dense(self, papers: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.n)
+        out[papers] = values
+        return out
+
+    def _show(self, concept: Concept, hits: Hits) -> None:
+        """What the concept shows in each paper: `hits`, grouped by paper (a stable sort)."""
+        paper = self.text.slots.paper[hits.at]
+        if len(paper) > 1 and (paper[1:] < paper[:-1]).any():
+            order = np.argsort(paper, kind="stable")
+            hits, paper = Hits(hits.at[order], hits.n[order]), paper[order]
+        concept.shown, concept.shown_papers = hits, paper
+
+    def _keep_central(self, concept: Concept, papers: np.ndarray, scores: np.ndarray) -> None:
         """A concept matches a paper it is central to: in the title, or in MIN_MENTIONS
         sentences of the abstract, or in one when the title holds a rare word of it; a passing
         mention is not a match (it still excludes)."""
-        for p in list(concept.scores):
-            occ = concept.occurrences.get(p) or concept.word_hits.get(p, [])
-            sentences = self.text.tokens[p][1].sentences
-            title = any(f == 0 for f, _, _ in occ)
-            abstract = len({sentences[pos] for f, pos, _ in occ if f == 1})
-            if TITLE_WEIGHT * title + abstract >= MIN_MENTIONS:
-                continue
-            if abstract and any(
-                f == 0
-                for unit in concept.units
-                if len(self._unit(unit)[1]) <= RARE_TITLE_WORD * self.n
-                for f, _, _ in self._unit(unit)[1].get(p, ())
-            ):
-                continue  # the whole concept in the abstract, part of it in the title
-            del concept.scores[p]
+        slots, at, paper = self.text.slots, concept.shown.at, concept.shown_papers
+        in_title = slots.field[at] == 0
+        title = np.bincount(paper[in_title], minlength=self.n)[papers] > 0
+        owner = slots.sentence_paper
+        sentences = self._mask(slots.sentence[at[~in_title]], len(owner))
+        abstract = np.bincount(owner[sentences], minlength=self.n)[papers]
+        central = TITLE_WEIGHT * title + abstract >= MIN_MENTIONS
+        rescue = ~central & (abstract > 0)
+        if rescue.any():  # the whole concept in the abstract, part of it in the title
+            rare = [
+                u.title_papers
+                for u in map(self._unit, concept.units)
+                if len(u.papers) <= RARE_TITLE_WORD * self.n
+            ]
+            if rare:
+                central |= rescue & self._mask(np.concatenate(rare), self.n)[papers]
+        concept.papers, concept.values = papers[central], scores[central]
 
-    def _places(
-        self, unit: Unit, hits: dict[int, list[Occurrence]]
-    ) -> dict[int, frozenset[tuple[int, int]]]:
-        """paper -> the sentences (field, number) where the unit occurs (made once per unit)."""
-        found = self._unit_places.get(unit)
+    def _unit(self, unit: Unit) -> Scored:
+        found = self._units.get(unit)
         if found is None:
-            tokens = self.text.tokens
-            found = self._unit_places[unit] = {
-                p: frozenset((f, tokens[p][f].sentences[pos]) for f, pos, _ in occ)
-                for p, occ in hits.items()
-            }
+            slots = self.text.slots
+            hits = self._hits(unit)
+            papers, values = self._bm25f(hits)
+            in_title = hits.at[slots.field[hits.at] == 0]
+            found = self._units[unit] = Scored(
+                papers, values, hits, slots.sentence[hits.at], np.unique(slots.paper[in_title])
+            )
         return found
 
-    def _unit(self, unit: Unit) -> tuple[dict[int, float], dict[int, list[Occurrence]]]:
-        if unit not in self._units:
-            hits = self._hits(unit)
-            self._units[unit] = (self._bm25f(hits), hits)
-        return self._units[unit]
-
-    def _store_row(self, concept: Concept) -> None:
-        if concept.id >= self._rows.shape[1]:
-            grown = np.zeros((3, 2 * self._rows.shape[1], self.n), dtype=np.float32)
-            grown[:, : self._rows.shape[1]] = self._rows
-            self._rows = grown
-        if concept.scores:
-            cols = np.fromiter(concept.scores, dtype=np.int64, count=len(concept.scores))
-            self._rows[0, concept.id, cols] = np.fromiter(
-                concept.scores.values(), dtype=np.float32, count=len(cols)
+    def rows(self) -> Rows:
+        """Concept x paper matrices of every concept made so far (extended on each call
+        after new concepts)."""
+        done = self._rows
+        if done is not None and done.scores.shape[0] == len(self.concepts):
+            return done
+        old = done.scores.shape[0] if done is not None else 0
+        new = self.concepts[old:]
+        width = max(self.n, 1)
+        parts = [
+            np.array([len(c.papers) for c in new], dtype=np.int64),
+            np.concatenate([_none(), *(c.papers for c in new)]),
+            np.concatenate([_none(np.float32), *(c.values for c in new)]).astype(np.float32),
+            np.array([len(c.phrase_papers) for c in new], dtype=np.int64),
+            np.concatenate([_none(), *(c.phrase_papers for c in new)]),
+            np.concatenate([_none(), *(c.id * width + c.shown_papers for c in new)]),
+            np.concatenate([_none(), *(c.shown.at for c in new)]),
+            np.concatenate([_none(), *(c.shown.n for c in new)]),
+        ]
+        if done is not None:
+            before = (
+                np.diff(done.scores.indptr),
+                done.scores.indices,
+                done.scores.data,
+                np.diff(done.phrase.indptr),
+                done.phrase.indices,
+                done.shown_keys,
+                done.shown_at,
+                done.shown_n,
             )
-            self._rows[1, concept.id, cols] = 1.0
-        if concept.occurrences:
-            self._rows[2, concept.id, list(concept.occurrences)] = 1.0
+            parts = [np.concatenate((a, b)) for a, b in zip(before, parts, strict=True)]
+        counts, papers, values, phrase_counts, phrase_papers, *shown = parts
+        shape = (len(self.concepts), self.n)
+        scores = sparse.csr_matrix((values, papers, _pointers(counts)), shape=shape)
+        ones = np.ones(len(phrase_papers), dtype=np.float32)
+        phrase = sparse.csr_matrix((ones, phrase_papers, _pointers(phrase_counts)), shape=shape)
+        rows = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        matched = rows * width + papers.astype(np.int64)
+        self._rows = Rows(scores, phrase, matched, *shown)
+        return self._rows
 
-    def matrix(self) -> np.ndarray:
-        """Concept x paper scores (float32; a view, valid until the next concept is made)."""
-        return self._rows[0, : len(self.concepts)]
-
-    def present(self) -> np.ndarray:
-        """Concept x paper, 1.0 where the concept matched (float32, for sparse products)."""
-        return self._rows[1, : len(self.concepts)]
-
-    def phrase_present(self) -> np.ndarray:
-        """Concept x paper, 1.0 where the phrase itself (or a variant) occurs: what `-term`
-        excludes (its words found apart, or a passing mention that is no match, still do)."""
-        return self._rows[2, : len(self.concepts)]
-
-    def loose(self, concept: Concept) -> tuple[dict[int, float], dict[int, list[Occurrence]]]:
-        """(score, occurrences) per paper of the concept's words found anywhere, qualified or
-        not (near misses, digest.ranking.near): the BM25F of the phrase plus that of each of
-        its units; a concept of metadata or of several parts has none."""
+    def loose(self, concept: Concept) -> Loose:
+        """The concept's words found anywhere, qualified or not (near misses,
+        digest.ranking.near): per paper, the BM25F of the phrase plus that of each of its
+        units; a concept of metadata or of several parts has none."""
         found = self._loose.get(concept.id)
         if found is None:
-            scores = self._bm25f(concept.occurrences) if concept.alternatives else {}
-            hits = {p: list(occ) for p, occ in concept.occurrences.items()}
-            for unit in concept.units:
-                unit_scores, unit_hits = self._unit(unit)
-                for p, v in unit_scores.items():
-                    scores[p] = scores.get(p, 0.0) + v
-                    hits.setdefault(p, []).extend(unit_hits[p])
-            found = (scores, {p: sorted(set(o)) for p, o in hits.items()})
-            self._loose[concept.id] = found
+            total = np.zeros(self.n)
+            parts = []
+            if concept.alternatives:
+                occurrences = self._hits(concept.alternatives)
+                papers, values = self._bm25f(occurrences)
+                total[papers] += values
+                parts.append(occurrences)
+            for unit in map(self._unit, concept.units):
+                total[unit.papers] += unit.values
+                parts.append(unit.hits)
+            hits = _sorted(_concat(parts, [None] * len(parts)), distinct=True) if parts else NO_HITS
+            papers = np.flatnonzero(total > 0)
+            found = self._loose[concept.id] = Loose(papers, total[papers], hits)
         return found
 
     # ------------------------------------------------------------------ explaining
 
-    def why(self, concept: Concept, paper: int, texts: tuple[str, str]) -> Why | None:
-        """(where, terms found, spans as (field index, start, end)) of a concept in a paper;
-        None when it has no score there."""
-        if concept.scores.get(paper, 0.0) <= 0:
-            return None
-        if concept.meta is not None:
-            return (concept.meta[0],), (metadata.label(*concept.meta),), []
+    def whys(
+        self, concepts: Sequence[Concept], papers: np.ndarray, texts: Sequence[tuple[str, str]]
+    ) -> list[Why]:
+        """(where, terms found, spans as (field index, start, end)) of each concept in the
+        paper beside it (each a match), `texts` being every paper's (title, abstract)."""
+        rows, slots = self.rows(), self.text.slots
+        keys = np.array([c.id for c in concepts], dtype=np.int64) * max(self.n, 1) + papers
+        lo = np.searchsorted(rows.shown_keys, keys)
+        counts = np.searchsorted(rows.shown_keys, keys, side="right") - lo
         # the phrase where it is found; its words only in papers without the phrase
-        occ = concept.occurrences.get(paper) or concept.word_hits.get(paper, [])
-        tokens = self.text.tokens[paper]
-        spans = []
-        terms: dict[str, str] = {}
-        seen = [False, False]
-        for f, pos, n in occ:
-            toks = tokens[f]
-            start, end = toks.starts[pos], toks.ends[pos + n - 1]
-            spans.append((f, start, end))
-            seen[f] = True
-            word = texts[f][start:end]
-            terms.setdefault(word.lower(), word)
-        where = tuple(name for name, found in zip(FIELDS, seen, strict=True) if found)
-        return where, tuple(terms.values()), spans
+        starts = np.cumsum(counts) - counts
+        picked = np.repeat(lo - starts, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+        at, n = rows.shown_at[picked], rows.shown_n[picked]
+        fields = slots.field[at].tolist()
+        every = list(
+            zip(fields, slots.start[at].tolist(), slots.end[at + n - 1].tolist(), strict=True)
+        )
+        out: list[Why] = []
+        i = 0
+        for concept, paper, count in zip(concepts, papers.tolist(), counts.tolist(), strict=True):
+            if concept.meta is not None:
+                out.append(((concept.meta[0],), (metadata.label(*concept.meta),), []))
+                continue
+            spans = every[i : i + count]
+            text = texts[paper]
+            terms: dict[str, str] = {}
+            for f, start, end in spans:
+                word = text[f][start:end]
+                terms.setdefault(word.lower(), word)
+            seen = set(fields[i : i + count])
+            i += count
+            where = tuple(name for f, name in enumerate(FIELDS) if f in seen)
+            out.append((where, tuple(terms.values()), spans))
+        return out
+
+
+def _pointers(counts: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def _concat(hits: Sequence[Hits], keep: Sequence[np.ndarray | None]) -> Hits:
+    """The occurrences of each of `hits` where `keep` (None: all), one after the other."""
+    at = [h.at if k is None else h.at[k] for h, k in zip(hits, keep, strict=True)]
+    n = [h.n if k is None else h.n[k] for h, k in zip(hits, keep, strict=True)]
+    return Hits(np.concatenate(at), np.concatenate(n)) if at else NO_HITS
+
+
+def _sorted(hits: Hits, distinct: bool) -> Hits:
+    """Occurrences by paper, field, position and length (as tuples sort); `distinct`: each
+    once."""
+    order = np.lexsort((hits.n, hits.at))
+    at, n = hits.at[order], hits.n[order]
+    if distinct and len(at) > 1:
+        new = np.ones(len(at), dtype=bool)
+        new[1:] = (at[1:] != at[:-1]) | (n[1:] != n[:-1])
+        at, n = at[new], n[new]
+    return Hits(at, n)

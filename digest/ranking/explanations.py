@@ -19,7 +19,7 @@ from digest.ranking.types import Match, ScoredPaper, Span
 
 if TYPE_CHECKING:
     from digest.papers import PaperText
-    from digest.ranking.concepts import Concept, ConceptBook
+    from digest.ranking.concepts import ConceptBook
     from digest.ranking.shapes import Shapes
 
 
@@ -50,6 +50,7 @@ class Explainer:
             shapes,
         )
         self.n = max(len(papers), 1)
+        self.texts = [(p.title, p.abstract) for p in papers]
         self.trie: dict[int, int] = {}  # prefix combination << 32 | slot -> combination
         self.combos: list[tuple[int, ...]] = [()]
         self.whys: dict[int, tuple[Match, ...]] = {}  # why (combination * n + paper) -> matches
@@ -80,10 +81,12 @@ class Explainer:
             at = first[missing]
             ids, trending, made = self.ids, self.trending, self.made
             known, combos, n, whys_made = self.whys.get, self.combos, self.n, self.whys
-            matched, one = self.one.get, self._one
+            one = self.one
+            fresh = whys[at].tolist()
+            self._prepare(fresh)
             new = zip(
                 missing,
-                whys[at].tolist(),
+                fresh,
                 cols[at].tolist(),
                 np.round(relevance[at], 6).tolist(),
                 np.round(score[at], 6).tolist(),
@@ -94,9 +97,9 @@ class Explainer:
                 if matches is None:  # a new why: the matches of its slots (inlined: hot)
                     combo = combos[w // n]
                     if len(combo) == 1:
-                        matches = (matched(combo[0] * n + j) or one(combo[0], j),)
+                        matches = (one[combo[0] * n + j],)
                     else:
-                        matches = tuple([matched(s * n + j) or one(s, j) for s in combo])
+                        matches = tuple([one[s * n + j] for s in combo])
                     whys_made[w] = matches
                 found[i] = made[keys[i]] = ScoredPaper(ids[j], sc, rel, trending[j], matches)
         objects = np.fromiter(found, dtype=object, count=len(found))
@@ -121,24 +124,30 @@ class Explainer:
             ids[live] = np.array(found, dtype=np.int64)[inverse]
         return ids
 
-    def _one(self, slot: int, j: int) -> Match:
+    def _prepare(self, whys: list[int]) -> None:
+        """Make the matches that the new ones of these whys need, the explanations of the
+        (concept, paper) pairs not seen yet in one batch."""
+        n, combos, one, base = self.n, self.combos, self.one, self.base
+        fresh = set(whys).difference(self.whys)
+        wanted = {s * n + w % n for w in fresh for s in combos[w // n]}
+        new = [divmod(key, n) for key in wanted if key not in one]
+        if not new:
+            return
         shapes = self.shapes
-        where, terms, spans = self._base(shapes.slot_concept[slot], j)
-        match = self.one[slot * self.n + j] = Match(shapes.slot_written[slot], where, terms, spans)
-        return match
-
-    def _base(
-        self, concept: Concept, j: int
-    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]:
-        key = concept.id * self.n + j
-        found = self.base.get(key)
-        if found is None:
-            paper = self.papers[j]
-            why = self.book.why(concept, j, (paper.title, paper.abstract))
-            assert why is not None  # only asked for papers the concept scored
-            spans = tuple([Span(FIELDS[f], start, end) for f, start, end in merge_raw(why[2])])
-            found = self.base[key] = (why[0], why[1], spans)
-        return found
+        concepts = [shapes.slot_concept[s] for s, _ in new]
+        keys = [c.id * n + j for c, (_, j) in zip(concepts, new, strict=True)]
+        todo = {
+            k: (c, j) for k, c, (_, j) in zip(keys, concepts, new, strict=True) if k not in base
+        }
+        if todo:
+            pairs = list(todo.values())
+            papers = np.array([j for _, j in pairs], dtype=np.int64)
+            made = self.book.whys([c for c, _ in pairs], papers, self.texts)
+            for key, (where, terms, spans) in zip(todo, made, strict=True):
+                merged = tuple([Span(FIELDS[f], start, end) for f, start, end in merge_raw(spans)])
+                base[key] = (where, terms, merged)
+        for (s, j), key in zip(new, keys, strict=True):
+            one[s * n + j] = Match(shapes.slot_written[s], *base[key])
 
 
 def _distinct(whys: np.ndarray, bits: np.ndarray) -> tuple[list[object], np.ndarray, np.ndarray]:

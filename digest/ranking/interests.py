@@ -40,24 +40,16 @@ class Interests:
     exclude: tuple[Interest, ...]
 
 
+# One item: a run of characters up to a comma outside double quotes (a quote left open runs
+# to the end of the text).
+_ITEM = re.compile(r'(?:[^,"]|"[^"]*"?)+')
+
+
 def split_items(raw: str) -> list[str]:
     """Comma-separated items, commas inside double quotes kept; empty items dropped."""
     if not raw:
         return []
-    if '"' not in raw:
-        return [" ".join(i.split()) for i in raw.split(",") if i.strip()]
-    items: list[str] = []
-    buf: list[str] = []
-    quoted = False
-    for ch in raw:
-        if ch == '"':
-            quoted = not quoted
-        if ch == "," and not quoted:
-            items.append("".join(buf))
-            buf = []
-        else:
-            buf.append(ch)
-    items.append("".join(buf))
+    items = raw.split(",") if '"' not in raw else _ITEM.findall(raw)
     return [" ".join(i.split()) for i in items if i.strip()]
 
 

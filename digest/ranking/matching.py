@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
+import numpy as np
 import snowballstemmer
-
-from digest.ranking.spans import FIELDS
 
 TOKEN = re.compile(r"[A-Za-z0-9]+")
 STOP = frozenset(
@@ -94,77 +94,157 @@ def _number_sentences(text: str, toks: FieldTokens) -> None:
         out.append(n)
 
 
+class Hits(NamedTuple):
+    """Occurrences as arrays: the token slot (see Slots) where each starts and its token
+    count, grouped by paper in slot order (within a paper, as the caller made them)."""
+
+    at: np.ndarray  # int64 slots
+    n: np.ndarray  # int64 token counts
+
+
+NO_HITS = Hits(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+
+class Slots(NamedTuple):
+    """Every token of the index in one numbered line: paper by paper, the title then the
+    abstract, one empty slot after each field (so no phrase runs across a field's end).
+    Per slot: its paper, field, sentence (numbered across the index: a title is one, each
+    abstract sentence one) and characters; -1 in the empty slots. Per key: its occurrences,
+    in the order of `TextIndex.postings` (paper by paper, in the text's order)."""
+
+    paper: np.ndarray
+    field: np.ndarray
+    sentence: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    sentence_paper: np.ndarray  # the paper of each sentence
+    key_ptr: np.ndarray  # occurrences of key id k: key_at[key_ptr[k]:key_ptr[k + 1]]
+    key_at: np.ndarray
+    key_n: np.ndarray
+
+
 @dataclass
 class TextIndex:
-    """Positions of every key in every paper: key -> paper -> [(field, pos, length)]."""
+    """Positions of every key in every paper: key -> paper -> [(field, pos, length)], and
+    the same as arrays over token slots (`slots`, made on first use)."""
 
     postings: dict[str, dict[int, list[Occurrence]]] = field(default_factory=dict)
     tokens: list[tuple[FieldTokens, FieldTokens]] = field(default_factory=list)
     lengths: list[tuple[int, int]] = field(default_factory=list)
-    # key -> paper -> {(field, position): token count}, made on first use by `phrase`
-    _at: dict[str, dict[int, dict[tuple[int, int], int]]] = field(default_factory=dict)
+    key_ids: dict[str, int] = field(default_factory=dict)
+    _occ: tuple[list[int], list[int], list[int]] = field(default_factory=lambda: ([], [], []))
+    _bases: list[int] = field(default_factory=list)  # first slot of each field, in order
+    _slots: Slots | None = None
+    # keys -> (slots where an occurrence starts, sorted; its token count), see _steps
+    _steps: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _phrases: dict[tuple[str, ...], Hits] = field(default_factory=dict)
 
     def add(self, paper: int, texts: tuple[str, str]) -> None:
         fields = []
+        ids, at, count = self._occ
+        key_ids = self.key_ids
+        base = self._bases[-1] + len(self.tokens[-1][1].starts) + 1 if self.tokens else 0
         for f, text in enumerate(texts):
             toks = FieldTokens([], [])
+            self._bases.append(base)
             for key, pos, n in _keys(text, toks):
                 self.postings.setdefault(key, {}).setdefault(paper, []).append((f, pos, n))
+                ids.append(key_ids.setdefault(key, len(key_ids)))
+                at.append(base + pos)
+                count.append(n)
             if f:  # the title is one sentence
                 _number_sentences(text, toks)
             else:
                 toks.sentences.extend([0] * len(toks.starts))
             fields.append(toks)
+            base += len(toks.starts) + 1
         self.tokens.append((fields[0], fields[1]))
         self.lengths.append((len(fields[0].starts), len(fields[1].starts)))
+        self._slots = None
+        self._steps.clear()
+        self._phrases.clear()
 
     def df(self, key: str) -> int:
         return len(self.postings.get(key, ()))
 
-    def phrase(self, keys: tuple[str, ...]) -> dict[int, list[Occurrence]]:
-        """Occurrences of the key sequence, per paper (a joined compound may fill several)."""
-        lists = [self.postings.get(k) for k in keys]
-        if not all(lists):
-            return {}
-        first = lists[0]
-        assert first is not None
-        if len(keys) == 1:
-            return first
-        papers = set(first)
-        for other in lists[1:]:
-            assert other is not None
-            papers &= other.keys()
-        out: dict[int, list[Occurrence]] = {}
-        maps = [self._positions(k) for k in keys[1:]]
-        for p in papers:
-            at = [m[p] for m in maps]
-            found = []
-            for f, pos, n in first[p]:
-                end = pos + n
-                for step in at:
-                    n2 = step.get((f, end))
-                    if n2 is None:
-                        break
-                    end += n2
-                else:
-                    found.append((f, pos, end - pos))
-            if found:
-                out[p] = found
-        return out
+    @property
+    def slots(self) -> Slots:
+        if self._slots is None:
+            self._slots = self._make_slots()
+        return self._slots
 
-    def _positions(self, key: str) -> dict[int, dict[tuple[int, int], int]]:
-        found = self._at.get(key)
+    def _make_slots(self) -> Slots:
+        paper, fld, sentence, start, end, owner = [], [], [], [], [], []
+        gap = np.full(1, -1, dtype=np.int64)
+        first = 0  # number of the next field's first sentence
+        for j, pair in enumerate(self.tokens):
+            for f, toks in enumerate(pair):
+                k = len(toks.starts)
+                paper += [np.full(k, j, dtype=np.int64), gap]
+                fld += [np.full(k, f, dtype=np.int64), gap]
+                numbers = np.array(toks.sentences, dtype=np.int64) + first
+                sentence += [numbers, gap]
+                start += [np.array(toks.starts, dtype=np.int64), gap]
+                end += [np.array(toks.ends, dtype=np.int64), gap]
+                if k:
+                    owner.append(np.full(int(numbers[-1]) + 1 - first, j, dtype=np.int64))
+                    first = int(numbers[-1]) + 1
+        ids, at, count = (np.array(x, dtype=np.int64) for x in self._occ)
+        order = np.argsort(ids, kind="stable")  # postings order within each key
+        ptr = np.zeros(len(self.key_ids) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ids, minlength=len(self.key_ids)), out=ptr[1:])
+        paper_, field_, sentence_, start_, end_, owner_ = (
+            np.concatenate(x) if x else NO_HITS.at
+            for x in (paper, fld, sentence, start, end, owner)
+        )
+        return Slots(paper_, field_, sentence_, start_, end_, owner_, ptr, at[order], count[order])
+
+    def key_hits(self, key: str) -> Hits:
+        """The occurrences of one key (views of the index's arrays: read-only)."""
+        k = self.key_ids.get(key)
+        if k is None:
+            return NO_HITS
+        slots = self.slots
+        lo, hi = slots.key_ptr[k], slots.key_ptr[k + 1]
+        return Hits(slots.key_at[lo:hi], slots.key_n[lo:hi])
+
+    def phrase(self, keys: tuple[str, ...]) -> Hits:
+        """Occurrences of the key sequence (a joined compound may fill several slots), each
+        found where its first key occurs, in that key's order; cached per sequence."""
+        if len(keys) == 1:
+            return self.key_hits(keys[0])
+        found = self._phrases.get(keys)
         if found is None:
-            postings = self.postings[key]
-            found = self._at[key] = {
-                p: {(f, pos): n for f, pos, n in occ} for p, occ in postings.items()
-            }
+            found = self._phrases[keys] = self._phrase(keys)
         return found
 
-    def span(self, paper: int, occ: Occurrence) -> tuple[str, int, int]:
-        f, pos, n = occ
-        toks = self.tokens[paper][f]
-        return FIELDS[f], toks.starts[pos], toks.ends[pos + n - 1]
+    def _phrase(self, keys: tuple[str, ...]) -> Hits:
+        if any(k not in self.key_ids for k in keys):
+            return NO_HITS
+        first = self.key_hits(keys[0])
+        at, end = first.at, first.at + first.n
+        for key in keys[1:]:
+            starts, counts = self._step(key)
+            i = np.searchsorted(starts, end)
+            i[i == len(starts)] = 0
+            follows = starts[i] == end if len(starts) else np.zeros(len(end), dtype=bool)
+            at, end = at[follows], end[follows] + counts[i[follows]]
+            if not len(at):
+                return NO_HITS
+        return Hits(at, end - at)
+
+    def _step(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The slots where the key's occurrences start (sorted, distinct) and the token
+        count there (of the last occurrence listed at a slot, as a dict built from them)."""
+        found = self._steps.get(key)
+        if found is None:
+            hits = self.key_hits(key)
+            order = np.argsort(hits.at, kind="stable")
+            at = hits.at[order]
+            last = np.ones(len(at), dtype=bool)
+            last[:-1] = at[1:] != at[:-1]
+            found = self._steps[key] = (at[last], hits.n[order][last])
+        return found
 
 
 def _keys(text: str, toks: FieldTokens) -> Iterator[tuple[str, int, int]]:

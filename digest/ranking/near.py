@@ -17,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
+import numpy as np
+
 from digest.ranking.concepts import Concept, ConceptBook
 from digest.ranking.interests import parse_interests
-from digest.ranking.matching import TOKEN
+from digest.ranking.matching import TOKEN, Hits
 from digest.ranking.types import Profile
 
 if TYPE_CHECKING:
@@ -41,25 +43,29 @@ def near_misses(
     already sent, first seen after `since`) that are not in `skip` (the ranked papers)."""
     book = index.book
     parsed = parse_interests(profile.keywords, profile.exclude, strict=False)
-    blocked = {index.ids[i] for i in (*skip, *profile.already_sent) if i in index.ids}
+    blocked = np.zeros(len(index), dtype=bool)
+    blocked[[index.ids[i] for i in (*skip, *profile.already_sent) if i in index.ids]] = True
     for interest in parsed.exclude:
-        blocked.update(book.concept(interest.text, interest.phrase).occurrences)
+        blocked[book.concept(interest.text, interest.phrase).phrase_papers] = True
     if profile.since is not None:
-        since = profile.since.timestamp()
-        blocked.update(j for j, seen in enumerate(index.first_seen) if not seen > since)
-    scores: dict[int, float] = {}
-    found: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
+        with np.errstate(invalid="ignore"):  # a paper never seen (NaN) is not after `since`
+            blocked |= ~(index.first_seen > profile.since.timestamp())
+    scores = np.zeros(len(index))
+    found: dict[int, list[tuple[str, Hits]]] = {}
     for interest in parsed.include:
         for concept in _parts(book, interest.text, interest.phrase):
-            loose, hits = book.loose(concept)
-            for j, v in loose.items():
-                if j in blocked:
-                    continue
-                scores[j] = scores.get(j, 0.0) + interest.weight * v
-                words = _words(index, j, hits[j])
-                found.setdefault(j, []).append((interest.text, words))
-    order = sorted(scores, key=lambda j: (-round(scores[j], 6), j))[: max(limit, 0)]
-    return [NearMiss(index.id_list[j], round(scores[j], 6), _merged(found[j])) for j in order]
+            loose = book.loose(concept)
+            keep = ~blocked[loose.papers]
+            scores[loose.papers[keep]] += interest.weight * loose.values[keep]
+            for j in loose.papers[keep].tolist():
+                found.setdefault(j, []).append((interest.text, loose.hits))
+    candidates = np.flatnonzero(scores > 0)
+    rounded = np.round(scores[candidates], 6)
+    order = candidates[np.lexsort((candidates, -rounded))][: max(limit, 0)]
+    return [
+        NearMiss(index.id_list[j], round(float(scores[j]), 6), _found(index, j, found[j]))
+        for j in order.tolist()
+    ]
 
 
 def _parts(book: ConceptBook, text: str, phrase: bool) -> list[Concept]:
@@ -69,23 +75,18 @@ def _parts(book: ConceptBook, text: str, phrase: bool) -> list[Concept]:
     return [book.concept(p, phrase) for p in parts or [text]]
 
 
-def _words(
-    index: RankIndex, paper: int, occurrences: list[tuple[int, int, int]]
-) -> tuple[str, ...]:
+def _found(
+    index: RankIndex, paper: int, found: list[tuple[str, Hits]]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(interest, the words found in the paper, each once as first written), one entry per
+    interest (the parts of `a + b` joined)."""
+    slots = index.text.slots
     texts = (index.papers[paper].title, index.papers[paper].abstract)
-    words: dict[str, str] = {}
-    for occ in occurrences:
-        field, start, end = index.text.span(paper, occ)
-        word = texts[0 if field == "title" else 1][start:end]
-        words.setdefault(word.lower(), word)
-    return tuple(words.values())
-
-
-def _merged(found: list[tuple[str, tuple[str, ...]]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """One entry per interest (the parts of `a + b` joined)."""
     out: dict[str, dict[str, str]] = {}
-    for interest, words in found:
-        bucket = out.setdefault(interest, {})
-        for w in words:
-            bucket.setdefault(w.lower(), w)
+    for interest, hits in found:
+        words = out.setdefault(interest, {})
+        mine = slots.paper[hits.at] == paper
+        for at, n in zip(hits.at[mine].tolist(), hits.n[mine].tolist(), strict=True):
+            word = texts[int(slots.field[at])][int(slots.start[at]) : int(slots.end[at + n - 1])]
+            words.setdefault(word.lower(), word)
     return tuple((interest, tuple(words.values())) for interest, words in out.items())

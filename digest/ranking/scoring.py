@@ -1,13 +1,15 @@
 """One chunk of profiles scored at once (pure numpy/scipy): relevance, candidates, top k.
 
-relevance = (profile x concept weights, sparse) @ (concept x paper scores, dense); then only
-the papers above the minimum relevance that are candidates are ordered, grouped by profile,
-so the cost follows the matches rather than profiles x papers.
+relevance = (profile x concept weights, sparse) @ (concept x paper scores, sparse): only the
+(profile, paper) pairs that an interest matches; then only those above the minimum
+relevance that are candidates are ordered, grouped by profile, so the cost follows the
+matches rather than profiles x papers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,26 +31,33 @@ def rank_chunk(
 ) -> list[tuple[ScoredPaper, ...]]:
     """One tuple per profile (each of a distinct answer), best first; `shapes[i]` is the
     shape (digest.shapes) of profiles[i]."""
-    book = index.book
-    scores, present = book.matrix(), book.present()
+    matrices = index.book.rows()
     flat = index.shapes.flat()
-    relevance = np.asarray(weight_matrix(flat, shapes, len(scores)) @ scores, dtype=np.float32)
-    blocked = _blocked(index, profiles, exclusion_matrix(flat, shapes, len(scores)))
+    width = matrices.scores.shape[0]
+    # the matched (profile, paper) pairs only: a profile matches a few of the papers
+    product = sparse.csr_matrix(weight_matrix(flat, shapes, width) @ matrices.scores)
+    rows = np.repeat(np.arange(len(profiles), dtype=np.int64), np.diff(product.indptr))
+    cols = product.indices.astype(np.int64)
+    relevance = product.data.astype(np.float32, copy=False)
+    blocked = _blocked(index, profiles, exclusion_matrix(flat, shapes, width), matrices.phrase)
     feedback = [i for i, p in enumerate(profiles) if p.liked or p.disliked]
+    ok = relevance >= min_relevance
     if feedback:
         assert blocked is not None  # made whenever a profile has feedback
         matched = relevance > 0  # feedback moves papers; it never picks one alone
+        starts = product.indptr
         for i in feedback:
             p = profiles[i]
-            relevance[i] += feedback_adjustment(index, p.liked, p.disliked, blocked[i])
-    ok = relevance >= min_relevance
-    if feedback:
-        ok &= matched
+            adjust = feedback_adjustment(index, p.liked, p.disliked, blocked[i])
+            at = slice(starts[i], starts[i + 1])
+            relevance[at] = relevance[at] + adjust[cols[at]]  # in float64, as a row += would
+        ok = (relevance >= min_relevance) & matched
     if blocked is not None:
-        ok &= ~blocked
+        ok &= ~blocked[rows, cols]
     limits = np.array([p.max_papers for p in profiles], dtype=np.int64).clip(0)
-    rows, cols = _top_candidates(relevance, index.trending_factor32, ok, int(limits.max(initial=0)))
-    rel32 = relevance[rows, cols]
+    k = int(limits.max(initial=0))
+    cand = _top_candidates(rows, cols, relevance, index.trending_factor32[cols], ok, k, len(index))
+    rows, cols, rel32 = rows[cand], cols[cand], relevance[cand]
     rel = rel32.astype(np.float64)
     score = rel * index.trending_factor[cols]
     order = _order(rows, score, index.tiebreak[cols], len(index))
@@ -56,36 +65,42 @@ def rank_chunk(
     starts = np.searchsorted(rows, np.arange(len(profiles) + 1))
     keep = np.arange(len(rows)) - starts[rows] < limits[rows]
     rows, cols, rel32, rel, score = rows[keep], cols[keep], rel32[keep], rel[keep], score[keep]
-    slots, concepts = slot_table(flat, shapes, len(present))
-    padded = np.vstack([present > 0, np.zeros((1, present.shape[1]), dtype=bool)])
-    hit = padded[concepts[rows], cols[:, None]]  # result x interest: that interest matched
+    slots, concepts = slot_table(flat, shapes, width)
+    # result x interest: that interest matched the paper (the padding, concept `width`, never)
+    wanted = concepts[rows] * max(len(index), 1) + cols[:, None]
+    at = np.searchsorted(matrices.matched, wanted).clip(max=max(len(matrices.matched) - 1, 0))
+    hit = matrices.matched[at] == wanted if len(matrices.matched) else wanted < 0
     made = tuple(index.explainer.results(slots[rows], hit, cols, rel32, rel, score))
     bounds = np.searchsorted(rows, np.arange(len(profiles) + 1)).tolist()
-    return [made[bounds[i] : bounds[i + 1]] for i in range(len(profiles))]
+    return [made[lo:hi] for lo, hi in pairwise(bounds)]
 
 
 def _top_candidates(
-    relevance: np.ndarray, factor: np.ndarray, ok: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of every candidate that may be in its row's top k (the largest limit),
-    ties included.
+    rows: np.ndarray,
+    cols: np.ndarray,
+    relevance: np.ndarray,
+    factor: np.ndarray,
+    ok: np.ndarray,
+    k: int,
+    n: int,
+) -> np.ndarray:
+    """Which of the matched (row, paper) pairs may be in their row's top k (the largest
+    limit), ties included; `factor` is each pair's trending factor, `n` the papers per row.
 
-    A float32 sort finds each row's k-th best score; everything within a relative
-    1e-5 of it is kept, so the exact ordering afterwards sees every tie.
+    A float32 sort of the rows (the papers a row does not match score 0) finds each row's
+    k-th best score; everything within a relative 1e-5 of it is kept, so the exact ordering
+    afterwards sees every tie.
     """
-    n = relevance.shape[1]
-    score = relevance * factor[None, :]
+    score = relevance * factor
     np.multiply(score, ok, out=score)  # not a candidate: 0 (a candidate scores at least 1)
     floor = np.float32(1e-9)
-    if 0 < k < n:
-        kth = np.sort(score, axis=1)[:, n - k]  # (a vectorised sort beats partition here)
-        threshold = np.maximum(kth * np.float32(1 - 1e-5), floor)
-        cand = score >= threshold[:, None]
-    else:
-        cand = score >= floor
-    flat = np.flatnonzero(cand)
-    rows = flat // n
-    return rows, flat - rows * n
+    if not 0 < k < n or not len(rows):
+        return score >= floor
+    dense = np.zeros((int(rows[-1]) + 1, n), dtype=np.float32)
+    dense[rows, cols] = score
+    dense.sort(axis=1)  # (a vectorised sort beats partition here)
+    threshold = np.maximum(dense[:, n - k] * np.float32(1 - 1e-5), floor)
+    return score >= threshold[rows]
 
 
 def _order(rows: np.ndarray, score: np.ndarray, tiebreak: np.ndarray, n: int) -> np.ndarray:
@@ -98,14 +113,17 @@ def _order(rows: np.ndarray, score: np.ndarray, tiebreak: np.ndarray, n: int) ->
 
 
 def _blocked(
-    index: RankIndex, profiles: Sequence[Profile], excluded: sparse.csr_matrix | None
+    index: RankIndex,
+    profiles: Sequence[Profile],
+    excluded: sparse.csr_matrix | None,
+    phrase: sparse.csr_matrix,
 ) -> np.ndarray | None:
     """Papers that are not candidates: excluded by a term, too old, or already sent."""
     blocked: np.ndarray | None = None
     if excluded is not None:  # few profiles exclude anything: only their rows are computed
         rows = np.flatnonzero(np.diff(excluded.indptr))
         blocked = np.zeros((len(profiles), len(index)), dtype=bool)
-        blocked[rows] = np.asarray(excluded[rows] @ index.book.phrase_present()) > 0
+        blocked[rows] = (excluded[rows] @ phrase).toarray() > 0
     timed = [i for i, p in enumerate(profiles) if p.since is not None]
     sent = [i for i, p in enumerate(profiles) if p.already_sent]
     needs = timed or sent or any(p.liked or p.disliked for p in profiles)
