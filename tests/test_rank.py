@@ -1,4 +1,7 @@
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -384,3 +387,40 @@ def test_a_malformed_metadata_interest_is_refused():
         validate_interests("cat:not a category")
     with pytest.raises(InterestError, match="author's name"):
         validate_interests('author:""')
+
+
+RANK_IN_A_PROCESS = """
+from digest.ranking import Profile, build_index, rank_profiles
+from tests.factories import paper_text
+from tests.test_rank import FILLER
+
+papers = [
+    paper_text("a", title="Low-rank adaptation of language models", abstract="LoRA adapts."),
+    paper_text("b", title="Adapters for low-rank matrices", abstract="Low rank adapters."),
+    paper_text("c", title="Low-rank compensation", abstract="Rank is low; we adapt."),
+]
+acronyms = {"LoRA": ["low-rank adaptation", "low rank"], "LR": ["low rank"]}
+index = build_index([*papers, *FILLER], acronyms)
+concept = index.book.concept("low-rank adapters", False)
+print(concept.alternatives, concept.units)
+for r in rank_profiles(index, [Profile("p", "low-rank adapters, LR adaptation")])[0]:
+    print(r.paper_id, round(r.score, 6), r.matched, [m.terms for m in r.matches])
+"""
+
+
+def test_the_same_concepts_whatever_the_hash_seed():
+    """Two workers (processes with different hash seeds) rank a subscriber the same way."""
+    root = Path(__file__).resolve().parent.parent
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", RANK_IN_A_PROCESS],
+            cwd=root,
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outputs) == 1, outputs
+    assert "('low', 'rank', 'adapt')" in outputs.pop()  # the longest expansion is the unit

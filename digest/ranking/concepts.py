@@ -127,8 +127,11 @@ class ConceptBook:
         for short, longs in acronyms.items():
             for long in longs:
                 self.shorts.setdefault(long, set()).add(short)
+        # expansions by first key, longest first: "low-rank adaptation" is that expansion,
+        # not "low rank" and a word; sorted, so every process (whatever its hash seed) makes
+        # the same concepts
         self.by_first: dict[str, list[tuple[str, ...]]] = {}
-        for long in self.shorts:
+        for long in sorted(self.shorts, key=lambda lg: (-len(lg), lg)):
             self.by_first.setdefault(long[0], []).append(long)
         lengths = np.array(text.lengths, dtype=np.float64).reshape(-1, 2)
         avg = np.maximum(lengths.mean(axis=0), 1.0) if len(lengths) else np.ones(2)
