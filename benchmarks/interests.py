@@ -16,7 +16,7 @@ them ("video generation", "LLM", "NeRF"), plus VOCAB mixed in. The pool's popula
 follows how many titles use a phrase (VOCAB topics boosted, two-word phrases preferred) with
 seeded noise, and each draw is Zipf-like over that order (weight 1/rank), so a few
 interests are common and most are rare. As people write them: some weights (^2, ^3, ^0.5),
-quoted phrases, exclusions (-survey) and, with plus=True, `+` combinations ("quantization +
+quoted phrases, exclusions (-survey) and (plus=True, the benchmarks' default) `+` combinations ("quantization +
 LLM"). Everything is deterministic given the seed and the corpus.
 """
 
@@ -210,24 +210,6 @@ def title_ngrams(titles: Iterable[str], longest: int = 3) -> Counter[str]:
     return counts
 
 
-def plus_supported() -> bool:
-    """Whether digest's interest parser gives `a + b` a meaning of its own (both must match).
-
-    Today it does not: `quantization + LLM` parses as the plain interest "quantization +
-    LLM" (the `+` is no word, so it ranks exactly as "quantization LLM": either word alone
-    counts). A parser that knows `+` would strip it from the text or return more than the
-    one plain interest."""
-    from digest.ranking.interests import InterestError, parse_item
-
-    try:
-        interest, _ = parse_item("quantization + LLM")
-    except InterestError:
-        return False
-    plain = {"text", "written", "phrase", "weight"}
-    extra = set(getattr(interest, "__dataclass_fields__", plain)) - plain
-    return "+" not in interest.text or bool(extra)
-
-
 class Interests:
     """Draws one subscriber's keyword string at a time from a caller's random generator
     (so a benchmark's other draws per subscriber stay where they were)."""
@@ -363,9 +345,8 @@ def add_arguments(parser: argparse.ArgumentParser, both: bool = True) -> None:
     parser.add_argument(
         "--plus",
         action=argparse.BooleanOptionalAction,
-        default=None,
-        help="write some `a + b` combinations (varied); default: only if digest's parser "
-        "gives `+` a meaning (see plus_supported)",
+        default=True,
+        help="write some `a + b` combinations (varied: 6%% of interests; on by default)",
     )
     parser.add_argument("--interest-seed", type=int, default=7)
 
@@ -375,5 +356,4 @@ def modes(choice: str) -> list[str]:
 
 
 def make(mode: str, args: argparse.Namespace, titles: Sequence[str]) -> Interests:
-    plus = plus_supported() if args.plus is None else args.plus
-    return Interests(mode, titles, seed=args.interest_seed, plus=plus)
+    return Interests(mode, titles, seed=args.interest_seed, plus=args.plus)

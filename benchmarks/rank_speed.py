@@ -7,7 +7,7 @@ Papers are the corpus (--corpus, by default shared/corpus/papers.json beside the
 repository's checkout, 831 real papers), repeated under new ids up to --papers. Each
 subscriber has 1-4 interests (benchmarks/interests.py): *varied* (the default) draws them
 from thousands of phrases of the corpus titles and the topic list, Zipf-like, with weights,
-quoted phrases, exclusions (and `a + b` with --plus), as varied as real people's; *topics*
+quoted phrases, exclusions and `a + b` (--no-plus: none), as varied as real people's; *topics*
 (the old behaviour) from a fixed list of ~150 research topics, so most subscribers share
 interests; *both* runs each in a process of its own, then prints them side by side. The
 run prints how many distinct interests and profiles it has. Memory: first a streamed pass
