@@ -143,19 +143,27 @@ class ConceptBook:
         self._units: dict[Unit, Scored] = {}
         self._form_cache: dict[str, list[Keys]] = {}
         self._loose: dict[int, Loose] = {}
+        # `A + B` concepts made but not scored yet, with their parts (see `_settle`)
+        self._pending: list[tuple[Concept, list[Concept]]] = []
         # concept x paper, sparse: the rows of the concepts made so far (see `rows`)
         self._rows: Rows | None = None
 
     # ------------------------------------------------------------------ building
 
-    def concept(self, text: str, phrase: bool) -> Concept:
+    def concept(self, text: str, phrase: bool, later: bool = False) -> Concept:
+        """The concept of one interest; with `later`, an `A + B` concept made now is only
+        scored with the other pending ones, in one pass (by `rows`, or the next call without
+        `later`): ranking makes thousands of them while parsing a block's profiles."""
         key = (text.lower(), phrase)
         found = self.by_key.get(key)
         if found is not None:
+            if self._pending and not later:
+                self._settle()
             return found
         parts = [p.strip() for p in text.split("+")] if not phrase else []
         if len([p for p in parts if TOKEN.search(p)]) > 1:
-            return self._both(key, [self.concept(p, False) for p in parts if TOKEN.search(p)])
+            made = [self.concept(p, False, later) for p in parts if TOKEN.search(p)]
+            return self._both(key, made, later)
         named = metadata.split(text)
         if named is not None:
             return self._metadata(key, named)
@@ -186,28 +194,72 @@ class ConceptBook:
         self.by_key[key] = concept
         return concept
 
-    def _both(self, key: tuple[str, bool], parts: list[Concept]) -> Concept:
-        """A concept matched where every part matches (`A + B`), scored by their mean."""
+    def _both(self, key: tuple[str, bool], parts: list[Concept], later: bool) -> Concept:
+        """A concept matched where every part matches (`A + B`), scored by their mean; with
+        `later`, made with the other pending ones (see `_settle`)."""
         shape = ("+", *sorted(c.id for c in parts))
         concept = self.by_shape.get(shape)
         if concept is None:
             concept = Concept(len(self.concepts), (), ())
-            parts_in = np.zeros(self.n, dtype=np.int64)
-            for c in parts:
-                parts_in[c.papers] += 1
-            everywhere = parts_in == len(parts)
-            concept.papers = np.flatnonzero(everywhere)
-            total = self._dense(parts[0].papers, parts[0].values)
-            for c in parts[1:]:
-                total = total + self._dense(c.papers, c.values)
-            concept.values = total[concept.papers] / len(parts)
-            # in each paper, what each part shows there, part after part
-            shown = [c.shown for c in parts]
-            self._show(concept, _concat(shown, [everywhere[c.shown_papers] for c in parts]))
+            self._pending.append((concept, parts))
             self.concepts.append(concept)
             self.by_shape[shape] = concept
+            if not later:
+                self._settle()
         self.by_key[key] = concept
         return concept
+
+    def _settle(self) -> None:
+        """Make the pending `A + B` concepts at once, on arrays: each matches the papers of
+        every part, scores the parts' scores there added in written order and divided by
+        their number, and shows in each paper what each part shows there, part after part."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        width = max(self.n, 1)
+        parts = [c for _, of in pending for c in of]
+        count = np.array([len(of) for _, of in pending], dtype=np.int64)
+        owner = np.repeat(np.arange(len(pending), dtype=np.int64), count)  # of each part
+        # (pending concept, paper) of every part's every paper; a stable sort keeps the
+        # parts in written order within each pair
+        sizes = np.array([len(c.papers) for c in parts], dtype=np.int64)
+        keys = np.repeat(owner * width, sizes) + np.concatenate(
+            [_none(), *(c.papers for c in parts)]
+        )
+        values = np.concatenate([_none(np.float64), *(c.values for c in parts)])
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        new = np.ones(len(keys), dtype=bool)
+        new[1:] = keys[1:] != keys[:-1]
+        first = np.flatnonzero(new)
+        found = np.diff(np.append(first, len(keys)))  # parts holding the paper
+        whose = keys[first] // width
+        every = found == count[whose]
+        first, matched, whose = first[every], keys[first[every]], whose[every]
+        total = values[first]
+        for j in range(1, int(count.max())):
+            more = count[whose] > j
+            total[more] = total[more] + values[first[more] + j]
+        total = total / count[whose]
+        # what the parts show in those papers, grouped by paper (a stable sort)
+        shown_sizes = np.array([len(c.shown_papers) for c in parts], dtype=np.int64)
+        shown_keys = np.repeat(owner * width, shown_sizes) + np.concatenate(
+            [_none(), *(c.shown_papers for c in parts)]
+        )
+        at = np.concatenate([_none(), *(c.shown.at for c in parts)])
+        n = np.concatenate([_none(), *(c.shown.n for c in parts)])
+        keep = np.flatnonzero(np.isin(shown_keys, matched))
+        keep = keep[np.argsort(shown_keys[keep], kind="stable")]
+        shown_keys, at, n = shown_keys[keep], at[keep], n[keep]
+        bounds = np.arange(len(pending) + 1, dtype=np.int64) * width
+        lo_hi = np.searchsorted(matched, bounds).tolist()
+        shown_lo_hi = np.searchsorted(shown_keys, bounds).tolist()
+        papers, shown_papers = matched % width, shown_keys % width
+        for i, (concept, _) in enumerate(pending):
+            lo, hi = lo_hi[i], lo_hi[i + 1]
+            concept.papers, concept.values = papers[lo:hi], total[lo:hi]
+            lo, hi = shown_lo_hi[i], shown_lo_hi[i + 1]
+            concept.shown, concept.shown_papers = Hits(at[lo:hi], n[lo:hi]), shown_papers[lo:hi]
 
     def _alternatives(self, text: str) -> tuple[tuple[str, ...], ...]:
         keys = tuple(self._fold_plural(k) for k in surface_keys(text))
@@ -370,6 +422,7 @@ class ConceptBook:
     def rows(self) -> Rows:
         """Concept x paper matrices of every concept made so far (extended on each call
         after new concepts)."""
+        self._settle()
         done = self._rows
         if done is not None and done.scores.shape[0] == len(self.concepts):
             return done

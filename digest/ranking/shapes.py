@@ -98,7 +98,7 @@ class Shapes:
             interest, excluded = parse_item(item)
         except InterestError:
             return None
-        concept = self.book.concept(interest.text, interest.phrase)
+        concept = self.book.concept(interest.text, interest.phrase, later=True)
         slot = self.slot_of.get((concept.id, interest.text))
         if slot is None:
             slot = self.slot_of[(concept.id, interest.text)] = len(self.slot_concept)
