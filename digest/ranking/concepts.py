@@ -22,6 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -143,7 +144,9 @@ class ConceptBook:
         self._units: dict[Unit, Scored] = {}
         self._form_cache: dict[str, list[Keys]] = {}
         self._loose: dict[int, Loose] = {}
-        # `A + B` concepts made but not scored yet, with their parts (see `_settle`)
+        # concepts made but not scored yet (see `_settle`): of one interest, and `A + B` ones
+        # with their parts
+        self._waiting: list[Concept] = []
         self._pending: list[tuple[Concept, list[Concept]]] = []
         # concept x paper, sparse: the rows of the concepts made so far (see `rows`)
         self._rows: Rows | None = None
@@ -151,13 +154,13 @@ class ConceptBook:
     # ------------------------------------------------------------------ building
 
     def concept(self, text: str, phrase: bool, later: bool = False) -> Concept:
-        """The concept of one interest; with `later`, an `A + B` concept made now is only
-        scored with the other pending ones, in one pass (by `rows`, or the next call without
-        `later`): ranking makes thousands of them while parsing a block's profiles."""
+        """The concept of one interest; with `later`, a concept made now is only scored with
+        the other pending ones, in one pass (by `rows`, or the next call without `later`):
+        ranking makes thousands of them while parsing a block's profiles."""
         key = (text.lower(), phrase)
         found = self.by_key.get(key)
         if found is not None:
-            if self._pending and not later:
+            if not later:
                 self._settle()
             return found
         parts = [p.strip() for p in text.split("+")] if not phrase else []
@@ -173,9 +176,11 @@ class ConceptBook:
         concept = self.by_shape.get(shape)
         if concept is None:
             concept = Concept(len(self.concepts), *shape)
-            self._score(concept)
             self.concepts.append(concept)
             self.by_shape[shape] = concept
+            self._waiting.append(concept)
+            if not later:
+                self._settle()
         self.by_key[key] = concept
         return concept
 
@@ -210,9 +215,13 @@ class ConceptBook:
         return concept
 
     def _settle(self) -> None:
-        """Make the pending `A + B` concepts at once, on arrays: each matches the papers of
+        """Score the waiting concepts of one interest (`_score`), then make the pending
+        `A + B` concepts at once, on arrays: each matches the papers of
         every part, scores the parts' scores there added in written order and divided by
         their number, and shows in each paper what each part shows there, part after part."""
+        if self._waiting:
+            waiting, self._waiting = self._waiting, []
+            self._score(waiting)
         pending, self._pending = self._pending, []
         if not pending:
             return
@@ -316,21 +325,42 @@ class ConceptBook:
 
     def _bm25f(self, hits: Hits) -> tuple[np.ndarray, np.ndarray]:
         """(papers, BM25F score in each) of occurrences."""
-        if not len(hits.at):
-            return _none(), _none(np.float64)
+        return self._bm25f_many([hits])[0]
+
+    def _bm25f_many(self, many: Sequence[Hits]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """_bm25f of each of `many` (occurrences grouped by paper), in one pass."""
         slots = self.text.slots
-        paper = slots.paper[hits.at]
-        count = np.bincount(paper, minlength=self.n)
-        papers = np.flatnonzero(count)
+        width = max(self.n, 1)
+        at = np.concatenate([_none(), *(h.at for h in many)])
+        sizes = np.array([len(h.at) for h in many], dtype=np.int64)
+        owner = np.repeat(np.arange(len(many), dtype=np.int64), sizes)
+        key = owner * width + slots.paper[at]  # (owner, paper): in runs, ascending
+        if len(key) > 1 and (key[1:] < key[:-1]).any():
+            order = np.argsort(key, kind="stable")
+            key, at = key[order], at[order]
+        new = np.ones(len(key), dtype=bool)
+        new[1:] = key[1:] != key[:-1]
+        starts = np.flatnonzero(new)
+        count = np.diff(np.append(starts, len(key)))
         # (title, abstract) occurrence counts per paper; fields are 0 (title) and 1 (abstract)
-        title = np.bincount(paper[slots.field[hits.at] == 0], minlength=self.n)[papers]
-        df = len(papers)
+        in_title = (slots.field[at] == 0).astype(np.int64)
+        title = np.add.reduceat(in_title, starts) if len(starts) else count
+        owners = key[starts] // width
+        papers = key[starts] - owners * width
         # PRIOR_DOCS unseen papers without the term: in a small set (one day's listing)
         # a term every paper shares still tells something, and scores stay comparable
-        idf = math.log(1 + (self.n + PRIOR_DOCS - df + 0.5) / (df + 0.5))
+        idf = np.array(
+            [
+                math.log(1 + (self.n + PRIOR_DOCS - df + 0.5) / (df + 0.5))
+                for df in np.bincount(owners, minlength=len(many)).tolist()
+            ],
+            dtype=np.float64,
+        )
         norms = self.norms[papers]
-        t = title / norms[:, 0] * TITLE_WEIGHT + (count[papers] - title) / norms[:, 1]
-        return papers, idf * t * (K1 + 1) / (K1 + t)
+        t = title / norms[:, 0] * TITLE_WEIGHT + (count - title) / norms[:, 1]
+        values = idf[owners] * t * (K1 + 1) / (K1 + t)
+        bounds = np.searchsorted(owners, np.arange(len(many) + 1)).tolist()
+        return [(papers[lo:hi], values[lo:hi]) for lo, hi in pairwise(bounds)]
 
     def _hits(self, alternatives: tuple[Keys, ...]) -> Hits:
         """Occurrences of any alternative (read-only: may be the index's own arrays)."""
@@ -339,33 +369,39 @@ class ConceptBook:
             return found[0] if found else NO_HITS  # as found: sorted and distinct already
         return _sorted(_concat(found, [None] * len(found)), distinct=True)
 
-    def _score(self, concept: Concept) -> None:
-        occurrences = self._hits(concept.alternatives)
-        phrase, phrase_scores = self._bm25f(occurrences)
-        concept.phrase_papers = phrase
-        if not concept.units:
-            self._show(concept, occurrences)
-            self._keep_central(concept, phrase, phrase_scores)
-            return
-        scored = [self._unit(unit) for unit in concept.units]
-        # the sentences holding every unit, and the units' occurrences there
-        together = self._mask(scored[0].sentences, len(self.text.slots.sentence_paper))
-        for unit in scored[1:]:
-            together &= self._mask(unit.sentences, len(together))
-        hits = [u.hits for u in scored]
-        words = _sorted(_concat(hits, [together[u.sentences] for u in scored]), distinct=False)
-        word_papers = self.text.slots.paper[words.at]
-        candidates = self._mask(word_papers, self.n)
-        total = self._dense(scored[0].papers, scored[0].values)
-        for unit in scored[1:]:
-            total = total + self._dense(unit.papers, unit.values)
-        # the phrase earns a bonus on top of its units (alone where they are not together)
-        scores = np.where(candidates, total, 0.0)
-        scores[phrase] += PHRASE_BONUS * phrase_scores
-        has_phrase = self._mask(phrase, self.n)
-        papers = np.flatnonzero(candidates | has_phrase)
-        self._show(concept, _concat([occurrences, words], [None, ~has_phrase[word_papers]]))
-        self._keep_central(concept, papers, scores[papers])
+    def _score(self, concepts: Sequence[Concept]) -> None:
+        """Where each concept matches and its score there (BM25F of the phrase and of its
+        units found together, then only the papers it is central to: `_keep_central`)."""
+        occurrences = [self._hits(c.alternatives) for c in concepts]
+        candidates = []
+        for concept, found, (phrase, phrase_scores) in zip(
+            concepts, occurrences, self._bm25f_many(occurrences), strict=True
+        ):
+            concept.phrase_papers = phrase
+            if not concept.units:
+                self._show(concept, found)
+                candidates.append((phrase, phrase_scores))
+                continue
+            scored = [self._unit(unit) for unit in concept.units]
+            # the sentences holding every unit, and the units' occurrences there
+            together = self._mask(scored[0].sentences, len(self.text.slots.sentence_paper))
+            for unit in scored[1:]:
+                together &= self._mask(unit.sentences, len(together))
+            hits = [u.hits for u in scored]
+            words = _sorted(_concat(hits, [together[u.sentences] for u in scored]), distinct=False)
+            word_papers = self.text.slots.paper[words.at]
+            near = self._mask(word_papers, self.n)
+            total = self._dense(scored[0].papers, scored[0].values)
+            for unit in scored[1:]:
+                total = total + self._dense(unit.papers, unit.values)
+            # the phrase earns a bonus on top of its units (alone where they are not together)
+            scores = np.where(near, total, 0.0)
+            scores[phrase] += PHRASE_BONUS * phrase_scores
+            has_phrase = self._mask(phrase, self.n)
+            papers = np.flatnonzero(near | has_phrase)
+            self._show(concept, _concat([found, words], [None, ~has_phrase[word_papers]]))
+            candidates.append((papers, scores[papers]))
+        self._keep_central(concepts, candidates)
 
     def _mask(self, at: np.ndarray, size: int) -> np.ndarray:
         mask = np.zeros(size, dtype=bool)
@@ -385,27 +421,52 @@ class ConceptBook:
             hits, paper = Hits(hits.at[order], hits.n[order]), paper[order]
         concept.shown, concept.shown_papers = hits, paper
 
-    def _keep_central(self, concept: Concept, papers: np.ndarray, scores: np.ndarray) -> None:
-        """A concept matches a paper it is central to: in the title, or in MIN_MENTIONS
-        sentences of the abstract, or in one when the title holds a rare word of it; a passing
-        mention is not a match (it still excludes)."""
-        slots, at, paper = self.text.slots, concept.shown.at, concept.shown_papers
+    def _keep_central(
+        self, concepts: Sequence[Concept], candidates: Sequence[tuple[np.ndarray, np.ndarray]]
+    ) -> None:
+        """Each concept matches the papers of its candidates (papers, scores) it is central
+        to: in the title, or in MIN_MENTIONS sentences of the abstract, or in one when the
+        title holds a rare word of it; a passing mention is not a match (it still excludes).
+        On arrays for all the concepts at once, keyed concept * papers + paper."""
+        slots, width = self.text.slots, max(self.n, 1)
+        every = np.arange(len(concepts), dtype=np.int64)
+        at = np.concatenate([_none(), *(c.shown.at for c in concepts)])
+        sizes = np.array([len(c.shown.at) for c in concepts], dtype=np.int64)
+        owner = np.repeat(every, sizes)
+        paper = np.concatenate([_none(), *(c.shown_papers for c in concepts)])
         in_title = slots.field[at] == 0
-        title = np.bincount(paper[in_title], minlength=self.n)[papers] > 0
-        owner = slots.sentence_paper
-        sentences = self._mask(slots.sentence[at[~in_title]], len(owner))
-        abstract = np.bincount(owner[sentences], minlength=self.n)[papers]
+        titled = np.unique(owner[in_title] * width + paper[in_title])
+        # the distinct abstract sentences it is shown in, counted per paper
+        count = len(slots.sentence_paper)
+        sentences = np.unique(owner[~in_title] * count + slots.sentence[at[~in_title]])
+        whose = sentences // count
+        per_paper = whose * width + slots.sentence_paper[sentences - whose * count]
+        mentioned, mentions = np.unique(per_paper, return_counts=True)
+        sizes = np.array([len(p) for p, _ in candidates], dtype=np.int64)
+        keys = np.repeat(every * width, sizes) + np.concatenate(
+            [_none(), *(p for p, _ in candidates)]
+        )
+        scores = np.concatenate([_none(np.float64), *(v for _, v in candidates)])
+        title = _member(keys, titled)
+        where = np.searchsorted(mentioned, keys).clip(max=max(len(mentioned) - 1, 0))
+        found = mentioned[where] == keys if len(mentioned) else np.zeros(len(keys), dtype=bool)
+        abstract = np.where(found, mentions[where] if len(mentions) else 0, 0)
         central = TITLE_WEIGHT * title + abstract >= MIN_MENTIONS
         rescue = ~central & (abstract > 0)
         if rescue.any():  # the whole concept in the abstract, part of it in the title
             rare = [
-                u.title_papers
-                for u in map(self._unit, concept.units)
+                i * width + u.title_papers
+                for i in np.unique(keys[rescue] // width).tolist()
+                for u in map(self._unit, concepts[i].units)
                 if len(u.papers) <= RARE_TITLE_WORD * self.n
             ]
             if rare:
-                central |= rescue & self._mask(np.concatenate(rare), self.n)[papers]
-        concept.papers, concept.values = papers[central], scores[central]
+                central |= rescue & _member(keys, np.concatenate(rare))
+        bounds = [*np.searchsorted(keys, every * width).tolist(), len(keys)]
+        papers = keys % width
+        for concept, (lo, hi) in zip(concepts, pairwise(bounds), strict=True):
+            keep = central[lo:hi]
+            concept.papers, concept.values = papers[lo:hi][keep], scores[lo:hi][keep]
 
     def _unit(self, unit: Unit) -> Scored:
         found = self._units.get(unit)
@@ -518,6 +579,11 @@ class ConceptBook:
             where = tuple(name for f, name in enumerate(FIELDS) if f in seen)
             out.append((where, tuple(terms.values()), spans))
         return out
+
+
+def _member(keys: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Which of `keys` are in `of`."""
+    return np.isin(keys, of)
 
 
 def _pointers(counts: np.ndarray) -> np.ndarray:
