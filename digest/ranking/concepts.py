@@ -47,6 +47,9 @@ MIN_MENTIONS = 2.0
 # in at most this share of the papers): "machine unlearning" in the abstract of "Unlearning
 # for LLMs", not "code LLMs" in the abstract of any paper titled with "LLM".
 RARE_TITLE_WORD = 0.1
+# Concepts of several units are matched a few at a time on concept x sentence and concept x
+# paper arrays of about this many cells.
+ROWS_AT_ONCE = 4_000_000
 
 Why = tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int, int]]]
 Keys = tuple[str, ...]
@@ -257,7 +260,7 @@ class ConceptBook:
         )
         at = np.concatenate([_none(), *(c.shown.at for c in parts)])
         n = np.concatenate([_none(), *(c.shown.n for c in parts)])
-        keep = np.flatnonzero(np.isin(shown_keys, matched))
+        keep = np.flatnonzero(_member(shown_keys, matched))  # `matched` is ascending
         keep = keep[np.argsort(shown_keys[keep], kind="stable")]
         shown_keys, at, n = shown_keys[keep], at[keep], n[keep]
         bounds = np.arange(len(pending) + 1, dtype=np.int64) * width
@@ -373,35 +376,100 @@ class ConceptBook:
         """Where each concept matches and its score there (BM25F of the phrase and of its
         units found together, then only the papers it is central to: `_keep_central`)."""
         occurrences = [self._hits(c.alternatives) for c in concepts]
-        candidates = []
-        for concept, found, (phrase, phrase_scores) in zip(
-            concepts, occurrences, self._bm25f_many(occurrences), strict=True
+        phrases = self._bm25f_many(occurrences)
+        candidates: list[tuple[np.ndarray, np.ndarray] | None] = []
+        several = []  # the concepts of several units
+        for i, (concept, found, (phrase, phrase_scores)) in enumerate(
+            zip(concepts, occurrences, phrases, strict=True)
         ):
             concept.phrase_papers = phrase
-            if not concept.units:
+            if concept.units:
+                several.append(i)
+                candidates.append(None)
+            else:
                 self._show(concept, found)
                 candidates.append((phrase, phrase_scores))
-                continue
-            scored = [self._unit(unit) for unit in concept.units]
-            # the sentences holding every unit, and the units' occurrences there
-            together = self._mask(scored[0].sentences, len(self.text.slots.sentence_paper))
-            for unit in scored[1:]:
-                together &= self._mask(unit.sentences, len(together))
-            hits = [u.hits for u in scored]
-            words = _sorted(_concat(hits, [together[u.sentences] for u in scored]), distinct=False)
-            word_papers = self.text.slots.paper[words.at]
-            near = self._mask(word_papers, self.n)
-            total = self._dense(scored[0].papers, scored[0].values)
-            for unit in scored[1:]:
-                total = total + self._dense(unit.papers, unit.values)
-            # the phrase earns a bonus on top of its units (alone where they are not together)
-            scores = np.where(near, total, 0.0)
-            scores[phrase] += PHRASE_BONUS * phrase_scores
-            has_phrase = self._mask(phrase, self.n)
-            papers = np.flatnonzero(near | has_phrase)
-            self._show(concept, _concat([found, words], [None, ~has_phrase[word_papers]]))
-            candidates.append((papers, scores[papers]))
-        self._keep_central(concepts, candidates)
+        step = max(1, ROWS_AT_ONCE // max(len(self.text.slots.sentence_paper), self.n, 1))
+        for lo in range(0, len(several), step):
+            part = several[lo : lo + step]
+            made = self._together(
+                [concepts[i] for i in part],
+                [occurrences[i] for i in part],
+                [phrases[i] for i in part],
+            )
+            for i, pair in zip(part, made, strict=True):
+                candidates[i] = pair
+        self._keep_central(concepts, [c for c in candidates if c is not None])
+
+    def _together(
+        self,
+        concepts: Sequence[Concept],
+        occurrences: Sequence[Hits],
+        phrases: Sequence[tuple[np.ndarray, np.ndarray]],
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The candidates (papers, scores) of concepts of several units, and what each shows:
+        a paper is one where every unit stands in one sentence (scored by the units' BM25F
+        sum) or where the phrase occurs (plus PHRASE_BONUS times its BM25F); it shows the
+        phrase, else those units' occurrences. On concept x sentence and concept x paper
+        arrays (ROWS_AT_ONCE bounds their size)."""
+        slots, width = self.text.slots, max(self.n, 1)
+        rows = np.arange(len(concepts), dtype=np.int64)
+        scored = [[self._unit(unit) for unit in c.units] for c in concepts]
+        size = np.array([len(units) for units in scored], dtype=np.int64)
+        # the sentences holding every unit (a unit counts once per sentence)
+        held = np.zeros((len(concepts), len(slots.sentence_paper)), dtype=np.int16)
+        total = np.zeros((len(concepts), self.n))
+        for j in range(int(size.max(initial=0))):
+            have = [i for i, units in enumerate(scored) if len(units) > j]
+            units = [scored[i][j] for i in have]
+            sentences = np.concatenate([u.sentences for u in units])
+            held[np.repeat(have, [len(u.sentences) for u in units]), sentences] += 1
+            # the units' scores added in written order (as dense rows would be)
+            papers = np.concatenate([u.papers for u in units])
+            owner = np.repeat(have, [len(u.papers) for u in units])
+            total[owner, papers] += np.concatenate([u.values for u in units])
+        together = held == size[:, None]
+        # the units' occurrences in those sentences, per concept by slot and length
+        units = [u for units in scored for u in units]
+        owner = np.repeat(np.repeat(rows, size), [len(u.sentences) for u in units])
+        sentence = np.concatenate([_none(), *(u.sentences for u in units)])
+        at = np.concatenate([_none(), *(u.hits.at for u in units)])
+        n = np.concatenate([_none(), *(u.hits.n for u in units)])
+        keep = together[owner, sentence]
+        owner, at, n = owner[keep], at[keep], n[keep]
+        order = np.lexsort((n, at, owner))
+        owner, at, n = owner[order], at[order], n[order]
+        word_papers = slots.paper[at]
+        near = np.zeros((len(concepts), self.n), dtype=bool)
+        near[owner, word_papers] = True
+        # the phrase earns a bonus on top of its units (alone where they are not together)
+        scores = np.where(near, total, 0.0)
+        phrase_owner = np.repeat(rows, [len(p) for p, _ in phrases])
+        phrase = np.concatenate([_none(), *(p for p, _ in phrases)])
+        scores[phrase_owner, phrase] += PHRASE_BONUS * np.concatenate(
+            [_none(np.float64), *(v for _, v in phrases)]
+        )
+        has_phrase = np.zeros((len(concepts), self.n), dtype=bool)
+        has_phrase[phrase_owner, phrase] = True
+        found_owner, found_papers = np.nonzero(near | has_phrase)
+        found_scores = scores[found_owner, found_papers]
+        # shown: the phrase, then the units' occurrences in papers without it, by paper
+        words = ~has_phrase[owner, word_papers]
+        shown_owner = np.concatenate(
+            [np.repeat(rows, [len(h.at) for h in occurrences]), owner[words]]
+        )
+        shown_at = np.concatenate([_none(), *(h.at for h in occurrences), at[words]])
+        shown_n = np.concatenate([_none(), *(h.n for h in occurrences), n[words]])
+        shown_papers = slots.paper[shown_at]
+        order = np.argsort(shown_owner * width + shown_papers, kind="stable")
+        shown_owner, shown_at, shown_n = shown_owner[order], shown_at[order], shown_n[order]
+        shown_papers = shown_papers[order]
+        bounds = np.searchsorted(shown_owner, np.arange(len(concepts) + 1)).tolist()
+        for concept, (lo, hi) in zip(concepts, pairwise(bounds), strict=True):
+            concept.shown = Hits(shown_at[lo:hi], shown_n[lo:hi])
+            concept.shown_papers = shown_papers[lo:hi]
+        bounds = np.searchsorted(found_owner, np.arange(len(concepts) + 1)).tolist()
+        return [(found_papers[lo:hi], found_scores[lo:hi]) for lo, hi in pairwise(bounds)]
 
     def _mask(self, at: np.ndarray, size: int) -> np.ndarray:
         mask = np.zeros(size, dtype=bool)
@@ -461,7 +529,7 @@ class ConceptBook:
                 if len(u.papers) <= RARE_TITLE_WORD * self.n
             ]
             if rare:
-                central |= rescue & _member(keys, np.concatenate(rare))
+                central |= rescue & _member(keys, np.sort(np.concatenate(rare)))
         bounds = [*np.searchsorted(keys, every * width).tolist(), len(keys)]
         papers = keys % width
         for concept, (lo, hi) in zip(concepts, pairwise(bounds), strict=True):
@@ -582,8 +650,10 @@ class ConceptBook:
 
 
 def _member(keys: np.ndarray, of: np.ndarray) -> np.ndarray:
-    """Which of `keys` are in `of`."""
-    return np.isin(keys, of)
+    """Which of `keys` are in `of` (ascending): a binary search, faster here than np.isin."""
+    if not len(of):
+        return np.zeros(len(keys), dtype=bool)
+    return of[np.searchsorted(of, keys).clip(max=len(of) - 1)] == keys
 
 
 def _pointers(counts: np.ndarray) -> np.ndarray:
