@@ -471,16 +471,6 @@ class ConceptBook:
         bounds = np.searchsorted(found_owner, np.arange(len(concepts) + 1)).tolist()
         return [(found_papers[lo:hi], found_scores[lo:hi]) for lo, hi in pairwise(bounds)]
 
-    def _mask(self, at: np.ndarray, size: int) -> np.ndarray:
-        mask = np.zeros(size, dtype=bool)
-        mask[at] = True
-        return mask
-
-    def _dense(self, papers: np.ndarray, values: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.n)
-        out[papers] = values
-        return out
-
     def _show(self, concept: Concept, hits: Hits) -> None:
         """What the concept shows in each paper: `hits`, grouped by paper (a stable sort)."""
         paper = self.text.slots.paper[hits.at]
