@@ -327,6 +327,27 @@ def test_plus_needs_both_parts():
     assert results[0].matched == ("quantization + LLM",)
 
 
+def test_plus_concepts_made_in_one_pass_equal_those_made_one_by_one():
+    papers = [
+        paper_text("a", title="Quantization of LLMs", abstract="LLM weights. Quantization."),
+        paper_text("b", title="Pruning LLMs", abstract="We prune LLMs. Pruning is cheap."),
+        paper_text("c", title="Quantization and pruning", abstract="Both. LLM too."),
+        paper_text("d", title="Pruning of CNNs", abstract="CNN pruning. Quantization later."),
+    ]
+    interests = ["quantization + LLM", "LLM + pruning + quantization", "pruning + CNN", "x + LLM"]
+    one_by_one, batched = build_index([*papers, *FILLER]), build_index([*papers, *FILLER])
+    expected = [one_by_one.book.concept(text, False) for text in interests]
+    pending = [batched.book.concept(text, False, later=True) for text in interests]
+    batched.book.rows()  # scores the pending ones
+    assert any(len(c.papers) for c in expected)
+    for want, got in zip(expected, pending, strict=True):
+        assert got.papers.tolist() == want.papers.tolist()
+        assert got.values.tolist() == want.values.tolist()
+        assert got.shown.at.tolist() == want.shown.at.tolist()
+        assert got.shown.n.tolist() == want.shown.n.tolist()
+        assert got.shown_papers.tolist() == want.shown_papers.tolist()
+
+
 def test_a_broad_interest_next_to_specific_ones_is_named():
     from digest.ranking import broad_interests, broad_note
 

@@ -22,6 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -46,6 +47,9 @@ MIN_MENTIONS = 2.0
 # in at most this share of the papers): "machine unlearning" in the abstract of "Unlearning
 # for LLMs", not "code LLMs" in the abstract of any paper titled with "LLM".
 RARE_TITLE_WORD = 0.1
+# Concepts of several units are matched a few at a time on concept x sentence and concept x
+# paper arrays of about this many cells.
+ROWS_AT_ONCE = 4_000_000
 
 Why = tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int, int]]]
 Keys = tuple[str, ...]
@@ -143,19 +147,29 @@ class ConceptBook:
         self._units: dict[Unit, Scored] = {}
         self._form_cache: dict[str, list[Keys]] = {}
         self._loose: dict[int, Loose] = {}
+        # concepts made but not scored yet (see `_settle`): of one interest, and `A + B` ones
+        # with their parts
+        self._waiting: list[Concept] = []
+        self._pending: list[tuple[Concept, list[Concept]]] = []
         # concept x paper, sparse: the rows of the concepts made so far (see `rows`)
         self._rows: Rows | None = None
 
     # ------------------------------------------------------------------ building
 
-    def concept(self, text: str, phrase: bool) -> Concept:
+    def concept(self, text: str, phrase: bool, later: bool = False) -> Concept:
+        """The concept of one interest; with `later`, a concept made now is only scored with
+        the other pending ones, in one pass (by `rows`, or the next call without `later`):
+        ranking makes thousands of them while parsing a block's profiles."""
         key = (text.lower(), phrase)
         found = self.by_key.get(key)
         if found is not None:
+            if not later:
+                self._settle()
             return found
         parts = [p.strip() for p in text.split("+")] if not phrase else []
         if len([p for p in parts if TOKEN.search(p)]) > 1:
-            return self._both(key, [self.concept(p, False) for p in parts if TOKEN.search(p)])
+            made = [self.concept(p, False, later) for p in parts if TOKEN.search(p)]
+            return self._both(key, made, later)
         named = metadata.split(text)
         if named is not None:
             return self._metadata(key, named)
@@ -165,9 +179,11 @@ class ConceptBook:
         concept = self.by_shape.get(shape)
         if concept is None:
             concept = Concept(len(self.concepts), *shape)
-            self._score(concept)
             self.concepts.append(concept)
             self.by_shape[shape] = concept
+            self._waiting.append(concept)
+            if not later:
+                self._settle()
         self.by_key[key] = concept
         return concept
 
@@ -186,28 +202,76 @@ class ConceptBook:
         self.by_key[key] = concept
         return concept
 
-    def _both(self, key: tuple[str, bool], parts: list[Concept]) -> Concept:
-        """A concept matched where every part matches (`A + B`), scored by their mean."""
+    def _both(self, key: tuple[str, bool], parts: list[Concept], later: bool) -> Concept:
+        """A concept matched where every part matches (`A + B`), scored by their mean; with
+        `later`, made with the other pending ones (see `_settle`)."""
         shape = ("+", *sorted(c.id for c in parts))
         concept = self.by_shape.get(shape)
         if concept is None:
             concept = Concept(len(self.concepts), (), ())
-            parts_in = np.zeros(self.n, dtype=np.int64)
-            for c in parts:
-                parts_in[c.papers] += 1
-            everywhere = parts_in == len(parts)
-            concept.papers = np.flatnonzero(everywhere)
-            total = self._dense(parts[0].papers, parts[0].values)
-            for c in parts[1:]:
-                total = total + self._dense(c.papers, c.values)
-            concept.values = total[concept.papers] / len(parts)
-            # in each paper, what each part shows there, part after part
-            shown = [c.shown for c in parts]
-            self._show(concept, _concat(shown, [everywhere[c.shown_papers] for c in parts]))
+            self._pending.append((concept, parts))
             self.concepts.append(concept)
             self.by_shape[shape] = concept
+            if not later:
+                self._settle()
         self.by_key[key] = concept
         return concept
+
+    def _settle(self) -> None:
+        """Score the waiting concepts of one interest (`_score`), then make the pending
+        `A + B` concepts at once, on arrays: each matches the papers of
+        every part, scores the parts' scores there added in written order and divided by
+        their number, and shows in each paper what each part shows there, part after part."""
+        if self._waiting:
+            waiting, self._waiting = self._waiting, []
+            self._score(waiting)
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        width = max(self.n, 1)
+        parts = [c for _, of in pending for c in of]
+        count = np.array([len(of) for _, of in pending], dtype=np.int64)
+        owner = np.repeat(np.arange(len(pending), dtype=np.int64), count)  # of each part
+        # (pending concept, paper) of every part's every paper; a stable sort keeps the
+        # parts in written order within each pair
+        sizes = np.array([len(c.papers) for c in parts], dtype=np.int64)
+        keys = np.repeat(owner * width, sizes) + np.concatenate(
+            [_none(), *(c.papers for c in parts)]
+        )
+        values = np.concatenate([_none(np.float64), *(c.values for c in parts)])
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        new = np.ones(len(keys), dtype=bool)
+        new[1:] = keys[1:] != keys[:-1]
+        first = np.flatnonzero(new)
+        found = np.diff(np.append(first, len(keys)))  # parts holding the paper
+        whose = keys[first] // width
+        every = found == count[whose]
+        first, matched, whose = first[every], keys[first[every]], whose[every]
+        total = values[first]
+        for j in range(1, int(count.max())):
+            more = count[whose] > j
+            total[more] = total[more] + values[first[more] + j]
+        total = total / count[whose]
+        # what the parts show in those papers, grouped by paper (a stable sort)
+        shown_sizes = np.array([len(c.shown_papers) for c in parts], dtype=np.int64)
+        shown_keys = np.repeat(owner * width, shown_sizes) + np.concatenate(
+            [_none(), *(c.shown_papers for c in parts)]
+        )
+        at = np.concatenate([_none(), *(c.shown.at for c in parts)])
+        n = np.concatenate([_none(), *(c.shown.n for c in parts)])
+        keep = np.flatnonzero(_member(shown_keys, matched))  # `matched` is ascending
+        keep = keep[np.argsort(shown_keys[keep], kind="stable")]
+        shown_keys, at, n = shown_keys[keep], at[keep], n[keep]
+        bounds = np.arange(len(pending) + 1, dtype=np.int64) * width
+        lo_hi = np.searchsorted(matched, bounds).tolist()
+        shown_lo_hi = np.searchsorted(shown_keys, bounds).tolist()
+        papers, shown_papers = matched % width, shown_keys % width
+        for i, (concept, _) in enumerate(pending):
+            lo, hi = lo_hi[i], lo_hi[i + 1]
+            concept.papers, concept.values = papers[lo:hi], total[lo:hi]
+            lo, hi = shown_lo_hi[i], shown_lo_hi[i + 1]
+            concept.shown, concept.shown_papers = Hits(at[lo:hi], n[lo:hi]), shown_papers[lo:hi]
 
     def _alternatives(self, text: str) -> tuple[tuple[str, ...], ...]:
         keys = tuple(self._fold_plural(k) for k in surface_keys(text))
@@ -264,21 +328,42 @@ class ConceptBook:
 
     def _bm25f(self, hits: Hits) -> tuple[np.ndarray, np.ndarray]:
         """(papers, BM25F score in each) of occurrences."""
-        if not len(hits.at):
-            return _none(), _none(np.float64)
+        return self._bm25f_many([hits])[0]
+
+    def _bm25f_many(self, many: Sequence[Hits]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """_bm25f of each of `many` (occurrences grouped by paper), in one pass."""
         slots = self.text.slots
-        paper = slots.paper[hits.at]
-        count = np.bincount(paper, minlength=self.n)
-        papers = np.flatnonzero(count)
+        width = max(self.n, 1)
+        at = np.concatenate([_none(), *(h.at for h in many)])
+        sizes = np.array([len(h.at) for h in many], dtype=np.int64)
+        owner = np.repeat(np.arange(len(many), dtype=np.int64), sizes)
+        key = owner * width + slots.paper[at]  # (owner, paper): in runs, ascending
+        if len(key) > 1 and (key[1:] < key[:-1]).any():
+            order = np.argsort(key, kind="stable")
+            key, at = key[order], at[order]
+        new = np.ones(len(key), dtype=bool)
+        new[1:] = key[1:] != key[:-1]
+        starts = np.flatnonzero(new)
+        count = np.diff(np.append(starts, len(key)))
         # (title, abstract) occurrence counts per paper; fields are 0 (title) and 1 (abstract)
-        title = np.bincount(paper[slots.field[hits.at] == 0], minlength=self.n)[papers]
-        df = len(papers)
+        in_title = (slots.field[at] == 0).astype(np.int64)
+        title = np.add.reduceat(in_title, starts) if len(starts) else count
+        owners = key[starts] // width
+        papers = key[starts] - owners * width
         # PRIOR_DOCS unseen papers without the term: in a small set (one day's listing)
         # a term every paper shares still tells something, and scores stay comparable
-        idf = math.log(1 + (self.n + PRIOR_DOCS - df + 0.5) / (df + 0.5))
+        idf = np.array(
+            [
+                math.log(1 + (self.n + PRIOR_DOCS - df + 0.5) / (df + 0.5))
+                for df in np.bincount(owners, minlength=len(many)).tolist()
+            ],
+            dtype=np.float64,
+        )
         norms = self.norms[papers]
-        t = title / norms[:, 0] * TITLE_WEIGHT + (count[papers] - title) / norms[:, 1]
-        return papers, idf * t * (K1 + 1) / (K1 + t)
+        t = title / norms[:, 0] * TITLE_WEIGHT + (count - title) / norms[:, 1]
+        values = idf[owners] * t * (K1 + 1) / (K1 + t)
+        bounds = np.searchsorted(owners, np.arange(len(many) + 1)).tolist()
+        return [(papers[lo:hi], values[lo:hi]) for lo, hi in pairwise(bounds)]
 
     def _hits(self, alternatives: tuple[Keys, ...]) -> Hits:
         """Occurrences of any alternative (read-only: may be the index's own arrays)."""
@@ -287,43 +372,104 @@ class ConceptBook:
             return found[0] if found else NO_HITS  # as found: sorted and distinct already
         return _sorted(_concat(found, [None] * len(found)), distinct=True)
 
-    def _score(self, concept: Concept) -> None:
-        occurrences = self._hits(concept.alternatives)
-        phrase, phrase_scores = self._bm25f(occurrences)
-        concept.phrase_papers = phrase
-        if not concept.units:
-            self._show(concept, occurrences)
-            self._keep_central(concept, phrase, phrase_scores)
-            return
-        scored = [self._unit(unit) for unit in concept.units]
-        # the sentences holding every unit, and the units' occurrences there
-        together = self._mask(scored[0].sentences, len(self.text.slots.sentence_paper))
-        for unit in scored[1:]:
-            together &= self._mask(unit.sentences, len(together))
-        hits = [u.hits for u in scored]
-        words = _sorted(_concat(hits, [together[u.sentences] for u in scored]), distinct=False)
-        word_papers = self.text.slots.paper[words.at]
-        candidates = self._mask(word_papers, self.n)
-        total = self._dense(scored[0].papers, scored[0].values)
-        for unit in scored[1:]:
-            total = total + self._dense(unit.papers, unit.values)
+    def _score(self, concepts: Sequence[Concept]) -> None:
+        """Where each concept matches and its score there (BM25F of the phrase and of its
+        units found together, then only the papers it is central to: `_keep_central`)."""
+        occurrences = [self._hits(c.alternatives) for c in concepts]
+        phrases = self._bm25f_many(occurrences)
+        candidates: list[tuple[np.ndarray, np.ndarray] | None] = []
+        several = []  # the concepts of several units
+        for i, (concept, found, (phrase, phrase_scores)) in enumerate(
+            zip(concepts, occurrences, phrases, strict=True)
+        ):
+            concept.phrase_papers = phrase
+            if concept.units:
+                several.append(i)
+                candidates.append(None)
+            else:
+                self._show(concept, found)
+                candidates.append((phrase, phrase_scores))
+        step = max(1, ROWS_AT_ONCE // max(len(self.text.slots.sentence_paper), self.n, 1))
+        for lo in range(0, len(several), step):
+            part = several[lo : lo + step]
+            made = self._together(
+                [concepts[i] for i in part],
+                [occurrences[i] for i in part],
+                [phrases[i] for i in part],
+            )
+            for i, pair in zip(part, made, strict=True):
+                candidates[i] = pair
+        self._keep_central(concepts, [c for c in candidates if c is not None])
+
+    def _together(
+        self,
+        concepts: Sequence[Concept],
+        occurrences: Sequence[Hits],
+        phrases: Sequence[tuple[np.ndarray, np.ndarray]],
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The candidates (papers, scores) of concepts of several units, and what each shows:
+        a paper is one where every unit stands in one sentence (scored by the units' BM25F
+        sum) or where the phrase occurs (plus PHRASE_BONUS times its BM25F); it shows the
+        phrase, else those units' occurrences. On concept x sentence and concept x paper
+        arrays (ROWS_AT_ONCE bounds their size)."""
+        slots, width = self.text.slots, max(self.n, 1)
+        rows = np.arange(len(concepts), dtype=np.int64)
+        scored = [[self._unit(unit) for unit in c.units] for c in concepts]
+        size = np.array([len(units) for units in scored], dtype=np.int64)
+        # the sentences holding every unit (a unit counts once per sentence)
+        held = np.zeros((len(concepts), len(slots.sentence_paper)), dtype=np.int16)
+        total = np.zeros((len(concepts), self.n))
+        for j in range(int(size.max(initial=0))):
+            have = [i for i, units in enumerate(scored) if len(units) > j]
+            units = [scored[i][j] for i in have]
+            sentences = np.concatenate([u.sentences for u in units])
+            held[np.repeat(have, [len(u.sentences) for u in units]), sentences] += 1
+            # the units' scores added in written order (as dense rows would be)
+            papers = np.concatenate([u.papers for u in units])
+            owner = np.repeat(have, [len(u.papers) for u in units])
+            total[owner, papers] += np.concatenate([u.values for u in units])
+        together = held == size[:, None]
+        # the units' occurrences in those sentences, per concept by slot and length
+        units = [u for units in scored for u in units]
+        owner = np.repeat(np.repeat(rows, size), [len(u.sentences) for u in units])
+        sentence = np.concatenate([_none(), *(u.sentences for u in units)])
+        at = np.concatenate([_none(), *(u.hits.at for u in units)])
+        n = np.concatenate([_none(), *(u.hits.n for u in units)])
+        keep = together[owner, sentence]
+        owner, at, n = owner[keep], at[keep], n[keep]
+        order = np.lexsort((n, at, owner))
+        owner, at, n = owner[order], at[order], n[order]
+        word_papers = slots.paper[at]
+        near = np.zeros((len(concepts), self.n), dtype=bool)
+        near[owner, word_papers] = True
         # the phrase earns a bonus on top of its units (alone where they are not together)
-        scores = np.where(candidates, total, 0.0)
-        scores[phrase] += PHRASE_BONUS * phrase_scores
-        has_phrase = self._mask(phrase, self.n)
-        papers = np.flatnonzero(candidates | has_phrase)
-        self._show(concept, _concat([occurrences, words], [None, ~has_phrase[word_papers]]))
-        self._keep_central(concept, papers, scores[papers])
-
-    def _mask(self, at: np.ndarray, size: int) -> np.ndarray:
-        mask = np.zeros(size, dtype=bool)
-        mask[at] = True
-        return mask
-
-    def _dense(self, papers: np.ndarray, values: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.n)
-        out[papers] = values
-        return out
+        scores = np.where(near, total, 0.0)
+        phrase_owner = np.repeat(rows, [len(p) for p, _ in phrases])
+        phrase = np.concatenate([_none(), *(p for p, _ in phrases)])
+        scores[phrase_owner, phrase] += PHRASE_BONUS * np.concatenate(
+            [_none(np.float64), *(v for _, v in phrases)]
+        )
+        has_phrase = np.zeros((len(concepts), self.n), dtype=bool)
+        has_phrase[phrase_owner, phrase] = True
+        found_owner, found_papers = np.nonzero(near | has_phrase)
+        found_scores = scores[found_owner, found_papers]
+        # shown: the phrase, then the units' occurrences in papers without it, by paper
+        words = ~has_phrase[owner, word_papers]
+        shown_owner = np.concatenate(
+            [np.repeat(rows, [len(h.at) for h in occurrences]), owner[words]]
+        )
+        shown_at = np.concatenate([_none(), *(h.at for h in occurrences), at[words]])
+        shown_n = np.concatenate([_none(), *(h.n for h in occurrences), n[words]])
+        shown_papers = slots.paper[shown_at]
+        order = np.argsort(shown_owner * width + shown_papers, kind="stable")
+        shown_owner, shown_at, shown_n = shown_owner[order], shown_at[order], shown_n[order]
+        shown_papers = shown_papers[order]
+        bounds = np.searchsorted(shown_owner, np.arange(len(concepts) + 1)).tolist()
+        for concept, (lo, hi) in zip(concepts, pairwise(bounds), strict=True):
+            concept.shown = Hits(shown_at[lo:hi], shown_n[lo:hi])
+            concept.shown_papers = shown_papers[lo:hi]
+        bounds = np.searchsorted(found_owner, np.arange(len(concepts) + 1)).tolist()
+        return [(found_papers[lo:hi], found_scores[lo:hi]) for lo, hi in pairwise(bounds)]
 
     def _show(self, concept: Concept, hits: Hits) -> None:
         """What the concept shows in each paper: `hits`, grouped by paper (a stable sort)."""
@@ -333,27 +479,52 @@ class ConceptBook:
             hits, paper = Hits(hits.at[order], hits.n[order]), paper[order]
         concept.shown, concept.shown_papers = hits, paper
 
-    def _keep_central(self, concept: Concept, papers: np.ndarray, scores: np.ndarray) -> None:
-        """A concept matches a paper it is central to: in the title, or in MIN_MENTIONS
-        sentences of the abstract, or in one when the title holds a rare word of it; a passing
-        mention is not a match (it still excludes)."""
-        slots, at, paper = self.text.slots, concept.shown.at, concept.shown_papers
+    def _keep_central(
+        self, concepts: Sequence[Concept], candidates: Sequence[tuple[np.ndarray, np.ndarray]]
+    ) -> None:
+        """Each concept matches the papers of its candidates (papers, scores) it is central
+        to: in the title, or in MIN_MENTIONS sentences of the abstract, or in one when the
+        title holds a rare word of it; a passing mention is not a match (it still excludes).
+        On arrays for all the concepts at once, keyed concept * papers + paper."""
+        slots, width = self.text.slots, max(self.n, 1)
+        every = np.arange(len(concepts), dtype=np.int64)
+        at = np.concatenate([_none(), *(c.shown.at for c in concepts)])
+        sizes = np.array([len(c.shown.at) for c in concepts], dtype=np.int64)
+        owner = np.repeat(every, sizes)
+        paper = np.concatenate([_none(), *(c.shown_papers for c in concepts)])
         in_title = slots.field[at] == 0
-        title = np.bincount(paper[in_title], minlength=self.n)[papers] > 0
-        owner = slots.sentence_paper
-        sentences = self._mask(slots.sentence[at[~in_title]], len(owner))
-        abstract = np.bincount(owner[sentences], minlength=self.n)[papers]
+        titled = np.unique(owner[in_title] * width + paper[in_title])
+        # the distinct abstract sentences it is shown in, counted per paper
+        count = len(slots.sentence_paper)
+        sentences = np.unique(owner[~in_title] * count + slots.sentence[at[~in_title]])
+        whose = sentences // count
+        per_paper = whose * width + slots.sentence_paper[sentences - whose * count]
+        mentioned, mentions = np.unique(per_paper, return_counts=True)
+        sizes = np.array([len(p) for p, _ in candidates], dtype=np.int64)
+        keys = np.repeat(every * width, sizes) + np.concatenate(
+            [_none(), *(p for p, _ in candidates)]
+        )
+        scores = np.concatenate([_none(np.float64), *(v for _, v in candidates)])
+        title = _member(keys, titled)
+        where = np.searchsorted(mentioned, keys).clip(max=max(len(mentioned) - 1, 0))
+        found = mentioned[where] == keys if len(mentioned) else np.zeros(len(keys), dtype=bool)
+        abstract = np.where(found, mentions[where] if len(mentions) else 0, 0)
         central = TITLE_WEIGHT * title + abstract >= MIN_MENTIONS
         rescue = ~central & (abstract > 0)
         if rescue.any():  # the whole concept in the abstract, part of it in the title
             rare = [
-                u.title_papers
-                for u in map(self._unit, concept.units)
+                i * width + u.title_papers
+                for i in np.unique(keys[rescue] // width).tolist()
+                for u in map(self._unit, concepts[i].units)
                 if len(u.papers) <= RARE_TITLE_WORD * self.n
             ]
             if rare:
-                central |= rescue & self._mask(np.concatenate(rare), self.n)[papers]
-        concept.papers, concept.values = papers[central], scores[central]
+                central |= rescue & _member(keys, np.sort(np.concatenate(rare)))
+        bounds = [*np.searchsorted(keys, every * width).tolist(), len(keys)]
+        papers = keys % width
+        for concept, (lo, hi) in zip(concepts, pairwise(bounds), strict=True):
+            keep = central[lo:hi]
+            concept.papers, concept.values = papers[lo:hi][keep], scores[lo:hi][keep]
 
     def _unit(self, unit: Unit) -> Scored:
         found = self._units.get(unit)
@@ -370,6 +541,7 @@ class ConceptBook:
     def rows(self) -> Rows:
         """Concept x paper matrices of every concept made so far (extended on each call
         after new concepts)."""
+        self._settle()
         done = self._rows
         if done is not None and done.scores.shape[0] == len(self.concepts):
             return done
@@ -465,6 +637,13 @@ class ConceptBook:
             where = tuple(name for f, name in enumerate(FIELDS) if f in seen)
             out.append((where, tuple(terms.values()), spans))
         return out
+
+
+def _member(keys: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Which of `keys` are in `of` (ascending): a binary search, faster here than np.isin."""
+    if not len(of):
+        return np.zeros(len(keys), dtype=bool)
+    return of[np.searchsorted(of, keys).clip(max=len(of) - 1)] == keys
 
 
 def _pointers(counts: np.ndarray) -> np.ndarray:

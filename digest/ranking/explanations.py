@@ -10,6 +10,7 @@ made only when read).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -79,29 +80,28 @@ class Explainer:
         missing = [i for i, paper in enumerate(found) if paper is None]
         if missing:
             at = first[missing]
-            ids, trending, made = self.ids, self.trending, self.made
-            known, combos, n, whys_made = self.whys.get, self.combos, self.n, self.whys
-            one = self.one
             fresh = whys[at].tolist()
             self._prepare(fresh)
-            new = zip(
-                missing,
-                fresh,
-                cols[at].tolist(),
-                np.round(relevance[at], 6).tolist(),
-                np.round(score[at], 6).tolist(),
-                strict=True,
+            papers = cols[at].tolist()
+            # made in C loops (no Python frame per result): tuple.__new__ is what
+            # ScoredPaper(...) calls, without the call's own frame
+            new = list(
+                map(
+                    tuple.__new__,
+                    repeat(ScoredPaper),
+                    zip(
+                        map(self.ids.__getitem__, papers),
+                        np.round(score[at], 6).tolist(),
+                        np.round(relevance[at], 6).tolist(),
+                        map(self.trending.__getitem__, papers),
+                        map(self.whys.__getitem__, fresh),
+                        strict=True,
+                    ),
+                )
             )
-            for i, w, j, rel, sc in new:
-                matches = known(w)
-                if matches is None:  # a new why: the matches of its slots (inlined: hot)
-                    combo = combos[w // n]
-                    if len(combo) == 1:
-                        matches = (one[combo[0] * n + j],)
-                    else:
-                        matches = tuple([one[s * n + j] for s in combo])
-                    whys_made[w] = matches
-                found[i] = made[keys[i]] = ScoredPaper(ids[j], sc, rel, trending[j], matches)
+            self.made.update(zip(map(keys.__getitem__, missing), new, strict=True))
+            for i, paper in zip(missing, new, strict=True):
+                found[i] = paper
         objects = np.fromiter(found, dtype=object, count=len(found))
         return objects[inverse].tolist()
 
@@ -125,14 +125,12 @@ class Explainer:
         return ids
 
     def _prepare(self, whys: list[int]) -> None:
-        """Make the matches that the new ones of these whys need, the explanations of the
-        (concept, paper) pairs not seen yet in one batch."""
+        """Make the new ones of these whys: the matches they need (the explanations of the
+        (concept, paper) pairs not seen yet in one batch), then each why's tuple of them."""
         n, combos, one, base = self.n, self.combos, self.one, self.base
         fresh = set(whys).difference(self.whys)
         wanted = {s * n + w % n for w in fresh for s in combos[w // n]}
         new = [divmod(key, n) for key in wanted if key not in one]
-        if not new:
-            return
         shapes = self.shapes
         concepts = [shapes.slot_concept[s] for s, _ in new]
         keys = [c.id * n + j for c, (_, j) in zip(concepts, new, strict=True)]
@@ -148,6 +146,13 @@ class Explainer:
                 base[key] = (where, terms, merged)
         for (s, j), key in zip(new, keys, strict=True):
             one[s * n + j] = Match(shapes.slot_written[s], *base[key])
+        known = self.whys
+        for w in fresh:  # the matches of each new why's slots
+            combo, j = combos[w // n], w % n
+            if len(combo) == 1:
+                known[w] = (one[combo[0] * n + j],)
+            else:
+                known[w] = tuple([one[s * n + j] for s in combo])
 
 
 def _distinct(whys: np.ndarray, bits: np.ndarray) -> tuple[list[object], np.ndarray, np.ndarray]:

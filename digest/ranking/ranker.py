@@ -71,16 +71,21 @@ def iter_ranked(
 
 
 def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[ScoredPaper, ...]]:
-    shape, known, key_of = index.shapes.shape, index.shapes.of.get, index.shapes.key
+    shapes = index.shapes
+    known, add = shapes.of.get, shapes.add
     answers = index.answers
     keys: list[object] = []
-    # answer key -> (position in `block` of its first profile, its shape)
-    todo: dict[object, tuple[int, int]] = {}
+    of: list[int] = []  # the shape of each profile
+    # answer key -> position in `block` of its first profile (ints: no object per profile)
+    todo: dict[object, int] = {}
     own: list[object] = []  # keys of profiles with their own options
     for i, p in enumerate(block):
-        s = known(key_of(p.keywords, p.exclude))
+        words, unwanted = p.keywords, p.exclude
+        written = (words, unwanted) if unwanted else words  # Shapes.key
+        s = known(written)
         if s is None:
-            s = shape(p.keywords, p.exclude)
+            s = add(written, words, unwanted)
+        of.append(s)
         key: object
         if p.since is None and not (p.already_sent or p.liked or p.disliked):
             # an int, not a tuple, for the common answers: a block makes no object per profile
@@ -90,14 +95,14 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[Scored
             own.append(key)
         keys.append(key)
         if key not in answers and key not in todo:
-            todo[key] = (i, s)
+            todo[key] = i
     if todo:
         new = list(todo)
-        at = np.array(list(todo.values()), dtype=np.int64).reshape(-1, 2)
+        first = np.array(list(todo.values()), dtype=np.int64)
+        shape_of = np.array(of, dtype=np.int64)[first]
         for u in range(0, len(new), CHUNK):
-            part = at[u : u + CHUNK]
-            profiles = list(map(block.__getitem__, part[:, 0].tolist()))
-            ranked = rank_chunk(index, profiles, part[:, 1], MIN_RELEVANCE)
+            profiles = list(map(block.__getitem__, first[u : u + CHUNK].tolist()))
+            ranked = rank_chunk(index, profiles, shape_of[u : u + CHUNK], MIN_RELEVANCE)
             answers.update(zip(new[u : u + CHUNK], ranked, strict=True))
     out = list(map(answers.__getitem__, keys))  # equal profiles share one (immutable) answer
     for key in own:

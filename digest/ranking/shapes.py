@@ -55,7 +55,12 @@ class Shapes:
         key = self.key(keywords, exclude)
         found = self.of.get(key)
         if found is None:
-            found = self.of[key] = self._parse(keywords, exclude)
+            found = self.add(key, keywords, exclude)
+        return found
+
+    def add(self, key: str | tuple[str, str], keywords: str, exclude: str) -> int:
+        """The shape of (keywords, exclude), not seen yet under its `key`."""
+        found = self.of[key] = self._parse(keywords, exclude)
         return found
 
     @staticmethod
@@ -69,23 +74,30 @@ class Shapes:
         items = self.items
         slots, weights, excluded = self._slots, self._weights, self._excluded
         written: list[str] = []  # lowered: the same interest twice counts once, as first written
-        for raw, forced in ((keywords, False), (also_exclude, True)):
-            if not raw:
-                continue
-            # pieces between commas are looked up as they are; quotes need the real splitter
-            for piece in split_items(raw) if '"' in raw else raw.split(","):
+        # pieces between commas are looked up as they are; quotes need the real splitter
+        for piece in split_items(keywords) if '"' in keywords else keywords.split(","):
+            try:
+                found = items[piece]
+            except KeyError:
+                found = items[piece] = self._item(piece)
+            if found is None:
+                continue  # empty, or a malformed stored interest: the rest still count
+            if found[2]:
+                excluded.append(found[3])
+            elif found[4] not in written:
+                written.append(found[4])
+                slots.append(found[0])
+                weights.append(found[1])
+        if also_exclude:
+            for piece in (
+                split_items(also_exclude) if '"' in also_exclude else also_exclude.split(",")
+            ):
                 try:
                     found = items[piece]
                 except KeyError:
                     found = items[piece] = self._item(piece)
-                if found is None:
-                    continue  # empty, or a malformed stored interest: the rest still count
-                if found[2] or forced:
+                if found is not None:
                     excluded.append(found[3])
-                elif found[4] not in written:
-                    written.append(found[4])
-                    slots.append(found[0])
-                    weights.append(found[1])
         self._ptr.append(len(slots))
         self._eptr.append(len(excluded))
         return len(self._ptr) - 2
@@ -98,7 +110,7 @@ class Shapes:
             interest, excluded = parse_item(item)
         except InterestError:
             return None
-        concept = self.book.concept(interest.text, interest.phrase)
+        concept = self.book.concept(interest.text, interest.phrase, later=True)
         slot = self.slot_of.get((concept.id, interest.text))
         if slot is None:
             slot = self.slot_of[(concept.id, interest.text)] = len(self.slot_concept)
