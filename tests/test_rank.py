@@ -377,6 +377,61 @@ def test_one_abstract_sentence_counts_when_the_title_holds_a_rare_word_of_the_co
     assert "b" not in ids(ranked([unlearning, *common, code], "code LLMs"))
 
 
+def test_a_long_phrase_also_matches_without_a_common_word_at_one_end():
+    # "generation" is a common word here (in 5 of 36 papers); "synthetic data" is rare
+    common = [
+        paper_text(f"g{n}", title=f"Text generation study {n}", abstract="Generation is hard.")
+        for n in range(5)
+    ]
+    synthetic = paper_text(
+        "a",
+        title="Synthetic data for instruction tuning",
+        abstract="We make synthetic data with a teacher. The student learns from it.",
+    )
+    passing = paper_text(
+        "b",
+        title="Instruction tuning at scale",
+        abstract="We tune on human data. Synthetic data is left for later work.",
+    )
+    assert ids(ranked([*common, synthetic, passing], "synthetic data generation")) == ["a"]
+    (result,) = ranked([*common, synthetic, passing], "synthetic data generation")
+    assert result.matched == ("synthetic data generation",)
+    assert {t.lower() for t in result.matches[0].terms} == {"synthetic data"}
+    # DPO's expansion without "direct" (a common word here): its family of methods
+    directs = [
+        paper_text(f"d{n}", title=f"Direct methods, part {n}", abstract="We go direct.")
+        for n in range(6)
+    ]
+    orpo = paper_text(
+        "o",
+        title="ORPO: monolithic preference optimization",
+        abstract="Preference optimization without a reference model.",
+    )
+    assert ids(ranked([*directs, orpo], "DPO")) == ["o"]
+
+
+def test_the_rare_word_of_a_long_phrase_is_never_dropped():
+    common = [
+        paper_text(f"q{n}", title=f"Error study {n}", abstract="Errors and corrections.")
+        for n in range(6)
+    ]
+    classical = paper_text(
+        "a",
+        title="Error correction for LLM outputs",
+        abstract="LLMs make errors. Error correction fixes them after decoding.",
+    )
+    assert ranked([*common, classical], "quantum error correction") == []
+
+
+def test_an_expansion_holding_another_matches_with_its_acronym_inside():
+    paper = paper_text(
+        "a",
+        title="Open frontier-class multimodal LLMs",
+        abstract="We train multimodal LLMs on interleaved data.",
+    )
+    assert ids(ranked([paper], "MLLM")) == ["a"]
+
+
 def test_author_interests_forgive_accents_initials_and_case():
     ada = paper_text("a", title="Notes on engines", authors=("Ada Lovelace", "C. Babbage"))
     initial = paper_text("b", title="More notes", authors=("A. Lovelace",))

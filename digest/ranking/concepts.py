@@ -1,9 +1,12 @@
 """Concepts (pure): one interest with its variants, scored per paper with BM25F.
 
 A concept's *phrase* alternatives are key sequences: the interest as written, each acronym
-in it replaced by its expansions, each expansion in it replaced by its acronym, and a two- or
-three-word interest written joined ("pre-training" -> "pretraining"). Occurrences of any
-alternative count as occurrences of the phrase (one document frequency for the union).
+in it replaced by its expansions, each expansion in it (or inside those) replaced by its
+acronym ("multimodal LLM" for MLLM), a phrase of three or more words without a common word at
+one end while the rest stays a rare phrase ("preference optimization" for DPO; see
+COMMON_WORD), and a two- or three-word interest written joined ("pre-training" ->
+"pretraining"). Occurrences of any alternative count as occurrences of the phrase (one
+document frequency for the union).
 
 An unquoted interest of several *units* (a content word, or a known expansion such as
 "large language model", each with its acronym forms) also matches where every one of its
@@ -47,6 +50,14 @@ MIN_MENTIONS = 2.0
 # in at most this share of the papers): "machine unlearning" in the abstract of "Unlearning
 # for LLMs", not "code LLMs" in the abstract of any paper titled with "LLM".
 RARE_TITLE_WORD = 0.1
+# A phrase of three or more words also matches without its first (else its last) word when
+# that word is a common one (found in at least COMMON_WORD of the papers, and no rarer than
+# the words kept) and the rest is still a rare phrase (in at most RARE_PHRASE of them):
+# "preference optimization" for DPO, "machine translation" for NMT, "synthetic data" for
+# "synthetic data generation"; never "error correction" for "quantum error correction".
+# Both chosen on the tuning half of benchmarks/data/labels.json (0.05 and 0.1 tried).
+COMMON_WORD = 0.1
+RARE_PHRASE = 0.1
 # Concepts of several units are matched a few at a time on concept x sentence and concept x
 # paper arrays of about this many cells.
 ROWS_AT_ONCE = 4_000_000
@@ -279,16 +290,49 @@ class ConceptBook:
         for i, k in enumerate(keys):
             for form in self._forms(k):
                 out.append(keys[:i] + form + keys[i + 1 :])
-        for i, k in enumerate(keys):
-            for long in self.by_first.get(k, ()):
-                if keys[i : i + len(long)] == long:
-                    for short in sorted(self.shorts[long]):
-                        out.append((*keys[:i], short, *keys[i + len(long) :]))
+        out += self._abbreviated(keys, within=False)
+        for alt in list(out):
+            out += self._shortened(alt)
+        for alt in list(out[1:]):
+            out += self._abbreviated(alt, within=True)
         words = TOKEN.findall(text)
         if 2 <= len(words) <= 3:
             out.append((norm("".join(words)),))
         unique = list(dict.fromkeys(out))
         return tuple(unique[:MAX_ALTERNATIVES])
+
+    def _abbreviated(self, keys: Keys, within: bool) -> list[Keys]:
+        """`keys` with each known expansion in it replaced by its acronyms: "large language
+        model" is "LLM"; `within`: only expansions inside a longer phrase (MLLM's
+        "multimodal large language model" is also "multimodal LLM")."""
+        out = []
+        for i, k in enumerate(keys):
+            for long in self.by_first.get(k, ()):
+                if keys[i : i + len(long)] == long and (len(long) < len(keys) or not within):
+                    out += [
+                        (*keys[:i], short, *keys[i + len(long) :])
+                        for short in sorted(self.shorts[long])
+                    ]
+        return out
+
+    def _shortened(self, keys: Keys) -> list[Keys]:
+        """`keys` without a common word at one end, when the rest is still a rare phrase
+        of two or more content words (see COMMON_WORD): the leading modifier first, as
+        English puts the head of a noun phrase last."""
+        content = [i for i, k in enumerate(keys) if k not in STOP]
+        if len(content) < 3:
+            return []
+        df = self.text.df
+        for cut in (content[0], content[-1]):
+            common = df(keys[cut])
+            kept = [i for i in content if i != cut]
+            if common < COMMON_WORD * self.n or common < min(df(keys[i]) for i in kept):
+                continue
+            rest = keys[kept[0] : kept[-1] + 1]
+            found = self.text.slots.paper[self.text.phrase(rest).at]
+            if len(np.unique(found)) <= RARE_PHRASE * self.n:
+                return [rest]
+        return []
 
     def _fold_plural(self, key: str) -> str:
         """Lowercase "llms" as typed: the plural of a known acronym."""
