@@ -432,6 +432,28 @@ def test_an_expansion_holding_another_matches_with_its_acronym_inside():
     assert ids(ranked([paper], "MLLM")) == ["a"]
 
 
+def test_an_acronym_counts_only_where_the_paper_means_it():
+    multilingual = paper_text(
+        "a",
+        title="A survey of MLLMs",
+        abstract="Multilingual large language models (MLLMs) serve many languages. MLLMs grow.",
+    )
+    multimodal = paper_text(
+        "b",
+        title="A survey of MLLMs",
+        abstract="Multimodal large language models (MLLMs) see images. MLLMs grow.",
+    )
+    undefined = paper_text("c", title="MLLMs at scale", abstract="MLLMs grow. MLLMs see.")
+    assert set(ids(ranked([multilingual, multimodal, undefined], "MLLM"))) == {"b", "c"}
+    domain = paper_text(
+        "d", title="OOD robustness of taggers", abstract="Out-of-domain (OOD) data hurts. OOD."
+    )
+    assert ranked([domain], "OOD") == []
+    # an acronym with no known long form keeps every occurrence
+    xyz = paper_text("x", title="XYZ for all", abstract="Xylophone yield zones (XYZ) are new.")
+    assert ids(ranked([xyz], "XYZ")) == ["x"]
+
+
 def test_author_interests_forgive_accents_initials_and_case():
     ada = paper_text("a", title="Notes on engines", authors=("Ada Lovelace", "C. Babbage"))
     initial = paper_text("b", title="More notes", authors=("A. Lovelace",))

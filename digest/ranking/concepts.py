@@ -134,9 +134,16 @@ class ConceptBook:
         text: TextIndex,
         acronyms: dict[str, set[tuple[str, ...]]],
         meta: Sequence[tuple[tuple[str, ...], tuple[str, ...]]] = (),
+        defined: Sequence[Sequence[tuple[str, Keys]]] = (),
     ):
         self.text = text
         self.meta = meta  # per paper: (authors, arXiv categories)
+        # acronym key -> (paper, content keys of its long form) where a paper defines it
+        self.defined: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        for paper, pairs in enumerate(defined):
+            for short, long in pairs:
+                words = frozenset(k for k in long if k not in STOP)
+                self.defined.setdefault(short, []).append((paper, words))
         self.expansions = acronyms
         self.shorts: dict[tuple[str, ...], set[str]] = {}
         for short, longs in acronyms.items():
@@ -410,11 +417,37 @@ class ConceptBook:
         return [(papers[lo:hi], values[lo:hi]) for lo, hi in pairwise(bounds)]
 
     def _hits(self, alternatives: tuple[Keys, ...]) -> Hits:
-        """Occurrences of any alternative (read-only: may be the index's own arrays)."""
-        found = [h for h in map(self.text.phrase, alternatives) if len(h.at)]
+        """Occurrences of any alternative (read-only: may be the index's own arrays); an
+        acronym not where a paper defines it as something else (`_as_defined`)."""
+        found = []
+        for keys in alternatives:
+            hits = self.text.phrase(keys)
+            if len(keys) == 1 and keys[0] in self.defined and len(hits.at):
+                hits = self._as_defined(keys[0], hits, alternatives)
+            if len(hits.at):
+                found.append(hits)
         if len(found) <= 1:
             return found[0] if found else NO_HITS  # as found: sorted and distinct already
         return _sorted(_concat(found, [None] * len(found)), distinct=True)
+
+    def _as_defined(self, short: str, hits: Hits, alternatives: tuple[Keys, ...]) -> Hits:
+        """The acronym's occurrences `hits`, less those in papers that define it as a long
+        form the concept does not mean ("multilingual large language models (MLLMs)" for an
+        MLLM of "multimodal large language model", "out-of-domain (OOD)" for OOD); a long
+        form holding the words of one of the concept's, or held in one, is the same. An
+        acronym the concept knows no long form of keeps every occurrence."""
+        meant = [frozenset(k for k in alt if k not in STOP) for alt in alternatives if len(alt) > 1]
+        if not meant:
+            return hits
+        other = [
+            paper
+            for paper, words in self.defined[short]
+            if not any(words <= m or m <= words for m in meant)
+        ]
+        if not other:
+            return hits
+        keep = ~np.isin(self.text.slots.paper[hits.at], other)
+        return Hits(hits.at[keep], hits.n[keep])
 
     def _score(self, concepts: Sequence[Concept]) -> None:
         """Where each concept matches and its score there (BM25F of the phrase and of its

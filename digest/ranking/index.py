@@ -11,7 +11,7 @@ import numpy as np
 from scipy import sparse
 
 from digest.papers import PaperText
-from digest.ranking.acronyms import merged
+from digest.ranking.acronyms import learn_acronyms, merged
 from digest.ranking.concepts import ConceptBook
 from digest.ranking.explanations import Explainer
 from digest.ranking.matching import TextIndex, surface_keys
@@ -39,6 +39,7 @@ class RankIndex:
             self.text,
             _acronym_keys(acronyms),
             [(p.authors, p.categories) for p in self.papers],
+            [_definitions(p) for p in self.papers],
         )
         up = np.array([max(p.upvotes, 0) for p in self.papers], dtype=np.float64)
         self.trending = TREND_WEIGHT * np.minimum(np.log1p(up) / math.log1p(TREND_CAP), 1.0)
@@ -81,4 +82,14 @@ def _acronym_keys(acronyms: Mapping[str, Sequence[str]]) -> dict[str, set[tuple[
             expansion = surface_keys(long)
             if expansion and expansion != keys:
                 out.setdefault(keys[0], set()).add(expansion)
+    return out
+
+
+def _definitions(paper: PaperText) -> list[tuple[str, tuple[str, ...]]]:
+    """The acronyms a paper defines ("long form (LF)"), as (acronym key, long form keys)."""
+    out = []
+    for short, long in learn_acronyms([f"{paper.title}\n{paper.abstract}"]):
+        keys = surface_keys(short)
+        if len(keys) == 1:
+            out.append((keys[0], surface_keys(long)))
     return out
