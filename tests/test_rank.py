@@ -454,6 +454,20 @@ def test_an_acronym_counts_only_where_the_paper_means_it():
     assert ids(ranked([xyz], "XYZ")) == ["x"]
 
 
+def test_an_acronym_in_one_abstract_sentence_counts_when_the_title_holds_a_rare_word_of_it():
+    titled = paper_text(
+        "a",
+        title="Semantic revision for language model distillation",
+        abstract="Knowledge distillation compresses models. We revise the student's outputs.",
+    )
+    untitled = paper_text(
+        "b",
+        title="Semantic revision for language models",
+        abstract="Knowledge distillation compresses models. We revise the outputs.",
+    )
+    assert ids(ranked([titled, untitled], "KD")) == ["a"]
+
+
 def test_author_interests_forgive_accents_initials_and_case():
     ada = paper_text("a", title="Notes on engines", authors=("Ada Lovelace", "C. Babbage"))
     initial = paper_text("b", title="More notes", authors=("A. Lovelace",))

@@ -48,7 +48,8 @@ METADATA_SCORE = 3.0  # an author or category interest: about a title match of a
 MIN_MENTIONS = 2.0
 # ... or in one sentence of the abstract when the title holds one of its rarer words (found
 # in at most this share of the papers): "machine unlearning" in the abstract of "Unlearning
-# for LLMs", not "code LLMs" in the abstract of any paper titled with "LLM".
+# for LLMs", not "code LLMs" in the abstract of any paper titled with "LLM"; for an acronym,
+# the words of its long forms: KD in the abstract of "... Language Model Distillation".
 RARE_TITLE_WORD = 0.1
 # A phrase of three or more words also matches without its first (else its last) word when
 # that word is a common one (found in at least COMMON_WORD of the papers, and no rarer than
@@ -592,7 +593,7 @@ class ConceptBook:
             rare = [
                 i * width + u.title_papers
                 for i in np.unique(keys[rescue] // width).tolist()
-                for u in map(self._unit, concepts[i].units)
+                for u in map(self._unit, self._parts(concepts[i]))
                 if len(u.papers) <= RARE_TITLE_WORD * self.n
             ]
             if rare:
@@ -602,6 +603,16 @@ class ConceptBook:
         for concept, (lo, hi) in zip(concepts, pairwise(bounds), strict=True):
             keep = central[lo:hi]
             concept.papers, concept.values = papers[lo:hi][keep], scores[lo:hi][keep]
+
+    def _parts(self, concept: Concept) -> tuple[Unit, ...]:
+        """The units of a concept; for one of a single unit (an acronym, a quoted phrase),
+        each content word of its phrases of several words ("knowledge", "distillation")."""
+        if concept.units:
+            return concept.units
+        words = dict.fromkeys(
+            k for alt in concept.alternatives if len(alt) > 1 for k in alt if k not in STOP
+        )
+        return tuple(((k,),) for k in words)
 
     def _unit(self, unit: Unit) -> Scored:
         found = self._units.get(unit)
