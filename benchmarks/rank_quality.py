@@ -3,6 +3,7 @@
     python benchmarks/rank_quality.py                      # both reports
     python benchmarks/rank_quality.py --min-relevance 2.5  # with another threshold
     python benchmarks/rank_quality.py --sweep              # thresholds on the tune half
+    python benchmarks/rank_quality.py --try RARE_TITLE_WORD=0.1,0.2   # a rule's constant
     python benchmarks/rank_quality.py --pool OUT.txt       # unjudged candidates to grade
 
 What it measures:
@@ -47,7 +48,7 @@ import math
 import random
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -56,6 +57,7 @@ from rank_bm25 import BM25Okapi
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digest.papers import PaperText
+from digest.ranking import concepts as concept_module
 from digest.ranking import ranker as rank_module
 from digest.ranking.acronyms import learn_acronyms, select_expansions
 from digest.ranking.near import near_misses
@@ -548,44 +550,84 @@ def day_report(labels: Labels, tallies: dict[str, Tally], seeds: int) -> None:
 
 
 def sweep(labels: Labels, replay: Replay) -> None:
+    """MIN_RELEVANCE: each threshold of SWEEP on the tune half (the indexes are reused)."""
+
+    def run(threshold: float, names: Sequence[str]) -> Figures:
+        rank_module.MIN_RELEVANCE = threshold
+        return summary(labels, replay.run(labels, names), names)
+
     original = rank_module.MIN_RELEVANCE
+    try:
+        choose(labels, "MIN_RELEVANCE", SWEEP, run)
+    finally:
+        rank_module.MIN_RELEVANCE = original
+
+
+def try_values(
+    labels: Labels,
+    corpus: list[dict[str, str]],
+    learned: dict[str, list[str]],
+    seeds: int,
+    setting: str,
+) -> None:
+    """`NAME=V1,V2,...`: a constant of digest.ranking.concepts (MIN_MENTIONS,
+    RARE_TITLE_WORD, COMMON_WORD, RARE_PHRASE, ...) at each value on the tune half, the
+    listing days indexed anew for each (concepts are made per index)."""
+    name, _, values = setting.partition("=")
+    if not hasattr(concept_module, name) or not values:
+        raise SystemExit(
+            f"--try: expected NAME=V1,V2 with NAME a constant of {concept_module.__name__}"
+        )
+    original = getattr(concept_module, name)
+
+    def run(value: float, names: Sequence[str]) -> Figures:
+        setattr(concept_module, name, value)
+        return summary(labels, Replay(corpus, learned, seeds).run(labels, names), names)
+
+    try:
+        choose(labels, name, [float(v) for v in values.split(",")], run)
+    finally:
+        setattr(concept_module, name, original)
+
+
+def choose(
+    labels: Labels,
+    name: str,
+    values: Sequence[float],
+    run: Callable[[float, Sequence[str]], Figures],
+) -> None:
+    """Print the tune half's figures at each value, pick the highest recall with precision >=
+    TARGET_PRECISION (else the most precise value), and print the held-out half there."""
+    print(f"== {name} on the tune half ({len(labels.tune)} profiles), listing days as above")
     print(
-        f"== Sweep of MIN_RELEVANCE on the tune half ({len(labels.tune)} profiles), "
-        f"listing days as above"
-    )
-    print(
-        f"{'threshold':>9} {'precision':>9} {'recall2':>8} {'empty':>6} {'niche mails':>11} "
+        f"{'value':>9} {'precision':>9} {'recall2':>8} {'empty':>6} {'niche mails':>11} "
         f"{'false chips':>11}"
     )
     best: tuple[float, float] | None = None
     tune_precision: dict[float, float] = {}
-    for threshold in SWEEP:
-        rank_module.MIN_RELEVANCE = threshold
-        s = summary(labels, replay.run(labels, labels.tune), labels.tune)
+    for value in values:
+        s = run(value, labels.tune)
         p, r = s.micro_precision, s.micro_recall
-        tune_precision[threshold] = p if p is not None else 0.0
+        tune_precision[value] = p if p is not None else 0.0
         print(
-            f"{threshold:9.2f} {fmt(p, 9)} {fmt(r, 8)} {fmt(s.empty_rate)} "
+            f"{value:9.2f} {fmt(p, 9)} {fmt(r, 8)} {fmt(s.empty_rate)} "
             f"{s.niche_emails:11} {fmt(s.total.false_rate, 11)}"
         )
         if p is not None and p >= TARGET_PRECISION and (best is None or (r or 0.0) > best[1]):
-            best = (threshold, r or 0.0)
+            best = (value, r or 0.0)
     if best is None:
-        threshold = max(tune_precision, key=tune_precision.__getitem__)
+        value = max(tune_precision, key=tune_precision.__getitem__)
         print(
-            f"no threshold reaches precision >= {TARGET_PRECISION} on the tune half; the "
-            f"held-out half at the most precise one instead, MIN_RELEVANCE {threshold:g}:"
+            f"no value reaches precision >= {TARGET_PRECISION} on the tune half; the "
+            f"held-out half at the most precise one instead, {name} {value:g}:"
         )
     else:
-        threshold = best[0]
+        value = best[0]
         print(
-            f"best on tune: MIN_RELEVANCE {threshold:g} (highest recall with precision >= "
-            f"{TARGET_PRECISION}); the held-out half at that threshold:"
+            f"best on tune: {name} {value:g} (highest recall with precision >= "
+            f"{TARGET_PRECISION}); the held-out half at that value:"
         )
-    rank_module.MIN_RELEVANCE = threshold
-    held = labels.held_out
-    print_summary("held_out", summary(labels, replay.run(labels, held), held))
-    rank_module.MIN_RELEVANCE = original
+    print_summary("held_out", run(value, labels.held_out))
 
 
 # ------------------------------------------------------------------------------ pooling
@@ -666,6 +708,13 @@ def main() -> None:
         help="precision / recall / empty rate per threshold on the tune half",
     )
     parser.add_argument(
+        "--try",
+        dest="try_",
+        metavar="NAME=V1,V2",
+        help="a constant of digest.ranking.concepts at each value on the tune half "
+        "(e.g. RARE_TITLE_WORD=0.1,0.2), then the held-out half at the best",
+    )
+    parser.add_argument(
         "--pool", type=Path, metavar="OUT.txt", help="write unjudged candidates to this file"
     )
     args = parser.parse_args()
@@ -679,6 +728,9 @@ def main() -> None:
         return
     if args.sweep:
         sweep(labels, Replay(corpus, learned, args.seeds))
+        return
+    if args.try_:
+        try_values(labels, corpus, learned, args.seeds, args.try_)
         return
     whole_corpus(corpus, labels, learned)
     replay = Replay(corpus, learned, args.seeds)
