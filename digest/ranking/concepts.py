@@ -22,7 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import pairwise
+from itertools import compress, pairwise, repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -31,6 +31,7 @@ from scipy import sparse
 from digest.ranking import metadata
 from digest.ranking.matching import NO_HITS, STOP, TOKEN, Hits, TextIndex, norm, surface_keys
 from digest.ranking.spans import FIELDS
+from digest.ranking.types import Span
 
 K1 = 1.2
 B = 0.75
@@ -51,7 +52,7 @@ RARE_TITLE_WORD = 0.1
 # paper arrays of about this many cells.
 ROWS_AT_ONCE = 4_000_000
 
-Why = tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int, int]]]
+Why = tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]  # where, terms, spans
 Keys = tuple[str, ...]
 Unit = tuple[Keys, ...]  # alternatives of one unit
 
@@ -606,37 +607,76 @@ class ConceptBook:
     def whys(
         self, concepts: Sequence[Concept], papers: np.ndarray, texts: Sequence[tuple[str, str]]
     ) -> list[Why]:
-        """(where, terms found, spans as (field index, start, end)) of each concept in the
-        paper beside it (each a match), `texts` being every paper's (title, abstract)."""
+        """(where, terms found, spans) of each concept in the paper beside it (each a match),
+        `texts` being every paper's (title, abstract): the spans sorted by field and offset,
+        overlapping or touching ones joined (as spans.merge_raw), made on arrays for all the
+        pairs at once; the terms in the order shown, each once (case aside)."""
         rows, slots = self.rows(), self.text.slots
         keys = np.array([c.id for c in concepts], dtype=np.int64) * max(self.n, 1) + papers
         lo = np.searchsorted(rows.shown_keys, keys)
         counts = np.searchsorted(rows.shown_keys, keys, side="right") - lo
         # the phrase where it is found; its words only in papers without the phrase
+        total = int(counts.sum())
         starts = np.cumsum(counts) - counts
-        picked = np.repeat(lo - starts, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+        owner = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
+        picked = np.repeat(lo - starts, counts) + np.arange(total, dtype=np.int64)
         at, n = rows.shown_at[picked], rows.shown_n[picked]
-        fields = slots.field[at].tolist()
-        every = list(
-            zip(fields, slots.start[at].tolist(), slots.end[at + n - 1].tolist(), strict=True)
+        fld, begin, end = slots.field[at], slots.start[at], slots.end[at + n - 1]
+        # where: title and / or abstract (shared tuples)
+        seen = np.zeros(len(keys), dtype=np.int64)
+        for f in range(len(FIELDS)):
+            seen |= (np.bincount(owner[fld == f], minlength=len(keys)) > 0).astype(np.int64) << f
+        # terms: each word found once (case aside), as first shown
+        texts_of = [texts[j][f] for j, f in zip(papers[owner].tolist(), fld.tolist(), strict=True)]
+        words = [t[b:e] for t, b, e in zip(texts_of, begin.tolist(), end.tolist(), strict=True)]
+        lowered = np.array(list(map(str.lower, words))) if words else np.zeros(0, dtype=str)
+        first_of = np.ones(total, dtype=bool)
+        if total > 1:
+            order = np.lexsort((np.arange(total), lowered, owner))
+            same = (owner[order][1:] == owner[order][:-1]) & (
+                lowered[order][1:] == lowered[order][:-1]
+            )
+            first_of[order[1:][same]] = False
+        kept = list(compress(words, first_of.tolist()))
+        term_bounds = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner[first_of], minlength=len(keys)), out=term_bounds[1:])
+        # spans: sorted by (field, start, end) per pair, joined while they overlap or touch
+        order = np.lexsort((end, begin, fld, owner))
+        group = (owner * len(FIELDS) + fld)[order]
+        begin, end = begin[order], end[order]
+        reach = np.maximum.accumulate(group * _FAR + end) - group * _FAR if total else end
+        new = np.ones(total, dtype=bool)
+        new[1:] = (group[1:] != group[:-1]) | (begin[1:] > reach[:-1])
+        heads = np.flatnonzero(new)
+        tails = np.append(heads[1:], total)[: len(heads)] - 1
+        names = list(map(FIELDS.__getitem__, (group[heads] % len(FIELDS)).tolist()))
+        spans = list(
+            map(
+                tuple.__new__,
+                repeat(Span),
+                zip(names, begin[heads].tolist(), reach[tails].tolist(), strict=True),
+            )
         )
+        span_bounds = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner[order][heads], minlength=len(keys)), out=span_bounds[1:])
         out: list[Why] = []
-        i = 0
-        for concept, paper, count in zip(concepts, papers.tolist(), counts.tolist(), strict=True):
+        for concept, where, (t0, t1), (s0, s1) in zip(
+            concepts,
+            seen.tolist(),
+            pairwise(term_bounds.tolist()),
+            pairwise(span_bounds.tolist()),
+            strict=True,
+        ):
             if concept.meta is not None:
-                out.append(((concept.meta[0],), (metadata.label(*concept.meta),), []))
-                continue
-            spans = every[i : i + count]
-            text = texts[paper]
-            terms: dict[str, str] = {}
-            for f, start, end in spans:
-                word = text[f][start:end]
-                terms.setdefault(word.lower(), word)
-            seen = set(fields[i : i + count])
-            i += count
-            where = tuple(name for f, name in enumerate(FIELDS) if f in seen)
-            out.append((where, tuple(terms.values()), spans))
+                out.append(((concept.meta[0],), (metadata.label(*concept.meta),), ()))
+            else:
+                out.append((_WHERE[where], tuple(kept[t0:t1]), tuple(spans[s0:s1])))
         return out
+
+
+# the fields a match was found in, by bit mask (bit f: FIELDS[f])
+_WHERE = tuple(tuple(name for f, name in enumerate(FIELDS) if mask >> f & 1) for mask in range(4))
+_FAR = 1 << 40  # above any character offset: keeps running maxima apart per group
 
 
 def _member(keys: np.ndarray, of: np.ndarray) -> np.ndarray:
