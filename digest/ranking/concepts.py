@@ -415,6 +415,7 @@ class ConceptBook:
         arrays (ROWS_AT_ONCE bounds their size)."""
         slots, width = self.text.slots, max(self.n, 1)
         rows = np.arange(len(concepts), dtype=np.int64)
+        self._score_units([unit for c in concepts for unit in c.units])
         scored = [[self._unit(unit) for unit in c.units] for c in concepts]
         size = np.array([len(units) for units in scored], dtype=np.int64)
         # the sentences holding every unit (a unit counts once per sentence)
@@ -527,16 +528,27 @@ class ConceptBook:
             keep = central[lo:hi]
             concept.papers, concept.values = papers[lo:hi][keep], scores[lo:hi][keep]
 
+    def _score_units(self, units: Sequence[Unit]) -> None:
+        """Score the units not scored yet (see `_unit`) together: one BM25F pass for all."""
+        known = self._units
+        missing = [unit for unit in dict.fromkeys(units) if unit not in known]
+        if not missing:
+            return
+        slots = self.text.slots
+        hits = [self._hits(unit) for unit in missing]
+        for unit, found, (papers, values) in zip(
+            missing, hits, self._bm25f_many(hits), strict=True
+        ):
+            in_title = found.at[slots.field[found.at] == 0]
+            known[unit] = Scored(
+                papers, values, found, slots.sentence[found.at], np.unique(slots.paper[in_title])
+            )
+
     def _unit(self, unit: Unit) -> Scored:
         found = self._units.get(unit)
         if found is None:
-            slots = self.text.slots
-            hits = self._hits(unit)
-            papers, values = self._bm25f(hits)
-            in_title = hits.at[slots.field[hits.at] == 0]
-            found = self._units[unit] = Scored(
-                papers, values, hits, slots.sentence[hits.at], np.unique(slots.paper[in_title])
-            )
+            self._score_units([unit])
+            found = self._units[unit]
         return found
 
     def rows(self) -> Rows:
