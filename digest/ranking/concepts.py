@@ -51,6 +51,8 @@ RARE_TITLE_WORD = 0.1
 # Concepts of several units are matched a few at a time on concept x sentence and concept x
 # paper arrays of about this many cells.
 ROWS_AT_ONCE = 4_000_000
+# Membership of keys below this is looked up in a table of flags (bytes) rather than searched.
+FLAG_TABLE = 16_000_000
 
 Why = tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]  # where, terms, spans
 Keys = tuple[str, ...]
@@ -261,7 +263,7 @@ class ConceptBook:
         )
         at = np.concatenate([_none(), *(c.shown.at for c in parts)])
         n = np.concatenate([_none(), *(c.shown.n for c in parts)])
-        keep = np.flatnonzero(_member(shown_keys, matched))  # `matched` is ascending
+        keep = np.flatnonzero(_member(shown_keys, matched, len(pending) * width))
         keep = keep[np.argsort(shown_keys[keep], kind="stable")]
         shown_keys, at, n = shown_keys[keep], at[keep], n[keep]
         bounds = np.arange(len(pending) + 1, dtype=np.int64) * width
@@ -507,7 +509,7 @@ class ConceptBook:
             [_none(), *(p for p, _ in candidates)]
         )
         scores = np.concatenate([_none(np.float64), *(v for _, v in candidates)])
-        title = _member(keys, titled)
+        title = _member(keys, titled, len(concepts) * width)
         where = np.searchsorted(mentioned, keys).clip(max=max(len(mentioned) - 1, 0))
         found = mentioned[where] == keys if len(mentioned) else np.zeros(len(keys), dtype=bool)
         abstract = np.where(found, mentions[where] if len(mentions) else 0, 0)
@@ -567,7 +569,11 @@ class ConceptBook:
             np.concatenate([_none(np.float32), *(c.values for c in new)]).astype(np.float32),
             np.array([len(c.phrase_papers) for c in new], dtype=np.int64),
             np.concatenate([_none(), *(c.phrase_papers for c in new)]),
-            np.concatenate([_none(), *(c.id * width + c.shown_papers for c in new)]),
+            np.repeat(
+                np.array([c.id * width for c in new], dtype=np.int64),
+                np.array([len(c.shown_papers) for c in new], dtype=np.int64),
+            )
+            + np.concatenate([_none(), *(c.shown_papers for c in new)]),
             np.concatenate([_none(), *(c.shown.at for c in new)]),
             np.concatenate([_none(), *(c.shown.n for c in new)]),
         ]
@@ -691,10 +697,15 @@ _WHERE = tuple(tuple(name for f, name in enumerate(FIELDS) if mask >> f & 1) for
 _FAR = 1 << 40  # above any character offset: keeps running maxima apart per group
 
 
-def _member(keys: np.ndarray, of: np.ndarray) -> np.ndarray:
-    """Which of `keys` are in `of` (ascending): a binary search, faster here than np.isin."""
+def _member(keys: np.ndarray, of: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Which of `keys` are in `of` (ascending): a binary search, faster here than np.isin;
+    given `size` (every key is in [0, size)) and a small one, a look-up in a table of flags."""
     if not len(of):
         return np.zeros(len(keys), dtype=bool)
+    if size is not None and size <= FLAG_TABLE:
+        flags = np.zeros(size, dtype=bool)
+        flags[of] = True
+        return flags[keys]
     return of[np.searchsorted(of, keys).clip(max=len(of) - 1)] == keys
 
 
