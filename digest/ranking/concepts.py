@@ -421,17 +421,21 @@ class ConceptBook:
         scored = [[self._unit(unit) for unit in c.units] for c in concepts]
         size = np.array([len(units) for units in scored], dtype=np.int64)
         # the sentences holding every unit (a unit counts once per sentence)
-        held = np.zeros((len(concepts), len(slots.sentence_paper)), dtype=np.int16)
-        total = np.zeros((len(concepts), self.n))
+        # (2-D arrays indexed through their flat views: faster than pairs of index arrays)
+        count, n_papers = len(slots.sentence_paper), self.n
+        held = np.zeros((len(concepts), count), dtype=np.int16)
+        total = np.zeros((len(concepts), n_papers))
         for j in range(int(size.max(initial=0))):
-            have = [i for i, units in enumerate(scored) if len(units) > j]
-            units = [scored[i][j] for i in have]
+            have = np.array([i for i, units in enumerate(scored) if len(units) > j], dtype=np.int64)
+            units = [scored[i][j] for i in have.tolist()]
             sentences = np.concatenate([u.sentences for u in units])
-            held[np.repeat(have, [len(u.sentences) for u in units]), sentences] += 1
+            held.reshape(-1)[
+                np.repeat(have * count, [len(u.sentences) for u in units]) + sentences
+            ] += 1
             # the units' scores added in written order (as dense rows would be)
             papers = np.concatenate([u.papers for u in units])
-            owner = np.repeat(have, [len(u.papers) for u in units])
-            total[owner, papers] += np.concatenate([u.values for u in units])
+            owner = np.repeat(have * n_papers, [len(u.papers) for u in units])
+            total.reshape(-1)[owner + papers] += np.concatenate([u.values for u in units])
         together = held == size[:, None]
         # the units' occurrences in those sentences, per concept by slot and length
         units = [u for units in scored for u in units]
@@ -439,26 +443,28 @@ class ConceptBook:
         sentence = np.concatenate([_none(), *(u.sentences for u in units)])
         at = np.concatenate([_none(), *(u.hits.at for u in units)])
         n = np.concatenate([_none(), *(u.hits.n for u in units)])
-        keep = together[owner, sentence]
+        keep = together.reshape(-1)[owner * count + sentence]
         owner, at, n = owner[keep], at[keep], n[keep]
         order = np.lexsort((n, at, owner))
         owner, at, n = owner[order], at[order], n[order]
         word_papers = slots.paper[at]
-        near = np.zeros((len(concepts), self.n), dtype=bool)
-        near[owner, word_papers] = True
+        near = np.zeros((len(concepts), n_papers), dtype=bool)
+        near.reshape(-1)[owner * n_papers + word_papers] = True
         # the phrase earns a bonus on top of its units (alone where they are not together)
         scores = np.where(near, total, 0.0)
         phrase_owner = np.repeat(rows, [len(p) for p, _ in phrases])
         phrase = np.concatenate([_none(), *(p for p, _ in phrases)])
-        scores[phrase_owner, phrase] += PHRASE_BONUS * np.concatenate(
+        phrase_at = phrase_owner * n_papers + phrase
+        scores.reshape(-1)[phrase_at] += PHRASE_BONUS * np.concatenate(
             [_none(np.float64), *(v for _, v in phrases)]
         )
-        has_phrase = np.zeros((len(concepts), self.n), dtype=bool)
-        has_phrase[phrase_owner, phrase] = True
-        found_owner, found_papers = np.nonzero(near | has_phrase)
-        found_scores = scores[found_owner, found_papers]
+        has_phrase = np.zeros((len(concepts), n_papers), dtype=bool)
+        has_phrase.reshape(-1)[phrase_at] = True
+        found = np.flatnonzero(near | has_phrase)
+        found_owner, found_papers = np.divmod(found, max(n_papers, 1))
+        found_scores = scores.reshape(-1)[found]
         # shown: the phrase, then the units' occurrences in papers without it, by paper
-        words = ~has_phrase[owner, word_papers]
+        words = ~has_phrase.reshape(-1)[owner * n_papers + word_papers]
         shown_owner = np.concatenate(
             [np.repeat(rows, [len(h.at) for h in occurrences]), owner[words]]
         )
