@@ -10,9 +10,9 @@ made only when read).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain, repeat
-from operator import add
-from typing import TYPE_CHECKING
+from itertools import chain, compress, repeat
+from operator import add, is_
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -77,7 +77,7 @@ class Explainer:
         bits = rel32.astype(np.float32).view(np.uint32).astype(np.int64)
         keys, first, inverse = _distinct(whys, bits)
         found: list[ScoredPaper | None] = list(map(self.made.get, keys))
-        missing = [i for i, paper in enumerate(found) if paper is None]
+        missing = _nones(found)
         if missing:
             at = first[missing]
             fresh = whys[at].tolist()
@@ -116,11 +116,10 @@ class Explainer:
                 continue
             keys, inverse = np.unique((ids[live] << 32) | slots[live, c], return_inverse=True)
             found: list[int | None] = list(map(trie.get, keys.tolist()))
-            for i, got in enumerate(found):
-                if got is None:
-                    key = int(keys[i])
-                    found[i] = trie[key] = len(combos)
-                    combos.append((*combos[key >> 32], key & 0xFFFFFFFF))
+            for i in _nones(found):
+                key = int(keys[i])
+                found[i] = trie[key] = len(combos)
+                combos.append((*combos[key >> 32], key & 0xFFFFFFFF))
             ids[live] = np.array(found, dtype=np.int64)[inverse]
         return ids
 
@@ -157,6 +156,11 @@ class Explainer:
         ends = np.cumsum(sizes)
         parts = map(slice, (ends - sizes).tolist(), ends.tolist())
         self.whys.update(zip(fresh, map(tuple, map(matches.__getitem__, parts)), strict=True))
+
+
+def _nones(values: list[Any]) -> list[int]:
+    """The positions of None in `values` (in C loops: no Python step per value)."""
+    return list(compress(range(len(values)), map(is_, values, repeat(None))))
 
 
 def _distinct(whys: np.ndarray, bits: np.ndarray) -> tuple[list[object], np.ndarray, np.ndarray]:
