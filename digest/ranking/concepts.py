@@ -651,8 +651,11 @@ class ConceptBook:
         for f in range(len(FIELDS)):
             seen |= (np.bincount(owner[fld == f], minlength=len(keys)) > 0).astype(np.int64) << f
         # terms: each word found once (case aside), as first shown
-        texts_of = [texts[j][f] for j, f in zip(papers[owner].tolist(), fld.tolist(), strict=True)]
-        words = [t[b:e] for t, b, e in zip(texts_of, begin.tolist(), end.tolist(), strict=True)]
+        fields = [text for pair in texts for text in pair]  # paper * 2 + field
+        where_text = (papers[owner] * len(FIELDS) + fld).tolist()
+        words = [
+            fields[i][b:e] for i, b, e in zip(where_text, begin.tolist(), end.tolist(), strict=True)
+        ]
         lowered = np.array(list(map(str.lower, words))) if words else np.zeros(0, dtype=str)
         first_of = np.ones(total, dtype=bool)
         if total > 1:
@@ -683,18 +686,21 @@ class ConceptBook:
         )
         span_bounds = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner[order][heads], minlength=len(keys)), out=span_bounds[1:])
-        out: list[Why] = []
-        for concept, where, (t0, t1), (s0, s1) in zip(
-            concepts,
-            seen.tolist(),
-            pairwise(term_bounds.tolist()),
-            pairwise(span_bounds.tolist()),
-            strict=True,
-        ):
+        # one tuple per pair, made in C loops (map over slices)
+        terms = map(
+            tuple,
+            map(kept.__getitem__, map(slice, term_bounds[:-1].tolist(), term_bounds[1:].tolist())),
+        )
+        shown = map(
+            tuple,
+            map(spans.__getitem__, map(slice, span_bounds[:-1].tolist(), span_bounds[1:].tolist())),
+        )
+        out: list[Why] = list(
+            zip(map(_WHERE.__getitem__, seen.tolist()), terms, shown, strict=True)
+        )
+        for i, concept in enumerate(concepts):
             if concept.meta is not None:
-                out.append(((concept.meta[0],), (metadata.label(*concept.meta),), ()))
-            else:
-                out.append((_WHERE[where], tuple(kept[t0:t1]), tuple(spans[s0:s1])))
+                out[i] = ((concept.meta[0],), (metadata.label(*concept.meta),), ())
         return out
 
 
