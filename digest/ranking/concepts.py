@@ -25,7 +25,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import pairwise
+from itertools import compress, pairwise, repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -34,6 +34,7 @@ from scipy import sparse
 from digest.ranking import metadata
 from digest.ranking.matching import NO_HITS, STOP, TOKEN, Hits, TextIndex, norm, surface_keys
 from digest.ranking.spans import FIELDS
+from digest.ranking.types import Span
 
 K1 = 1.2
 B = 0.75
@@ -64,8 +65,10 @@ RARE_PHRASE = 0.1
 # Concepts of several units are matched a few at a time on concept x sentence and concept x
 # paper arrays of about this many cells.
 ROWS_AT_ONCE = 4_000_000
+# Membership of keys below this is looked up in a table of flags (bytes) rather than searched.
+FLAG_TABLE = 16_000_000
 
-Why = tuple[tuple[str, ...], tuple[str, ...], list[tuple[int, int, int]]]
+Why = tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]  # where, terms, spans
 Keys = tuple[str, ...]
 Unit = tuple[Keys, ...]  # alternatives of one unit
 
@@ -281,7 +284,7 @@ class ConceptBook:
         )
         at = np.concatenate([_none(), *(c.shown.at for c in parts)])
         n = np.concatenate([_none(), *(c.shown.n for c in parts)])
-        keep = np.flatnonzero(_member(shown_keys, matched))  # `matched` is ascending
+        keep = np.flatnonzero(_member(shown_keys, matched, len(pending) * width))
         keep = keep[np.argsort(shown_keys[keep], kind="stable")]
         shown_keys, at, n = shown_keys[keep], at[keep], n[keep]
         bounds = np.arange(len(pending) + 1, dtype=np.int64) * width
@@ -494,20 +497,25 @@ class ConceptBook:
         arrays (ROWS_AT_ONCE bounds their size)."""
         slots, width = self.text.slots, max(self.n, 1)
         rows = np.arange(len(concepts), dtype=np.int64)
+        self._score_units([unit for c in concepts for unit in c.units])
         scored = [[self._unit(unit) for unit in c.units] for c in concepts]
         size = np.array([len(units) for units in scored], dtype=np.int64)
         # the sentences holding every unit (a unit counts once per sentence)
-        held = np.zeros((len(concepts), len(slots.sentence_paper)), dtype=np.int16)
-        total = np.zeros((len(concepts), self.n))
+        # (2-D arrays indexed through their flat views: faster than pairs of index arrays)
+        count, n_papers = len(slots.sentence_paper), self.n
+        held = np.zeros((len(concepts), count), dtype=np.int16)
+        total = np.zeros((len(concepts), n_papers))
         for j in range(int(size.max(initial=0))):
-            have = [i for i, units in enumerate(scored) if len(units) > j]
-            units = [scored[i][j] for i in have]
+            have = np.array([i for i, units in enumerate(scored) if len(units) > j], dtype=np.int64)
+            units = [scored[i][j] for i in have.tolist()]
             sentences = np.concatenate([u.sentences for u in units])
-            held[np.repeat(have, [len(u.sentences) for u in units]), sentences] += 1
+            held.reshape(-1)[
+                np.repeat(have * count, [len(u.sentences) for u in units]) + sentences
+            ] += 1
             # the units' scores added in written order (as dense rows would be)
             papers = np.concatenate([u.papers for u in units])
-            owner = np.repeat(have, [len(u.papers) for u in units])
-            total[owner, papers] += np.concatenate([u.values for u in units])
+            owner = np.repeat(have * n_papers, [len(u.papers) for u in units])
+            total.reshape(-1)[owner + papers] += np.concatenate([u.values for u in units])
         together = held == size[:, None]
         # the units' occurrences in those sentences, per concept by slot and length
         units = [u for units in scored for u in units]
@@ -515,26 +523,28 @@ class ConceptBook:
         sentence = np.concatenate([_none(), *(u.sentences for u in units)])
         at = np.concatenate([_none(), *(u.hits.at for u in units)])
         n = np.concatenate([_none(), *(u.hits.n for u in units)])
-        keep = together[owner, sentence]
+        keep = together.reshape(-1)[owner * count + sentence]
         owner, at, n = owner[keep], at[keep], n[keep]
         order = np.lexsort((n, at, owner))
         owner, at, n = owner[order], at[order], n[order]
         word_papers = slots.paper[at]
-        near = np.zeros((len(concepts), self.n), dtype=bool)
-        near[owner, word_papers] = True
+        near = np.zeros((len(concepts), n_papers), dtype=bool)
+        near.reshape(-1)[owner * n_papers + word_papers] = True
         # the phrase earns a bonus on top of its units (alone where they are not together)
         scores = np.where(near, total, 0.0)
         phrase_owner = np.repeat(rows, [len(p) for p, _ in phrases])
         phrase = np.concatenate([_none(), *(p for p, _ in phrases)])
-        scores[phrase_owner, phrase] += PHRASE_BONUS * np.concatenate(
+        phrase_at = phrase_owner * n_papers + phrase
+        scores.reshape(-1)[phrase_at] += PHRASE_BONUS * np.concatenate(
             [_none(np.float64), *(v for _, v in phrases)]
         )
-        has_phrase = np.zeros((len(concepts), self.n), dtype=bool)
-        has_phrase[phrase_owner, phrase] = True
-        found_owner, found_papers = np.nonzero(near | has_phrase)
-        found_scores = scores[found_owner, found_papers]
+        has_phrase = np.zeros((len(concepts), n_papers), dtype=bool)
+        has_phrase.reshape(-1)[phrase_at] = True
+        found = np.flatnonzero(near | has_phrase)
+        found_owner, found_papers = np.divmod(found, max(n_papers, 1))
+        found_scores = scores.reshape(-1)[found]
         # shown: the phrase, then the units' occurrences in papers without it, by paper
-        words = ~has_phrase[owner, word_papers]
+        words = ~has_phrase.reshape(-1)[owner * n_papers + word_papers]
         shown_owner = np.concatenate(
             [np.repeat(rows, [len(h.at) for h in occurrences]), owner[words]]
         )
@@ -585,7 +595,7 @@ class ConceptBook:
             [_none(), *(p for p, _ in candidates)]
         )
         scores = np.concatenate([_none(np.float64), *(v for _, v in candidates)])
-        title = _member(keys, titled)
+        title = _member(keys, titled, len(concepts) * width)
         where = np.searchsorted(mentioned, keys).clip(max=max(len(mentioned) - 1, 0))
         found = mentioned[where] == keys if len(mentioned) else np.zeros(len(keys), dtype=bool)
         abstract = np.where(found, mentions[where] if len(mentions) else 0, 0)
@@ -616,16 +626,27 @@ class ConceptBook:
         )
         return tuple(((k,),) for k in words)
 
+    def _score_units(self, units: Sequence[Unit]) -> None:
+        """Score the units not scored yet (see `_unit`) together: one BM25F pass for all."""
+        known = self._units
+        missing = [unit for unit in dict.fromkeys(units) if unit not in known]
+        if not missing:
+            return
+        slots = self.text.slots
+        hits = [self._hits(unit) for unit in missing]
+        for unit, found, (papers, values) in zip(
+            missing, hits, self._bm25f_many(hits), strict=True
+        ):
+            in_title = found.at[slots.field[found.at] == 0]
+            known[unit] = Scored(
+                papers, values, found, slots.sentence[found.at], np.unique(slots.paper[in_title])
+            )
+
     def _unit(self, unit: Unit) -> Scored:
         found = self._units.get(unit)
         if found is None:
-            slots = self.text.slots
-            hits = self._hits(unit)
-            papers, values = self._bm25f(hits)
-            in_title = hits.at[slots.field[hits.at] == 0]
-            found = self._units[unit] = Scored(
-                papers, values, hits, slots.sentence[hits.at], np.unique(slots.paper[in_title])
-            )
+            self._score_units([unit])
+            found = self._units[unit]
         return found
 
     def rows(self) -> Rows:
@@ -644,7 +665,11 @@ class ConceptBook:
             np.concatenate([_none(np.float32), *(c.values for c in new)]).astype(np.float32),
             np.array([len(c.phrase_papers) for c in new], dtype=np.int64),
             np.concatenate([_none(), *(c.phrase_papers for c in new)]),
-            np.concatenate([_none(), *(c.id * width + c.shown_papers for c in new)]),
+            np.repeat(
+                np.array([c.id * width for c in new], dtype=np.int64),
+                np.array([len(c.shown_papers) for c in new], dtype=np.int64),
+            )
+            + np.concatenate([_none(), *(c.shown_papers for c in new)]),
             np.concatenate([_none(), *(c.shown.at for c in new)]),
             np.concatenate([_none(), *(c.shown.n for c in new)]),
         ]
@@ -696,43 +721,93 @@ class ConceptBook:
     def whys(
         self, concepts: Sequence[Concept], papers: np.ndarray, texts: Sequence[tuple[str, str]]
     ) -> list[Why]:
-        """(where, terms found, spans as (field index, start, end)) of each concept in the
-        paper beside it (each a match), `texts` being every paper's (title, abstract)."""
+        """(where, terms found, spans) of each concept in the paper beside it (each a match),
+        `texts` being every paper's (title, abstract): the spans sorted by field and offset,
+        overlapping or touching ones joined (as spans.merge_raw), made on arrays for all the
+        pairs at once; the terms in the order shown, each once (case aside)."""
         rows, slots = self.rows(), self.text.slots
         keys = np.array([c.id for c in concepts], dtype=np.int64) * max(self.n, 1) + papers
         lo = np.searchsorted(rows.shown_keys, keys)
         counts = np.searchsorted(rows.shown_keys, keys, side="right") - lo
         # the phrase where it is found; its words only in papers without the phrase
+        total = int(counts.sum())
         starts = np.cumsum(counts) - counts
-        picked = np.repeat(lo - starts, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+        owner = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
+        picked = np.repeat(lo - starts, counts) + np.arange(total, dtype=np.int64)
         at, n = rows.shown_at[picked], rows.shown_n[picked]
-        fields = slots.field[at].tolist()
-        every = list(
-            zip(fields, slots.start[at].tolist(), slots.end[at + n - 1].tolist(), strict=True)
+        fld, begin, end = slots.field[at], slots.start[at], slots.end[at + n - 1]
+        # where: title and / or abstract (shared tuples)
+        seen = np.zeros(len(keys), dtype=np.int64)
+        for f in range(len(FIELDS)):
+            seen |= (np.bincount(owner[fld == f], minlength=len(keys)) > 0).astype(np.int64) << f
+        # terms: each word found once (case aside), as first shown
+        fields = [text for pair in texts for text in pair]  # paper * 2 + field
+        where_text = (papers[owner] * len(FIELDS) + fld).tolist()
+        words = [
+            fields[i][b:e] for i, b, e in zip(where_text, begin.tolist(), end.tolist(), strict=True)
+        ]
+        lowered = np.array(list(map(str.lower, words))) if words else np.zeros(0, dtype=str)
+        first_of = np.ones(total, dtype=bool)
+        if total > 1:
+            order = np.lexsort((np.arange(total), lowered, owner))
+            same = (owner[order][1:] == owner[order][:-1]) & (
+                lowered[order][1:] == lowered[order][:-1]
+            )
+            first_of[order[1:][same]] = False
+        kept = list(compress(words, first_of.tolist()))
+        term_bounds = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner[first_of], minlength=len(keys)), out=term_bounds[1:])
+        # spans: sorted by (field, start, end) per pair, joined while they overlap or touch
+        order = np.lexsort((end, begin, fld, owner))
+        group = (owner * len(FIELDS) + fld)[order]
+        begin, end = begin[order], end[order]
+        reach = np.maximum.accumulate(group * _FAR + end) - group * _FAR if total else end
+        new = np.ones(total, dtype=bool)
+        new[1:] = (group[1:] != group[:-1]) | (begin[1:] > reach[:-1])
+        heads = np.flatnonzero(new)
+        tails = np.append(heads[1:], total)[: len(heads)] - 1
+        names = list(map(FIELDS.__getitem__, (group[heads] % len(FIELDS)).tolist()))
+        spans = list(
+            map(
+                tuple.__new__,
+                repeat(Span),
+                zip(names, begin[heads].tolist(), reach[tails].tolist(), strict=True),
+            )
         )
-        out: list[Why] = []
-        i = 0
-        for concept, paper, count in zip(concepts, papers.tolist(), counts.tolist(), strict=True):
+        span_bounds = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner[order][heads], minlength=len(keys)), out=span_bounds[1:])
+        # one tuple per pair, made in C loops (map over slices)
+        terms = map(
+            tuple,
+            map(kept.__getitem__, map(slice, term_bounds[:-1].tolist(), term_bounds[1:].tolist())),
+        )
+        shown = map(
+            tuple,
+            map(spans.__getitem__, map(slice, span_bounds[:-1].tolist(), span_bounds[1:].tolist())),
+        )
+        out: list[Why] = list(
+            zip(map(_WHERE.__getitem__, seen.tolist()), terms, shown, strict=True)
+        )
+        for i, concept in enumerate(concepts):
             if concept.meta is not None:
-                out.append(((concept.meta[0],), (metadata.label(*concept.meta),), []))
-                continue
-            spans = every[i : i + count]
-            text = texts[paper]
-            terms: dict[str, str] = {}
-            for f, start, end in spans:
-                word = text[f][start:end]
-                terms.setdefault(word.lower(), word)
-            seen = set(fields[i : i + count])
-            i += count
-            where = tuple(name for f, name in enumerate(FIELDS) if f in seen)
-            out.append((where, tuple(terms.values()), spans))
+                out[i] = ((concept.meta[0],), (metadata.label(*concept.meta),), ())
         return out
 
 
-def _member(keys: np.ndarray, of: np.ndarray) -> np.ndarray:
-    """Which of `keys` are in `of` (ascending): a binary search, faster here than np.isin."""
+# the fields a match was found in, by bit mask (bit f: FIELDS[f])
+_WHERE = tuple(tuple(name for f, name in enumerate(FIELDS) if mask >> f & 1) for mask in range(4))
+_FAR = 1 << 40  # above any character offset: keeps running maxima apart per group
+
+
+def _member(keys: np.ndarray, of: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Which of `keys` are in `of` (ascending): a binary search, faster here than np.isin;
+    given `size` (every key is in [0, size)) and a small one, a look-up in a table of flags."""
     if not len(of):
         return np.zeros(len(keys), dtype=bool)
+    if size is not None and size <= FLAG_TABLE:
+        flags = np.zeros(size, dtype=bool)
+        flags[of] = True
+        return flags[keys]
     return of[np.searchsorted(of, keys).clip(max=len(of) - 1)] == keys
 
 

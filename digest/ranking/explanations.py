@@ -10,12 +10,12 @@ made only when read).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import repeat
-from typing import TYPE_CHECKING
+from itertools import chain, compress, repeat
+from operator import add, is_
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from digest.ranking.spans import FIELDS, merge_raw
 from digest.ranking.types import Match, ScoredPaper, Span
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class Explainer:
         bits = rel32.astype(np.float32).view(np.uint32).astype(np.int64)
         keys, first, inverse = _distinct(whys, bits)
         found: list[ScoredPaper | None] = list(map(self.made.get, keys))
-        missing = [i for i, paper in enumerate(found) if paper is None]
+        missing = _nones(found)
         if missing:
             at = first[missing]
             fresh = whys[at].tolist()
@@ -116,43 +116,51 @@ class Explainer:
                 continue
             keys, inverse = np.unique((ids[live] << 32) | slots[live, c], return_inverse=True)
             found: list[int | None] = list(map(trie.get, keys.tolist()))
-            for i, got in enumerate(found):
-                if got is None:
-                    key = int(keys[i])
-                    found[i] = trie[key] = len(combos)
-                    combos.append((*combos[key >> 32], key & 0xFFFFFFFF))
+            for i in _nones(found):
+                key = int(keys[i])
+                found[i] = trie[key] = len(combos)
+                combos.append((*combos[key >> 32], key & 0xFFFFFFFF))
             ids[live] = np.array(found, dtype=np.int64)[inverse]
         return ids
 
     def _prepare(self, whys: list[int]) -> None:
         """Make the new ones of these whys: the matches they need (the explanations of the
-        (concept, paper) pairs not seen yet in one batch), then each why's tuple of them."""
+        (concept, paper) pairs not seen yet in one batch), then each why's tuple of them;
+        on arrays and in C loops (map), no Python step per why."""
         n, combos, one, base = self.n, self.combos, self.one, self.base
-        fresh = set(whys).difference(self.whys)
-        wanted = {s * n + w % n for w in fresh for s in combos[w // n]}
-        new = [divmod(key, n) for key in wanted if key not in one]
-        shapes = self.shapes
-        concepts = [shapes.slot_concept[s] for s, _ in new]
-        keys = [c.id * n + j for c, (_, j) in zip(concepts, new, strict=True)]
-        todo = {
-            k: (c, j) for k, c, (_, j) in zip(keys, concepts, new, strict=True) if k not in base
-        }
-        if todo:
-            pairs = list(todo.values())
-            papers = np.array([j for _, j in pairs], dtype=np.int64)
-            made = self.book.whys([c for c, _ in pairs], papers, self.texts)
-            for key, (where, terms, spans) in zip(todo, made, strict=True):
-                merged = tuple([Span(FIELDS[f], start, end) for f, start, end in merge_raw(spans)])
-                base[key] = (where, terms, merged)
-        for (s, j), key in zip(new, keys, strict=True):
-            one[s * n + j] = Match(shapes.slot_written[s], *base[key])
-        known = self.whys
-        for w in fresh:  # the matches of each new why's slots
-            combo, j = combos[w // n], w % n
-            if len(combo) == 1:
-                known[w] = (one[combo[0] * n + j],)
-            else:
-                known[w] = tuple([one[s * n + j] for s in combo])
+        fresh = list(set(whys).difference(self.whys))
+        if not fresh:
+            return
+        at = np.array(fresh, dtype=np.int64)
+        combo = list(map(combos.__getitem__, (at // n).tolist()))
+        sizes = np.fromiter(map(len, combo), dtype=np.int64, count=len(combo))
+        slots = np.fromiter(chain.from_iterable(combo), dtype=np.int64, count=int(sizes.sum()))
+        wanted = (slots * n + np.repeat(at % n, sizes)).tolist()  # slot * n + paper
+        new = list(set(wanted).difference(one))
+        if new:
+            shapes = self.shapes
+            slot, paper = np.divmod(np.array(new, dtype=np.int64), n)
+            slot_list = slot.tolist()
+            cids = np.fromiter(map(shapes.slot_cid.__getitem__, slot_list), np.int64, len(new))
+            keys = (cids * n + paper).tolist()  # concept.id * n + paper
+            todo = {k: i for i, k in enumerate(keys) if k not in base}
+            if todo:
+                picks = list(todo.values())
+                concepts = [shapes.slot_concept[slot_list[i]] for i in picks]
+                made = self.book.whys(concepts, paper[picks], self.texts)
+                base.update(zip(todo, made, strict=True))
+            written = map(shapes.slot_written.__getitem__, slot_list)
+            rows = map(add, zip(written), map(base.__getitem__, keys))  # (keyword, *why)
+            one.update(zip(new, map(tuple.__new__, repeat(Match), rows), strict=True))
+        matches = list(map(one.__getitem__, wanted))
+        ends = np.cumsum(sizes)
+        parts = map(slice, (ends - sizes).tolist(), ends.tolist())
+        self.whys.update(zip(fresh, map(tuple, map(matches.__getitem__, parts)), strict=True))
+
+
+def _nones(values: list[Any]) -> list[int]:
+    """The positions of None in `values` (in C loops: no Python step per value)."""
+    return list(compress(range(len(values)), map(is_, values, repeat(None))))
 
 
 def _distinct(whys: np.ndarray, bits: np.ndarray) -> tuple[list[object], np.ndarray, np.ndarray]:

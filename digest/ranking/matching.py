@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -174,30 +175,46 @@ class TextIndex:
         return self._slots
 
     def _make_slots(self) -> Slots:
-        paper, fld, sentence, start, end, owner = [], [], [], [], [], []
-        gap = np.full(1, -1, dtype=np.int64)
-        first = 0  # number of the next field's first sentence
-        for j, pair in enumerate(self.tokens):
-            for f, toks in enumerate(pair):
-                k = len(toks.starts)
-                paper += [np.full(k, j, dtype=np.int64), gap]
-                fld += [np.full(k, f, dtype=np.int64), gap]
-                numbers = np.array(toks.sentences, dtype=np.int64) + first
-                sentence += [numbers, gap]
-                start += [np.array(toks.starts, dtype=np.int64), gap]
-                end += [np.array(toks.ends, dtype=np.int64), gap]
-                if k:
-                    owner.append(np.full(int(numbers[-1]) + 1 - first, j, dtype=np.int64))
-                    first = int(numbers[-1]) + 1
+        # per field: its token count; the slots are filled by whole-index repeats and
+        # concatenations (no numpy call per paper)
+        sizes, sentences, starts, ends = [], [], [], []
+        for pair in self.tokens:
+            for toks in pair:
+                sizes.append(len(toks.starts))
+                sentences.append(toks.sentences)
+                starts.append(toks.starts)
+                ends.append(toks.ends)
+        fields = len(sizes)
+        size = np.array(sizes, dtype=np.int64)
+        length = size + 1  # one empty slot after each field
+        gap = np.cumsum(length) - 1  # the empty slot of each field
+        owner = np.repeat(np.arange(fields, dtype=np.int64), length)
+        paper = owner // 2
+        fld = owner % 2
+        real = np.ones(len(owner), dtype=bool)
+        real[gap] = False
+        # sentence numbers across the index: each field's first sentence follows the last
+        # field's (a field without tokens takes none)
+        local = np.fromiter(chain.from_iterable(sentences), dtype=np.int64, count=int(size.sum()))
+        last = np.zeros(fields, dtype=np.int64)  # sentences in each field
+        bounds = np.cumsum(size)
+        has = size > 0
+        last[has] = local[bounds[has] - 1] + 1
+        first = np.cumsum(last) - last
+        sentence = np.full(len(owner), -1, dtype=np.int64)
+        sentence[real] = local + np.repeat(first, size)
+        start = np.full(len(owner), -1, dtype=np.int64)
+        start[real] = np.fromiter(chain.from_iterable(starts), dtype=np.int64, count=len(local))
+        end = np.full(len(owner), -1, dtype=np.int64)
+        end[real] = np.fromiter(chain.from_iterable(ends), dtype=np.int64, count=len(local))
+        paper[gap] = -1
+        fld[gap] = -1
+        sentence_paper = np.repeat(np.arange(fields, dtype=np.int64) // 2, last)
         ids, at, count = (np.array(x, dtype=np.int64) for x in self._occ)
         order = np.argsort(ids, kind="stable")  # postings order within each key
         ptr = np.zeros(len(self.key_ids) + 1, dtype=np.int64)
         np.cumsum(np.bincount(ids, minlength=len(self.key_ids)), out=ptr[1:])
-        paper_, field_, sentence_, start_, end_, owner_ = (
-            np.concatenate(x) if x else NO_HITS.at
-            for x in (paper, fld, sentence, start, end, owner)
-        )
-        return Slots(paper_, field_, sentence_, start_, end_, owner_, ptr, at[order], count[order])
+        return Slots(paper, fld, sentence, start, end, sentence_paper, ptr, at[order], count[order])
 
     def key_hits(self, key: str) -> Hits:
         """The occurrences of one key (views of the index's arrays: read-only)."""

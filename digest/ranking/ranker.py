@@ -17,6 +17,8 @@ built once per interest and paper and shared by every subscriber.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from operator import attrgetter
+from typing import cast
 
 import numpy as np
 
@@ -74,34 +76,56 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[Scored
     shapes = index.shapes
     known, add = shapes.of.get, shapes.add
     answers = index.answers
-    keys: list[object] = []
-    of: list[int] = []  # the shape of each profile
-    # answer key -> position in `block` of its first profile (ints: no object per profile)
-    todo: dict[object, int] = {}
+    # the shape of each profile: looked up in C loops (map), parsed where not known yet
+    words = list(map(_KEYWORDS, block))
+    unwanted = list(map(_EXCLUDE, block))
+    written: list[str | tuple[str, str]] = (
+        [(w, u) if u else w for w, u in zip(words, unwanted, strict=True)]  # Shapes.key
+        if any(unwanted)
+        else list(words)
+    )
+    found = list(map(known, written))
+    for i in [i for i, s in enumerate(found) if s is None]:
+        s = known(written[i])  # written twice in this block
+        found[i] = add(written[i], words[i], unwanted[i]) if s is None else s
+    of = cast(list[int], found)
+    keys: list[object]
     own: list[object] = []  # keys of profiles with their own options
-    for i, p in enumerate(block):
-        words, unwanted = p.keywords, p.exclude
-        written = (words, unwanted) if unwanted else words  # Shapes.key
-        s = known(written)
-        if s is None:
-            s = add(written, words, unwanted)
-        of.append(s)
-        key: object
-        if p.since is None and not (p.already_sent or p.liked or p.disliked):
-            # an int, not a tuple, for the common answers: a block makes no object per profile
-            key = s << 20 | p.max_papers if 0 <= p.max_papers < 1 << 20 else (s, p.max_papers)
-        else:
-            key = (s, p.since, p.already_sent, p.liked, p.disliked, p.max_papers)
-            own.append(key)
-        keys.append(key)
-        if key not in answers and key not in todo:
-            todo[key] = i
+    limits = list(map(_MAX_PAPERS, block))
+    if (
+        list(map(_SINCE, block)).count(None) == len(block)
+        and not any(map(_SENT, block))
+        and not any(map(_LIKED, block))
+        and not any(map(_DISLIKED, block))
+        and min(limits, default=0) >= 0
+        and max(limits, default=0) < 1 << 20
+    ):
+        # the usual answers: an int per profile (shape and size), no object per profile
+        packed = np.array(of, dtype=np.int64) << 20 | np.array(limits, dtype=np.int64)
+        distinct, first = np.unique(packed, return_index=True)
+        by_first = np.argsort(first)
+        keys = packed.tolist()
+        todo = dict(zip(distinct[by_first].tolist(), first[by_first].tolist(), strict=True))
+        todo = {key: i for key, i in todo.items() if key not in answers}
+    else:
+        keys, todo = [], {}
+        for i, p in enumerate(block):
+            s = of[i]
+            key: object
+            if p.since is None and not (p.already_sent or p.liked or p.disliked):
+                key = s << 20 | p.max_papers if 0 <= p.max_papers < 1 << 20 else (s, p.max_papers)
+            else:
+                key = (s, p.since, p.already_sent, p.liked, p.disliked, p.max_papers)
+                own.append(key)
+            keys.append(key)
+            if key not in answers and key not in todo:
+                todo[key] = i
     if todo:
         new = list(todo)
-        first = np.array(list(todo.values()), dtype=np.int64)
-        shape_of = np.array(of, dtype=np.int64)[first]
+        first_at = np.array(list(todo.values()), dtype=np.int64)
+        shape_of = np.array(of, dtype=np.int64)[first_at]
         for u in range(0, len(new), CHUNK):
-            profiles = list(map(block.__getitem__, first[u : u + CHUNK].tolist()))
+            profiles = list(map(block.__getitem__, first_at[u : u + CHUNK].tolist()))
             ranked = rank_chunk(index, profiles, shape_of[u : u + CHUNK], MIN_RELEVANCE)
             answers.update(zip(new[u : u + CHUNK], ranked, strict=True))
     out = list(map(answers.__getitem__, keys))  # equal profiles share one (immutable) answer
@@ -110,3 +134,12 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[Scored
     if len(answers) > MAX_ANSWERS:
         answers.clear()
     return out
+
+
+_KEYWORDS = attrgetter("keywords")
+_EXCLUDE = attrgetter("exclude")
+_MAX_PAPERS = attrgetter("max_papers")
+_SINCE = attrgetter("since")
+_SENT = attrgetter("already_sent")
+_LIKED = attrgetter("liked")
+_DISLIKED = attrgetter("disliked")

@@ -52,11 +52,13 @@ def rank_chunk(
             at = slice(starts[i], starts[i + 1])
             relevance[at] = relevance[at] + adjust[cols[at]]  # in float64, as a row += would
         ok = (relevance >= min_relevance) & matched
-    if blocked is not None:
-        ok &= ~blocked[rows, cols]
+    if blocked is not None:  # only the rows of profiles with a blocked paper are looked at
+        some = _entries(product.indptr, np.flatnonzero(blocked.any(axis=1)))
+        ok[some] &= ~blocked[rows[some], cols[some]]
     limits = np.array([p.max_papers for p in profiles], dtype=np.int64).clip(0)
     k = int(limits.max(initial=0))
-    cand = _top_candidates(rows, cols, relevance, index.trending_factor32[cols], ok, k, len(index))
+    factor = index.trending_factor32[cols]
+    cand = _top_candidates(product.indptr, cols, rows, relevance, factor, ok, k, len(index))
     rows, cols, rel32 = rows[cand], cols[cand], relevance[cand]
     rel = rel32.astype(np.float64)
     score = rel * index.trending_factor[cols]
@@ -76,8 +78,9 @@ def rank_chunk(
 
 
 def _top_candidates(
-    rows: np.ndarray,
+    indptr: np.ndarray,
     cols: np.ndarray,
+    rows: np.ndarray,
     relevance: np.ndarray,
     factor: np.ndarray,
     ok: np.ndarray,
@@ -85,7 +88,8 @@ def _top_candidates(
     n: int,
 ) -> np.ndarray:
     """Which of the matched (row, paper) pairs may be in their row's top k (the largest
-    limit), ties included; `factor` is each pair's trending factor, `n` the papers per row.
+    limit), ties included; the pairs are grouped by row (`indptr` and `cols`, as CSR),
+    `factor` is each pair's trending factor, `n` the papers per row.
 
     A float32 sort of the rows (the papers a row does not match score 0) finds each row's
     k-th best score; everything within a relative 1e-5 of it is kept, so the exact ordering
@@ -96,11 +100,20 @@ def _top_candidates(
     floor = np.float32(1e-9)
     if not 0 < k < n or not len(rows):
         return score >= floor
-    dense = np.zeros((int(rows[-1]) + 1, n), dtype=np.float32)
-    dense[rows, cols] = score
+    # the dense rows made by scipy's C loop (faster than a fancy-indexed assignment)
+    dense = sparse.csr_matrix((score, cols, indptr), shape=(len(indptr) - 1, n)).toarray()
     dense.sort(axis=1)  # (a vectorised sort beats partition here)
     threshold = np.maximum(dense[:, n - k] * np.float32(1 - 1e-5), floor)
     return score >= threshold[rows]
+
+
+def _entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The positions of the given rows' entries in a CSR matrix's arrays, row after row."""
+    sizes = indptr[rows + 1] - indptr[rows]
+    total = int(sizes.sum())
+    return np.repeat(indptr[rows] - (np.cumsum(sizes) - sizes), sizes) + np.arange(
+        total, dtype=np.int64
+    )
 
 
 def _order(rows: np.ndarray, score: np.ndarray, tiebreak: np.ndarray, n: int) -> np.ndarray:

@@ -9,17 +9,14 @@ profile x concept matrix by numpy gathers over the flat arrays, without a loop p
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
 
 from digest.ranking.concepts import Concept, ConceptBook
-from digest.ranking.interests import InterestError, parse_item, split_items
-
-# an item as written -> (slot, weight, excluded, concept id, lowered text); None when empty
-# or malformed
-Item = tuple[int, float, bool, int, str] | None
+from digest.ranking.interests import Interest, InterestError, parse_item, split_items
 
 
 class Flat(NamedTuple):
@@ -34,21 +31,35 @@ class Flat(NamedTuple):
 
 
 class Shapes:
+    """Parsing a profile only looks its items up (one distinct item is parsed once): each
+    shape is kept as its item numbers, and `flat` makes the slots, weights and exclusions of
+    the shapes parsed since its last call on arrays, all at once."""
+
     def __init__(self, book: ConceptBook):
         self.book = book
         # (keywords, exclude) -> shape; keyed by the keywords alone when nothing is excluded
         # (most profiles): a string key is one tuple fewer per profile (see `key`)
         self.of: dict[str | tuple[str, str], int] = {}
-        self.items: dict[str, Item] = {}
+        # an item as written -> its number; per number: its slot, weight, whether it
+        # excludes, its concept id, its lowered text's number, and whether it is to be
+        # skipped (empty or malformed: the rest of the profile still counts)
+        self.items: dict[str, int] = {}
+        self._item_slot: list[int] = []
+        self._item_weight: list[float] = []
+        self._item_excludes: list[bool] = []
+        self._item_cid: list[int] = []
+        self._item_text: list[int] = []
+        self._item_skip: list[bool] = []
+        self._texts: dict[str, int] = {}
         self.slot_of: dict[tuple[int, str], int] = {}
         self.slot_concept: list[Concept] = []
         self.slot_written: list[str] = []
         self.slot_cid: list[int] = []
+        # per shape: its keywords' items, then its extra exclusions' items
+        self._entries: list[int] = []
         self._ptr = [0]
-        self._slots: list[int] = []
-        self._weights: list[float] = []
-        self._eptr = [0]
-        self._excluded: list[int] = []
+        self._also: list[int] = []
+        self._aptr = [0]
         self._flat: Flat | None = None
 
     def shape(self, keywords: str, exclude: str) -> int:
@@ -68,48 +79,38 @@ class Shapes:
         return (keywords, exclude) if exclude else keywords
 
     def width(self, shape: int) -> int:
-        return self._ptr[shape + 1] - self._ptr[shape]
+        ptr = self.flat().ptr
+        return int(ptr[shape + 1] - ptr[shape])
 
     def _parse(self, keywords: str, also_exclude: str) -> int:
-        items = self.items
-        slots, weights, excluded = self._slots, self._weights, self._excluded
-        written: list[str] = []  # lowered: the same interest twice counts once, as first written
         # pieces between commas are looked up as they are; quotes need the real splitter
-        for piece in split_items(keywords) if '"' in keywords else keywords.split(","):
-            try:
-                found = items[piece]
-            except KeyError:
-                found = items[piece] = self._item(piece)
-            if found is None:
-                continue  # empty, or a malformed stored interest: the rest still count
-            if found[2]:
-                excluded.append(found[3])
-            elif found[4] not in written:
-                written.append(found[4])
-                slots.append(found[0])
-                weights.append(found[1])
+        self._entries.extend(
+            self._numbers(split_items(keywords) if '"' in keywords else keywords.split(","))
+        )
+        self._ptr.append(len(self._entries))
         if also_exclude:
-            for piece in (
-                split_items(also_exclude) if '"' in also_exclude else also_exclude.split(",")
-            ):
-                try:
-                    found = items[piece]
-                except KeyError:
-                    found = items[piece] = self._item(piece)
-                if found is not None:
-                    excluded.append(found[3])
-        self._ptr.append(len(slots))
-        self._eptr.append(len(excluded))
+            self._also.extend(
+                self._numbers(
+                    split_items(also_exclude) if '"' in also_exclude else also_exclude.split(",")
+                )
+            )
+        self._aptr.append(len(self._also))
         return len(self._ptr) - 2
 
-    def _item(self, piece: str) -> Item:
-        item = " ".join(piece.split())
-        if not item:
-            return None
-        try:
-            interest, excluded = parse_item(item)
-        except InterestError:
-            return None
+    def _numbers(self, pieces: list[str]) -> list[int]:
+        items = self.items
+        found = list(map(items.get, pieces, repeat(-1)))
+        if -1 in found:
+            found = [items[p] if p in items else self._item(p) for p in pieces]
+        return found
+
+    def _item(self, piece: str) -> int:
+        number = self.items[piece] = len(self._item_skip)
+        parsed = self._parse_item(piece)
+        if parsed is None:  # empty, or a malformed stored interest
+            self._append_item(-1, 0.0, False, -1, -1, True)
+            return number
+        interest, excluded = parsed
         concept = self.book.concept(interest.text, interest.phrase, later=True)
         slot = self.slot_of.get((concept.id, interest.text))
         if slot is None:
@@ -117,32 +118,89 @@ class Shapes:
             self.slot_concept.append(concept)
             self.slot_written.append(interest.text)
             self.slot_cid.append(concept.id)
-        return slot, interest.weight, excluded, concept.id, interest.text.lower()
+        text = self._texts.setdefault(interest.text.lower(), len(self._texts))
+        self._append_item(slot, interest.weight, excluded, concept.id, text, False)
+        return number
+
+    @staticmethod
+    def _parse_item(piece: str) -> tuple[Interest, bool] | None:
+        item = " ".join(piece.split())
+        if not item:
+            return None
+        try:
+            return parse_item(item)
+        except InterestError:
+            return None
+
+    def _append_item(
+        self, slot: int, weight: float, excludes: bool, cid: int, text: int, skip: bool
+    ) -> None:
+        self._item_slot.append(slot)
+        self._item_weight.append(weight)
+        self._item_excludes.append(excludes)
+        self._item_cid.append(cid)
+        self._item_text.append(text)
+        self._item_skip.append(skip)
 
     def flat(self) -> Flat:
-        """The flat arrays, extended by the shapes parsed since the last call."""
+        """The flat arrays, extended by the shapes parsed since the last call: a shape's
+        slots are its items' in written order, the same interest (case aside) once, as first
+        written; it excludes its `-term` items' concepts, then its extra exclusions'."""
         done = self._flat
         if done is not None and len(done.ptr) == len(self._ptr):
             return done
-        at = (
-            (len(done.ptr), len(done.slots), len(done.eptr), len(done.excluded))
-            if done
-            else (0,) * 4
+        old = len(done.ptr) - 1 if done is not None else 0
+        count = len(self._ptr) - 1 - old
+        base = self._ptr[old]
+        entries = np.array(self._entries[base:], dtype=np.int64)
+        owner = _owners(self._ptr[old:])
+        slot = np.array(self._item_slot, dtype=np.int64)
+        cid = np.array(self._item_cid, dtype=np.int64)
+        skip = np.array(self._item_skip, dtype=bool)
+        excludes = np.array(self._item_excludes, dtype=bool)[entries] & ~skip[entries]
+        wanted = np.flatnonzero(~skip[entries] & ~excludes)
+        text = np.array(self._item_text, dtype=np.int64)[entries[wanted]]
+        # the first of each (shape, lowered text): np.unique gives first occurrences
+        _, first = np.unique(owner[wanted] * (len(self._texts) + 1) + text, return_index=True)
+        keep = np.zeros(len(entries), dtype=bool)
+        keep[wanted[first]] = True
+        kept = entries[keep]
+        ptr = np.cumsum(np.bincount(owner[keep], minlength=count)) + (
+            done.ptr[-1] if done is not None else 0
         )
-        slots = np.array(self._slots[at[1] :], dtype=np.int64)
-        cids = np.array(self.slot_cid, dtype=np.int64)
+        # exclusions: the keywords' `-term` items, then the extra ones, shape by shape
+        abase = self._aptr[old]
+        also = np.array(self._also[abase:], dtype=np.int64)
+        also_owner = _owners(self._aptr[old:])
+        also_ok = ~skip[also]
+        ex_items = np.concatenate((entries[excludes], also[also_ok]))
+        ex_owner = np.concatenate((owner[excludes], also_owner[also_ok]))
+        order = np.argsort(ex_owner, kind="stable")
+        eptr = np.cumsum(np.bincount(ex_owner, minlength=count)) + (
+            done.eptr[-1] if done is not None else 0
+        )
         parts: list[np.ndarray] = [
-            np.array(self._ptr[at[0] :], dtype=np.int64),
-            slots,
-            cids[slots] if len(slots) else slots,
-            np.array(self._weights[at[1] :], dtype=np.float32),
-            np.array(self._eptr[at[2] :], dtype=np.int64),
-            np.array(self._excluded[at[3] :], dtype=np.int64),
+            ptr,
+            slot[kept],
+            cid[kept],
+            np.array(self._item_weight, dtype=np.float64)[kept].astype(np.float32),
+            eptr,
+            cid[ex_items[order]],
         ]
-        if done is not None:
-            parts = [np.concatenate((old, new)) for old, new in zip(done, parts, strict=True)]
+        if done is None:
+            parts[0] = np.concatenate((np.zeros(1, dtype=np.int64), ptr))
+            parts[4] = np.concatenate((np.zeros(1, dtype=np.int64), eptr))
+        else:
+            parts = [np.concatenate((old_, new_)) for old_, new_ in zip(done, parts, strict=True)]
         self._flat = Flat(*parts)
         return self._flat
+
+
+def _owners(ptr: list[int]) -> np.ndarray:
+    """The shape (counted from the first) of each entry, given the shapes' pointers."""
+    bounds = np.array(ptr, dtype=np.int64)
+    sizes: np.ndarray = bounds[1:] - bounds[:-1]
+    return np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
 
 
 def gather(ptr: np.ndarray, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
