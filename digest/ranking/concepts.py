@@ -342,9 +342,10 @@ class ConceptBook:
             if common < COMMON_WORD * self.n or common < min(df(keys[i]) for i in kept):
                 continue
             rest = keys[kept[0] : kept[-1] + 1]
-            found = self.text.slots.paper[self.text.phrase(rest).at]
-            if len(np.unique(found)) <= RARE_PHRASE * self.n:
-                return [rest]
+            found = self.text.slots.paper[self.text.phrase(rest).at]  # grouped by paper
+            if len(found) and 1 + np.count_nonzero(found[1:] != found[:-1]) > RARE_PHRASE * self.n:
+                continue
+            return [rest]
         return []
 
     def _fold_plural(self, key: str) -> str:
