@@ -377,12 +377,17 @@ def test_one_abstract_sentence_counts_when_the_title_holds_a_rare_word_of_the_co
     assert "b" not in ids(ranked([unlearning, *common, code], "code LLMs"))
 
 
+def common_word(word: str, count: int) -> list:
+    """`count` papers with `word` in the title and abstract: a common word among FILLER's 30."""
+    return [
+        paper_text(f"{word}{n}", title=f"{word} study {n}", abstract=f"{word} is hard.")
+        for n in range(count)
+    ]
+
+
 def test_a_long_phrase_also_matches_without_a_common_word_at_one_end():
     # "generation" is a common word here (in 5 of 36 papers); "synthetic data" is rare
-    common = [
-        paper_text(f"g{n}", title=f"Text generation study {n}", abstract="Generation is hard.")
-        for n in range(5)
-    ]
+    common = common_word("Generation", 5)
     synthetic = paper_text(
         "a",
         title="Synthetic data for instruction tuning",
@@ -398,10 +403,7 @@ def test_a_long_phrase_also_matches_without_a_common_word_at_one_end():
     assert result.matched == ("synthetic data generation",)
     assert {t.lower() for t in result.matches[0].terms} == {"synthetic data"}
     # DPO's expansion without "direct" (a common word here): its family of methods
-    directs = [
-        paper_text(f"d{n}", title=f"Direct methods, part {n}", abstract="We go direct.")
-        for n in range(6)
-    ]
+    directs = common_word("Direct", 6)
     orpo = paper_text(
         "o",
         title="ORPO: monolithic preference optimization",
@@ -411,10 +413,7 @@ def test_a_long_phrase_also_matches_without_a_common_word_at_one_end():
 
 
 def test_the_rare_word_of_a_long_phrase_is_never_dropped():
-    common = [
-        paper_text(f"q{n}", title=f"Error study {n}", abstract="Errors and corrections.")
-        for n in range(6)
-    ]
+    common = common_word("Error", 6) + common_word("Correction", 6)
     classical = paper_text(
         "a",
         title="Error correction for LLM outputs",
