@@ -603,9 +603,11 @@ class ConceptBook:
         central = TITLE_WEIGHT * title + abstract >= MIN_MENTIONS
         rescue = ~central & (abstract > 0)
         if rescue.any():  # the whole concept in the abstract, part of it in the title
+            owners = np.unique(keys[rescue] // width).tolist()
+            self._score_units([u for i in owners for u in self._parts(concepts[i])])
             rare = [
                 i * width + u.title_papers
-                for i in np.unique(keys[rescue] // width).tolist()
+                for i in owners
                 for u in map(self._unit, self._parts(concepts[i]))
                 if len(u.papers) <= RARE_TITLE_WORD * self.n
             ]
