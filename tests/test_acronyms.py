@@ -78,3 +78,14 @@ def test_fetch_learns_acronyms_from_new_papers(engine, now):
     fetching._store_listing(engine, papers, now)  # nothing twice
     with session_scope(engine) as session:
         assert store.acronym_counts(session) == {("OOD", "out-of-distribution"): 1}
+
+
+def test_long_form_prefers_word_initials():
+    # letters inside one word spell OPO too ("OPtimizatiOn"); the initials say what is meant
+    text = "we propose an On-the-fly Preference Optimization (OPO) method"
+    assert set(learn_acronyms([text])) == {("OPO", "on-the-fly preference optimization")}
+    assert long_form("LLP", "learning from label proportions") == "learning from label proportions"
+    assert long_form("CoT", "we use chain-of-thought") == "chain-of-thought"
+    # no initials reading: the letters in order, as before
+    assert long_form("LoRA", "low-rank adaptation") == "low-rank adaptation"
+    assert long_form("AE", "a sparse autoencoder") == "autoencoder"

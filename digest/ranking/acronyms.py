@@ -2,7 +2,9 @@
 
 The learner follows Schwartz & Hearst (2003): the short form sits in parentheses right after
 its long form; the long form is the shortest run of preceding words whose letters contain the
-short form's characters in order, the first one starting a word.
+short form's characters in order, the first one starting a word; when the initials of the
+words before it spell the short form, those words are the long form ("On-the-fly Preference
+Optimization (OPO)" is not "optimization").
 """
 
 from __future__ import annotations
@@ -90,10 +92,15 @@ def looks_like_acronym(short: str) -> bool:
 
 
 def long_form(short: str, before: str) -> str | None:
-    """The long form ending `before` whose letters spell `short`, or None."""
+    """The long form ending `before` whose letters spell `short`, or None: the words whose
+    initials spell it when there are such (`_by_initials`), else Schwartz & Hearst's shortest
+    run of words holding its letters in order."""
     words = _WORD.findall(before)[-min(len(short) + 5, 2 * len(short)) :]
     if not words:
         return None
+    found = _by_initials(short, words)
+    if found is not None:
+        return _checked(short, found)
     text = " ".join(words)
     s, t = len(short) - 1, len(text) - 1
     chars = short.lower()
@@ -110,7 +117,30 @@ def long_form(short: str, before: str) -> str | None:
             return None
         s, t = s - 1, t - 1
     start = text.rfind(" ", 0, t + 1) + 1
-    found = text[start:].split(" ")
+    return _checked(short, text[start:].split(" "))
+
+
+def _by_initials(short: str, words: list[str]) -> list[str] | None:
+    """The last words of `words` whose initials spell `short`, read backwards: a short
+    word (of, from, the...) may be skipped, as may a later part of a hyphenated word
+    ("On-the-fly Preference Optimization (OPO)", not "optimization"); None when they do not."""
+    letters = [c for c in short.lower() if c.isalnum()]
+    i = len(letters) - 1
+    for w in range(len(words) - 1, -1, -1):
+        parts = re.split(r"[-']", words[w].lower())
+        for p in range(len(parts) - 1, -1, -1):
+            if i >= 0 and parts[p][:1] == letters[i]:
+                i -= 1
+                if i < 0:
+                    return words[w:] if p == 0 else None
+            elif p == 0 and parts[p] not in _LEADING:
+                return None
+    return None
+
+
+def _checked(short: str, found: list[str]) -> str | None:
+    """The long form `found` (words) without leading words such as "the", lowercased; None
+    when nothing is left, it is too long, or it holds the short form itself."""
     while found and found[0].lower() in _LEADING:
         found = found[1:]
     if not found or len(found) > len(short) + 2:
