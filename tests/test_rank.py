@@ -422,6 +422,29 @@ def test_the_rare_word_of_a_long_phrase_is_never_dropped():
     assert ranked([*common, classical], "quantum error correction") == []
 
 
+def test_a_shortened_phrase_never_leaves_one_unit_of_the_interest():
+    # on a day where "hallucination" is common (6 of 37 papers), "large vision-language model
+    # hallucination" could lose that word; what is left is the VLM alone, never a match
+    common = common_word("Hallucination", 6)
+    vlm = paper_text(
+        "a",
+        title="Distilling a large vision-language model",
+        abstract="We distill a large vision-language model into a small one. It generalizes.",
+    )
+    assert ranked([*common, vlm], "VLM hallucination") == []
+
+
+def test_a_quoted_phrase_is_never_shortened():
+    common = common_word("Generation", 5)
+    synthetic = paper_text(
+        "a",
+        title="Synthetic data for instruction tuning",
+        abstract="We make synthetic data with a teacher. The student learns from it.",
+    )
+    assert ids(ranked([*common, synthetic], "synthetic data generation")) == ["a"]
+    assert ranked([*common, synthetic], '"synthetic data generation"') == []
+
+
 def test_an_expansion_holding_another_matches_with_its_acronym_inside():
     paper = paper_text(
         "a",

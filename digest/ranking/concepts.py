@@ -73,6 +73,11 @@ Keys = tuple[str, ...]
 Unit = tuple[Keys, ...]  # alternatives of one unit
 
 
+def _holds(keys: Keys, unit: Unit) -> bool:
+    """Whether `keys` hold a content word of one of the unit's forms."""
+    return any(k in keys for form in unit for k in form if k not in STOP)
+
+
 def _none(dtype: type = np.int64) -> np.ndarray:
     return np.zeros(0, dtype=dtype)
 
@@ -197,8 +202,7 @@ class ConceptBook:
         named = metadata.split(text)
         if named is not None:
             return self._metadata(key, named)
-        alternatives = self._alternatives(text)
-        units = () if phrase else self._units_of(alternatives[0])
+        alternatives, units = self._alternatives(text, phrase)
         shape = (alternatives, units if len(units) > 1 else ())
         concept = self.by_shape.get(shape)
         if concept is None:
@@ -297,22 +301,25 @@ class ConceptBook:
             lo, hi = shown_lo_hi[i], shown_lo_hi[i + 1]
             concept.shown, concept.shown_papers = Hits(at[lo:hi], n[lo:hi]), shown_papers[lo:hi]
 
-    def _alternatives(self, text: str) -> tuple[tuple[str, ...], ...]:
+    def _alternatives(self, text: str, phrase: bool) -> tuple[tuple[Keys, ...], tuple[Unit, ...]]:
+        """The interest's phrase alternatives, and its units (none when quoted)."""
         keys = tuple(self._fold_plural(k) for k in surface_keys(text))
+        units = () if phrase else self._units_of(keys)
         out = [keys]
         for i, k in enumerate(keys):
             for form in self._forms(k):
                 out.append(keys[:i] + form + keys[i + 1 :])
         out += self._abbreviated(keys, within=False)
-        for alt in list(out):
-            out += self._shortened(alt)
+        if not phrase:  # quoted: that phrase only, never a shorter one
+            for alt in list(out):
+                out += self._shortened(alt, units)
         for alt in list(out[1:]):
             out += self._abbreviated(alt, within=True)
         words = TOKEN.findall(text)
         if 2 <= len(words) <= 3:
             out.append((norm("".join(words)),))
         unique = list(dict.fromkeys(out))
-        return tuple(unique[:MAX_ALTERNATIVES])
+        return tuple(unique[:MAX_ALTERNATIVES]), units
 
     def _abbreviated(self, keys: Keys, within: bool) -> list[Keys]:
         """`keys` with each known expansion in it replaced by its acronyms: "large language
@@ -328,9 +335,11 @@ class ConceptBook:
                     ]
         return out
 
-    def _shortened(self, keys: Keys) -> list[Keys]:
+    def _shortened(self, keys: Keys, units: tuple[Unit, ...]) -> list[Keys]:
         """`keys` without a common word at one end, when the rest is still a rare phrase
-        of two or more content words (see COMMON_WORD): the leading modifier first, as
+        of two or more content words (see COMMON_WORD) holding words of two or more of the
+        interest's `units` when it has several ("large vision-language model" alone is one
+        unit of "VLM hallucination", never a match for it): the leading modifier first, as
         English puts the head of a noun phrase last."""
         content = [i for i, k in enumerate(keys) if k not in STOP]
         if len(content) < 3:
@@ -342,6 +351,8 @@ class ConceptBook:
             if common < COMMON_WORD * self.n or common < min(df(keys[i]) for i in kept):
                 continue
             rest = keys[kept[0] : kept[-1] + 1]
+            if len(units) > 1 and sum(_holds(rest, unit) for unit in units) < 2:
+                continue
             found = self.text.slots.paper[self.text.phrase(rest).at]  # grouped by paper
             if len(found) and 1 + np.count_nonzero(found[1:] != found[:-1]) > RARE_PHRASE * self.n:
                 continue
