@@ -301,6 +301,29 @@ def test_the_words_of_a_concept_count_together_in_one_sentence():
     assert ids(ranked([paper, passing], "quantum error correction")) == ["a"]
 
 
+def test_the_words_of_a_concept_count_only_close_together():
+    close = paper_text(
+        "a",
+        title="Reward models for preference tuning",
+        abstract="We train reward models on human preferences. Rewarding models is hard.",
+    )
+    # "rewards" and "models" in two sentences of the abstract, but never within 12 words
+    far = paper_text(
+        "b",
+        title="Training world simulators",
+        abstract="We use verifiable rewards, which are cheap to compute and hard to game in "
+        "practice, to train world models. Rewards that are verifiable are then used for "
+        "many other kinds of tasks and settings before we train models again.",
+    )
+    selecting = paper_text(
+        "c",
+        title="Selecting the data to pretrain on",
+        abstract="We select data by quality. Data selected this way trains faster.",
+    )
+    assert ids(ranked([close, far], "reward models")) == ["a"]
+    assert ids(ranked([close, far, selecting], "data selection")) == ["c"]
+
+
 def test_a_passing_mention_is_not_a_match():
     central = paper_text(
         "a", title="Zero-shot classification with CLIP", abstract="Zero-shot transfer works."

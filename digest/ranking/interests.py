@@ -3,7 +3,8 @@
     OOD, "diffusion language models", RLHF^2, -survey
 
 Comma-separated interests. A "quoted phrase" must match as a phrase (an unquoted
-multi-word interest also matches where all its words stand in one sentence, never one alone);
+multi-word interest also matches where all its words stand close together in one sentence,
+never one alone);
 `a + b` needs both parts in one paper; `author:"Name"` and `cat:cs.CL` match a paper's
 authors and arXiv categories (digest.ranking.metadata);
 `-term` excludes papers that mention it; `term^2` weighs an interest (0 < w <= 10).
