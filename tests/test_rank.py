@@ -513,6 +513,25 @@ def test_an_acronym_in_one_abstract_sentence_counts_when_the_title_holds_a_rare_
     assert ids(ranked([titled, untitled], "KD")) == ["a"]
 
 
+def test_one_abstract_sentence_counts_when_the_title_holds_the_rarest_word_of_the_interest():
+    # "code" is in 12 of 46 papers (not rare), "LLMs" in 15: code is still the specific word
+    filler = [
+        paper_text(f"c{n}", title=f"LLM study {n}", abstract="LLMs help. Our code is online.")
+        for n in range(10)
+    ] + [paper_text(f"d{n}", title=f"LLM report {n}", abstract="LLMs grow.") for n in range(4)]
+    titled = paper_text(
+        "a",
+        title="Code generation for low-resource languages",
+        abstract="We test LLMs that write code in rare languages. Results vary.",
+    )
+    untitled = paper_text(
+        "b",
+        title="Generation for low-resource languages",
+        abstract="We test code written by people. Results vary.",
+    )
+    assert ids(ranked([*filler, titled, untitled], "code LLMs")) == ["a"]
+
+
 def test_author_interests_forgive_accents_initials_and_case():
     ada = paper_text("a", title="Notes on engines", authors=("Ada Lovelace", "C. Babbage"))
     initial = paper_text("b", title="More notes", authors=("A. Lovelace",))
