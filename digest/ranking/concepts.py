@@ -177,6 +177,10 @@ class ConceptBook:
         self._pending: list[tuple[Concept, list[Concept]]] = []
         # concept x paper, sparse: the rows of the concepts made so far (see `rows`)
         self._rows: Rows | None = None
+        # concept * papers + paper -> whether it is a match, for the first `_flagged`
+        # concepts (see `is_match`); room for more concepts, all False until flagged
+        self._flags = np.zeros(0, dtype=bool)
+        self._flagged = 0
 
     # ------------------------------------------------------------------ building
 
@@ -698,6 +702,23 @@ class ConceptBook:
         self._rows = Rows(scores, phrase, matched, *shown)
         return self._rows
 
+    def is_match(self, keys: np.ndarray) -> np.ndarray:
+        """Which of `keys` (concept * papers + paper, any shape; a concept not made yet is
+        no match) are matches (Rows.matched): looked up in a table of flags kept up to date
+        with the concepts made (within FLAG_TABLE), else searched."""
+        matched, width = self.rows().matched, max(self.n, 1)
+        needed = (len(self.concepts) + 1) * width
+        if needed > FLAG_TABLE:
+            return _member(keys, matched)
+        if len(self._flags) < needed:  # grown by doubling: new concepts come block by block
+            grown = np.zeros(min(max(2 * len(self._flags), needed), FLAG_TABLE), dtype=bool)
+            grown[: len(self._flags)] = self._flags
+            self._flags = grown
+        if self._flagged < len(self.concepts):
+            self._flags[matched[np.searchsorted(matched, self._flagged * width) :]] = True
+            self._flagged = len(self.concepts)
+        return self._flags[keys]
+
     def loose(self, concept: Concept) -> Loose:
         """The concept's words found anywhere, qualified or not (near misses,
         digest.ranking.near): per paper, the BM25F of the phrase plus that of each of its
@@ -806,7 +827,7 @@ def _member(keys: np.ndarray, of: np.ndarray, size: int | None = None) -> np.nda
     """Which of `keys` are in `of` (ascending): a binary search, faster here than np.isin;
     given `size` (every key is in [0, size)) and a small one, a look-up in a table of flags."""
     if not len(of):
-        return np.zeros(len(keys), dtype=bool)
+        return np.zeros(np.shape(keys), dtype=bool)
     if size is not None and size <= FLAG_TABLE:
         flags = np.zeros(size, dtype=bool)
         flags[of] = True

@@ -69,9 +69,7 @@ def rank_chunk(
     rows, cols, rel32, rel, score = rows[keep], cols[keep], rel32[keep], rel[keep], score[keep]
     slots, concepts = slot_table(flat, shapes, width)
     # result x interest: that interest matched the paper (the padding, concept `width`, never)
-    wanted = concepts[rows] * max(len(index), 1) + cols[:, None]
-    at = np.searchsorted(matrices.matched, wanted).clip(max=max(len(matrices.matched) - 1, 0))
-    hit = matrices.matched[at] == wanted if len(matrices.matched) else wanted < 0
+    hit = index.book.is_match(concepts[rows] * max(len(index), 1) + cols[:, None])
     made = tuple(index.explainer.results(slots[rows], hit, cols, rel32, rel, score))
     bounds = np.searchsorted(rows, np.arange(len(profiles) + 1)).tolist()
     return [made[lo:hi] for lo, hi in pairwise(bounds)]
