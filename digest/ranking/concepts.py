@@ -170,6 +170,7 @@ class ConceptBook:
         self.by_shape: dict[tuple[object, ...], Concept] = {}
         self._units: dict[Unit, Scored] = {}
         self._form_cache: dict[str, list[Keys]] = {}
+        self._alternatives_of: dict[str, tuple[Keys, ...]] = {}
         self._loose: dict[int, Loose] = {}
         # concepts made but not scored yet (see `_settle`): of one interest, and `A + B` ones
         # with their parts
@@ -301,7 +302,15 @@ class ConceptBook:
             lo, hi = shown_lo_hi[i], shown_lo_hi[i + 1]
             concept.shown, concept.shown_papers = Hits(at[lo:hi], n[lo:hi]), shown_papers[lo:hi]
 
-    def _alternatives(self, text: str) -> tuple[tuple[str, ...], ...]:
+    def _alternatives(self, text: str) -> tuple[Keys, ...]:
+        """The phrase alternatives of an interest as written (see the module's docstring),
+        made once per text: the same words are often written both quoted and not."""
+        found = self._alternatives_of.get(text)
+        if found is None:
+            found = self._alternatives_of[text] = self._make_alternatives(text)
+        return found
+
+    def _make_alternatives(self, text: str) -> tuple[Keys, ...]:
         keys = tuple(self._fold_plural(k) for k in surface_keys(text))
         out = [keys]
         for i, k in enumerate(keys):
