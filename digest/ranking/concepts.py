@@ -752,12 +752,13 @@ class ConceptBook:
     # ------------------------------------------------------------------ explaining
 
     def whys(
-        self, concepts: Sequence[Concept], papers: np.ndarray, texts: Sequence[tuple[str, str]]
+        self, concepts: Sequence[Concept], papers: np.ndarray, fields: Sequence[str]
     ) -> list[Why]:
         """(where, terms found, spans) of each concept in the paper beside it (each a match),
-        `texts` being every paper's (title, abstract): the spans sorted by field and offset,
-        overlapping or touching ones joined (as spans.merge_raw), made on arrays for all the
-        pairs at once; the terms in the order shown, each once (case aside)."""
+        `fields` being every paper's title and abstract (paper * 2 + field): the spans sorted
+        by field and offset, overlapping or touching ones joined (as spans.merge_raw), made on
+        arrays for all the pairs at once; the terms in the order shown, each once (case
+        aside)."""
         rows, slots = self.rows(), self.text.slots
         keys = np.array([c.id for c in concepts], dtype=np.int64) * max(self.n, 1) + papers
         lo = np.searchsorted(rows.shown_keys, keys)
@@ -774,19 +775,15 @@ class ConceptBook:
         for f in range(len(FIELDS)):
             seen |= (np.bincount(owner[fld == f], minlength=len(keys)) > 0).astype(np.int64) << f
         # terms: each word found once (case aside), as first shown
-        fields = [text for pair in texts for text in pair]  # paper * 2 + field
-        where_text = (papers[owner] * len(FIELDS) + fld).tolist()
-        words = [
-            fields[i][b:e] for i, b, e in zip(where_text, begin.tolist(), end.tolist(), strict=True)
-        ]
-        lowered = np.array(list(map(str.lower, words))) if words else np.zeros(0, dtype=str)
-        first_of = np.ones(total, dtype=bool)
-        if total > 1:
-            order = np.lexsort((np.arange(total), lowered, owner))
-            same = (owner[order][1:] == owner[order][:-1]) & (
-                lowered[order][1:] == lowered[order][:-1]
-            )
-            first_of[order[1:][same]] = False
+        where_text = map(fields.__getitem__, (papers[owner] * len(FIELDS) + fld).tolist())
+        words = list(map(str.__getitem__, where_text, map(slice, begin.tolist(), end.tolist())))
+        # each lowered word numbered by where it is first met; the first of each (pair, word)
+        numbers: dict[str, int] = {}
+        code = np.fromiter(
+            map(numbers.setdefault, map(str.lower, words), range(total)), np.int64, count=total
+        )
+        first_of = np.zeros(total, dtype=bool)
+        first_of[np.unique(owner * max(total, 1) + code, return_index=True)[1]] = True
         kept = list(compress(words, first_of.tolist()))
         term_bounds = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner[first_of], minlength=len(keys)), out=term_bounds[1:])

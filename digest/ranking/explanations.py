@@ -51,7 +51,7 @@ class Explainer:
             shapes,
         )
         self.n = max(len(papers), 1)
-        self.texts = [(p.title, p.abstract) for p in papers]
+        self.fields = [text for p in papers for text in (p.title, p.abstract)]
         self.trie: dict[int, int] = {}  # prefix combination << 32 | slot -> combination
         self.combos: list[tuple[int, ...]] = [()]
         self.whys: dict[int, tuple[Match, ...]] = {}  # why (combination * n + paper) -> matches
@@ -147,7 +147,7 @@ class Explainer:
             if todo:
                 picks = list(todo.values())
                 concepts = [shapes.slot_concept[slot_list[i]] for i in picks]
-                made = self.book.whys(concepts, paper[picks], self.texts)
+                made = self.book.whys(concepts, paper[picks], self.fields)
                 base.update(zip(todo, made, strict=True))
             written = map(shapes.slot_written.__getitem__, slot_list)
             rows = map(add, zip(written), map(base.__getitem__, keys))  # (keyword, *why)
