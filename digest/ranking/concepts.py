@@ -439,16 +439,35 @@ class ConceptBook:
     def _hits(self, alternatives: tuple[Keys, ...]) -> Hits:
         """Occurrences of any alternative (read-only: may be the index's own arrays); an
         acronym not where a paper defines it as something else (`_as_defined`)."""
-        found = []
-        for keys in alternatives:
-            hits = self.text.phrase(keys)
-            if len(keys) == 1 and keys[0] in self.defined and len(hits.at):
-                hits = self._as_defined(keys[0], hits, alternatives)
-            if len(hits.at):
-                found.append(hits)
-        if len(found) <= 1:
-            return found[0] if found else NO_HITS  # as found: sorted and distinct already
-        return _sorted(_concat(found, [None] * len(found)), distinct=True)
+        return self._hits_many([alternatives])[0]
+
+    def _hits_many(self, many: Sequence[tuple[Keys, ...]]) -> list[Hits]:
+        """`_hits` of each of `many`; the occurrences of several alternatives are merged
+        (by paper, field, position and length, each once) in one pass for all."""
+        out: list[Hits] = []
+        merged: list[int] = []  # the positions in `out` of those with several alternatives found
+        parts: list[Hits] = []
+        sizes: list[int] = []
+        for alternatives in many:
+            found = []
+            for keys in alternatives:
+                hits = self.text.phrase(keys)
+                if len(keys) == 1 and keys[0] in self.defined and len(hits.at):
+                    hits = self._as_defined(keys[0], hits, alternatives)
+                if len(hits.at):
+                    found.append(hits)
+            if len(found) > 1:
+                merged.append(len(out))
+                parts += found
+                sizes.append(sum(len(h.at) for h in found))
+            out.append(found[0] if found else NO_HITS)  # as found: sorted and distinct already
+        if merged:
+            owner = np.repeat(np.arange(len(merged), dtype=np.int64), sizes)
+            owner, (at, n) = _grouped(owner, _concat(parts, [None] * len(parts)), distinct=True)
+            bounds = np.searchsorted(owner, np.arange(len(merged) + 1)).tolist()
+            for i, (lo, hi) in zip(merged, pairwise(bounds), strict=True):
+                out[i] = Hits(at[lo:hi], n[lo:hi])
+        return out
 
     def _as_defined(self, short: str, hits: Hits, alternatives: tuple[Keys, ...]) -> Hits:
         """The acronym's occurrences `hits`, less those in papers that define it as a long
@@ -472,7 +491,7 @@ class ConceptBook:
     def _score(self, concepts: Sequence[Concept]) -> None:
         """Where each concept matches and its score there (BM25F of the phrase and of its
         units found together, then only the papers it is central to: `_keep_central`)."""
-        occurrences = [self._hits(c.alternatives) for c in concepts]
+        occurrences = self._hits_many([c.alternatives for c in concepts])
         phrases = self._bm25f_many(occurrences)
         candidates: list[tuple[np.ndarray, np.ndarray] | None] = []
         several = []  # the concepts of several units
@@ -857,10 +876,16 @@ def _concat(hits: Sequence[Hits], keep: Sequence[np.ndarray | None]) -> Hits:
 def _sorted(hits: Hits, distinct: bool) -> Hits:
     """Occurrences by paper, field, position and length (as tuples sort); `distinct`: each
     once."""
-    order = np.lexsort((hits.n, hits.at))
-    at, n = hits.at[order], hits.n[order]
+    return _grouped(np.zeros(len(hits.at), dtype=np.int64), hits, distinct)[1]
+
+
+def _grouped(owner: np.ndarray, hits: Hits, distinct: bool) -> tuple[np.ndarray, Hits]:
+    """Occurrences of several owners (numbers) by owner, then as `_sorted`; `distinct`: each
+    once per owner. Returns their owners too."""
+    order = np.lexsort((hits.n, hits.at, owner))
+    owner, at, n = owner[order], hits.at[order], hits.n[order]
     if distinct and len(at) > 1:
         new = np.ones(len(at), dtype=bool)
-        new[1:] = (at[1:] != at[:-1]) | (n[1:] != n[:-1])
-        at, n = at[new], n[new]
-    return Hits(at, n)
+        new[1:] = (at[1:] != at[:-1]) | (n[1:] != n[:-1]) | (owner[1:] != owner[:-1])
+        owner, at, n = owner[new], at[new], n[new]
+    return owner, Hits(at, n)
