@@ -9,7 +9,6 @@ matches rather than profiles x papers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,9 +74,9 @@ def rank_chunk(
     slots, concepts = slot_table(flat, shapes, width)
     # result x interest: that interest matched the paper (the padding, concept `width`, never)
     hit = index.book.is_match(concepts[rows] * max(len(index), 1) + cols[:, None])
-    made = tuple(index.explainer.results(slots[rows], hit, cols, rel32, rel, score))
+    made = tuple(index.explainer.results(slots, rows, hit, cols, rel32, rel, score))
     bounds = np.searchsorted(rows, np.arange(len(profiles) + 1)).tolist()
-    return [made[lo:hi] for lo, hi in pairwise(bounds)]
+    return list(map(made.__getitem__, map(slice, bounds[:-1], bounds[1:])))  # (C loops)
 
 
 def _top_candidates(
