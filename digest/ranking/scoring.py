@@ -40,8 +40,7 @@ def rank_chunk(
     width = matrices.scores.shape[0]
     # the matched (profile, paper) pairs only: a profile matches a few of the papers
     product = sparse.csr_matrix(weight_matrix(flat, shapes, width) @ matrices.scores)
-    rows = np.repeat(np.arange(len(profiles), dtype=np.int64), np.diff(product.indptr))
-    cols = product.indices.astype(np.int64)
+    indptr, cols = product.indptr, product.indices  # (the profile of a pair: by its place)
     relevance = product.data.astype(np.float32, copy=False)
     blocked = _blocked(index, profiles, exclusion_matrix(flat, shapes, width), matrices.phrase)
     feedback = [i for i, p in enumerate(profiles) if p.liked or p.disliked]
@@ -49,21 +48,22 @@ def rank_chunk(
     if feedback:
         assert blocked is not None  # made whenever a profile has feedback
         matched = relevance > 0  # feedback moves papers; it never picks one alone
-        starts = product.indptr
         for i in feedback:
             p = profiles[i]
             adjust = feedback_adjustment(index, p.liked, p.disliked, blocked[i])
-            at = slice(starts[i], starts[i + 1])
+            at = slice(indptr[i], indptr[i + 1])
             relevance[at] = relevance[at] + adjust[cols[at]]  # in float64, as a row += would
         ok = (relevance >= min_relevance) & matched
     if blocked is not None:  # only the rows of profiles with a blocked paper are looked at
-        some = _entries(product.indptr, np.flatnonzero(blocked.any(axis=1)))
-        ok[some] &= ~blocked[rows[some], cols[some]]
+        some_rows = np.flatnonzero(blocked.any(axis=1))
+        some = _entries(indptr, some_rows)
+        ok[some] &= ~blocked[np.repeat(some_rows, np.diff(indptr)[some_rows]), cols[some]]
     limits = np.array([p.max_papers for p in profiles], dtype=np.int64).clip(0)
     k = int(limits.max(initial=0))
     factor = index.trending_factor32[cols]
-    cand = _top_candidates(product.indptr, cols, rows, relevance, factor, ok, k, len(index))
-    rows, cols, rel32 = rows[cand], cols[cand], relevance[cand]
+    cand = np.flatnonzero(_top_candidates(indptr, cols, relevance, factor, ok, k, len(index)))
+    rows = np.searchsorted(indptr, cand, side="right") - 1  # the profile of each candidate
+    cols, rel32 = cols[cand].astype(np.int64), relevance[cand]
     rel = rel32.astype(np.float64)
     score = rel * index.trending_factor[cols]
     order = _order(rows, score, index.tiebreak[cols], len(index))
@@ -82,7 +82,6 @@ def rank_chunk(
 def _top_candidates(
     indptr: np.ndarray,
     cols: np.ndarray,
-    rows: np.ndarray,
     relevance: np.ndarray,
     factor: np.ndarray,
     ok: np.ndarray,
@@ -102,7 +101,7 @@ def _top_candidates(
     score = relevance * factor
     np.multiply(score, ok, out=score)  # not a candidate: 0 (a candidate scores at least 1)
     floor = np.float32(1e-9)
-    if not 0 < k < n or not len(rows):
+    if not 0 < k < n or not len(cols):
         return score >= floor
     groups = max(k, n // TOP_GROUP)
     size = -(-n // groups)  # papers per group; the last group is padded with zeros
@@ -111,7 +110,7 @@ def _top_candidates(
     maxima = dense.toarray().reshape(-1, size, groups).max(axis=1)
     maxima.sort(axis=1)  # (a vectorised sort beats partition here)
     threshold = np.maximum(maxima[:, groups - k] * np.float32(1 - 1e-5), floor)
-    return score >= threshold[rows]
+    return score >= np.repeat(threshold, np.diff(indptr))
 
 
 def _entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
