@@ -83,9 +83,14 @@ class Shapes:
         at = list(todo.values())
         kw_pieces = _pieces(list(map(keywords.__getitem__, at)))
         unwanted = list(map(exclude.__getitem__, at))
-        ex_pieces = None
-        if any(unwanted):  # an empty exclusion has no piece
-            ex_pieces = [p if u else [] for p, u in zip(_pieces(unwanted), unwanted, strict=True)]
+        ex_pieces: list[Sequence[str]] | None = None
+        wants = list(compress(range(len(at)), unwanted))  # an empty exclusion has no piece
+        if wants:
+            ex_pieces = [()] * len(at)
+            for i, pieces in zip(
+                wants, _pieces(list(map(unwanted.__getitem__, wants))), strict=True
+            ):
+                ex_pieces[i] = pieces
         items = self.items
         written = list(
             chain.from_iterable(
@@ -212,12 +217,13 @@ class Shapes:
 
 def _pieces(texts: list[str]) -> list[list[str]]:
     """Each text's pieces between commas (quoted commas kept: split_items where a quote is)."""
-    if not any(map(str.__contains__, texts, repeat('"'))):
-        return list(map(str.split, texts, repeat(",")))
-    return [split_items(t) if '"' in t else t.split(",") for t in texts]
+    out = list(map(str.split, texts, repeat(",")))
+    for i in compress(range(len(texts)), map(str.__contains__, texts, repeat('"'))):
+        out[i] = split_items(texts[i])
+    return out
 
 
-def _ends(start: int, pieces: list[list[str]]) -> Iterator[int]:
+def _ends(start: int, pieces: Sequence[Sequence[str]]) -> Iterator[int]:
     """Where each list of pieces ends, counted from `start` (one after the other)."""
     return islice(accumulate(map(len, pieces), initial=start), 1, None)
 
