@@ -104,7 +104,7 @@ def _top_candidates(
     if not 0 < k < n or not len(cols):
         return score >= floor
     groups = max(k, n // TOP_GROUP)
-    size = -(-n // groups)  # papers per group; the last group is padded with zeros
+    size = -(-n // groups)  # papers per group (zeros past the last paper fill the last round)
     # the dense rows made by scipy's C loop (faster than a fancy-indexed assignment)
     dense = sparse.csr_matrix((score, cols, indptr), shape=(len(indptr) - 1, size * groups))
     maxima = dense.toarray().reshape(-1, size, groups).max(axis=1)
