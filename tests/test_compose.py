@@ -53,9 +53,9 @@ def test_workers_collect_garbage_less_often_and_never_more_often() -> None:
     try:
         gc.set_threshold(700, 10, 10)
         collect_less_often()
-        assert gc.get_threshold() == (50_000, 20, 100)
-        gc.set_threshold(80_000, 30, 5)
+        assert gc.get_threshold() == (50_000, 100, 100)
+        gc.set_threshold(80_000, 300, 5)
         collect_less_often()
-        assert gc.get_threshold() == (80_000, 30, 100)
+        assert gc.get_threshold() == (80_000, 300, 100)
     finally:
         gc.set_threshold(*before)

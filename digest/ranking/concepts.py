@@ -189,6 +189,9 @@ class ConceptBook:
         self.by_shape: dict[tuple[object, ...], Concept] = {}
         self._units: dict[Unit, Scored] = {}
         self._form_cache: dict[str, list[Keys]] = {}
+        self._alternatives_of: dict[
+            str, tuple[list[Keys], list[Keys], list[Keys], tuple[Unit, ...]]
+        ] = {}
         self._loose: dict[int, Loose] = {}
         # concepts made but not scored yet (see `_settle`): of one interest, and `A + B` ones
         # with their parts
@@ -196,6 +199,10 @@ class ConceptBook:
         self._pending: list[tuple[Concept, list[Concept]]] = []
         # concept x paper, sparse: the rows of the concepts made so far (see `rows`)
         self._rows: Rows | None = None
+        # concept * papers + paper -> whether it is a match, for the first `_flagged`
+        # concepts (see `is_match`); room for more concepts, all False until flagged
+        self._flags = np.zeros(0, dtype=bool)
+        self._flagged = 0
 
     # ------------------------------------------------------------------ building
 
@@ -316,24 +323,37 @@ class ConceptBook:
             concept.shown, concept.shown_papers = Hits(at[lo:hi], n[lo:hi]), shown_papers[lo:hi]
 
     def _alternatives(self, text: str, phrase: bool) -> tuple[tuple[Keys, ...], tuple[Unit, ...]]:
-        """The interest's phrase alternatives, and its units (none when quoted)."""
+        """The phrase alternatives of an interest as written (see the module's docstring) and
+        its units (none when quoted). What does not depend on the quotes is made once per
+        text: the same words are often written both quoted and not."""
+        made = self._alternatives_of.get(text)
+        if made is None:
+            made = self._alternatives_of[text] = self._make_alternatives(text)
+        base, within, joined, units = made
+        out = list(base)
+        if not phrase:  # quoted: that phrase only, never a shorter one
+            shorter = [short for alt in base for short in self._shortened(alt, units)]
+            out += shorter
+            within = within + [a for alt in shorter for a in self._abbreviated(alt, within=True)]
+        unique = list(dict.fromkeys([*out, *within, *joined]))
+        return tuple(unique[:MAX_ALTERNATIVES]), () if phrase else units
+
+    def _make_alternatives(
+        self, text: str
+    ) -> tuple[list[Keys], list[Keys], list[Keys], tuple[Unit, ...]]:
+        """What `_alternatives` makes of `text` quoted or not: the keys as written, each
+        acronym replaced by its forms and each expansion by its acronyms; those alternatives
+        with an expansion inside abbreviated; the words written joined; the units."""
         keys = tuple(self._fold_plural(k) for k in surface_keys(text))
-        units = () if phrase else self._units_of(keys)
-        out = [keys]
+        base = [keys]
         for i, k in enumerate(keys):
             for form in self._forms(k):
-                out.append(keys[:i] + form + keys[i + 1 :])
-        out += self._abbreviated(keys, within=False)
-        if not phrase:  # quoted: that phrase only, never a shorter one
-            for alt in list(out):
-                out += self._shortened(alt, units)
-        for alt in list(out[1:]):
-            out += self._abbreviated(alt, within=True)
+                base.append(keys[:i] + form + keys[i + 1 :])
+        base += self._abbreviated(keys, within=False)
+        within = [a for alt in base[1:] for a in self._abbreviated(alt, within=True)]
         words = TOKEN.findall(text)
-        if 2 <= len(words) <= 3:
-            out.append((norm("".join(words)),))
-        unique = list(dict.fromkeys(out))
-        return tuple(unique[:MAX_ALTERNATIVES]), units
+        joined: list[Keys] = [(norm("".join(words)),)] if 2 <= len(words) <= 3 else []
+        return base, within, joined, self._units_of(keys)
 
     def _abbreviated(self, keys: Keys, within: bool) -> list[Keys]:
         """`keys` with each known expansion in it replaced by its acronyms: "large language
@@ -451,16 +471,35 @@ class ConceptBook:
     def _hits(self, alternatives: tuple[Keys, ...]) -> Hits:
         """Occurrences of any alternative (read-only: may be the index's own arrays); an
         acronym not where a paper defines it as something else (`_as_defined`)."""
-        found = []
-        for keys in alternatives:
-            hits = self.text.phrase(keys)
-            if len(keys) == 1 and keys[0] in self.defined and len(hits.at):
-                hits = self._as_defined(keys[0], hits, alternatives)
-            if len(hits.at):
-                found.append(hits)
-        if len(found) <= 1:
-            return found[0] if found else NO_HITS  # as found: sorted and distinct already
-        return _sorted(_concat(found, [None] * len(found)), distinct=True)
+        return self._hits_many([alternatives])[0]
+
+    def _hits_many(self, many: Sequence[tuple[Keys, ...]]) -> list[Hits]:
+        """`_hits` of each of `many`; the occurrences of several alternatives are merged
+        (by paper, field, position and length, each once) in one pass for all."""
+        out: list[Hits] = []
+        merged: list[int] = []  # the positions in `out` of those with several alternatives found
+        parts: list[Hits] = []
+        sizes: list[int] = []
+        for alternatives in many:
+            found = []
+            for keys in alternatives:
+                hits = self.text.phrase(keys)
+                if len(keys) == 1 and keys[0] in self.defined and len(hits.at):
+                    hits = self._as_defined(keys[0], hits, alternatives)
+                if len(hits.at):
+                    found.append(hits)
+            if len(found) > 1:
+                merged.append(len(out))
+                parts += found
+                sizes.append(sum(len(h.at) for h in found))
+            out.append(found[0] if found else NO_HITS)  # as found: sorted and distinct already
+        if merged:
+            owner = np.repeat(np.arange(len(merged), dtype=np.int64), sizes)
+            owner, (at, n) = _grouped(owner, _concat(parts, [None] * len(parts)), distinct=True)
+            bounds = np.searchsorted(owner, np.arange(len(merged) + 1)).tolist()
+            for i, (lo, hi) in zip(merged, pairwise(bounds), strict=True):
+                out[i] = Hits(at[lo:hi], n[lo:hi])
+        return out
 
     def _as_defined(self, short: str, hits: Hits, alternatives: tuple[Keys, ...]) -> Hits:
         """The acronym's occurrences `hits`, less those in papers that define it as a long
@@ -484,7 +523,7 @@ class ConceptBook:
     def _score(self, concepts: Sequence[Concept]) -> None:
         """Where each concept matches and its score there (BM25F of the phrase and of its
         units found together, then only the papers it is central to: `_keep_central`)."""
-        occurrences = [self._hits(c.alternatives) for c in concepts]
+        occurrences = self._hits_many([c.alternatives for c in concepts])
         phrases = self._bm25f_many(occurrences)
         candidates: list[tuple[np.ndarray, np.ndarray] | None] = []
         several = []  # the concepts of several units
@@ -774,6 +813,23 @@ class ConceptBook:
         self._rows = Rows(scores, phrase, matched, *shown)
         return self._rows
 
+    def is_match(self, keys: np.ndarray) -> np.ndarray:
+        """Which of `keys` (concept * papers + paper, any shape; a concept not made yet is
+        no match) are matches (Rows.matched): looked up in a table of flags kept up to date
+        with the concepts made (within FLAG_TABLE), else searched."""
+        matched, width = self.rows().matched, max(self.n, 1)
+        needed = (len(self.concepts) + 1) * width
+        if needed > FLAG_TABLE:
+            return _member(keys, matched)
+        if len(self._flags) < needed:  # grown by doubling: new concepts come block by block
+            grown = np.zeros(min(max(2 * len(self._flags), needed), FLAG_TABLE), dtype=bool)
+            grown[: len(self._flags)] = self._flags
+            self._flags = grown
+        if self._flagged < len(self.concepts):
+            self._flags[matched[np.searchsorted(matched, self._flagged * width) :]] = True
+            self._flagged = len(self.concepts)
+        return self._flags[keys]
+
     def loose(self, concept: Concept) -> Loose:
         """The concept's words found anywhere, qualified or not (near misses,
         digest.ranking.near): per paper, the BM25F of the phrase plus that of each of its
@@ -798,12 +854,13 @@ class ConceptBook:
     # ------------------------------------------------------------------ explaining
 
     def whys(
-        self, concepts: Sequence[Concept], papers: np.ndarray, texts: Sequence[tuple[str, str]]
+        self, concepts: Sequence[Concept], papers: np.ndarray, fields: Sequence[str]
     ) -> list[Why]:
         """(where, terms found, spans) of each concept in the paper beside it (each a match),
-        `texts` being every paper's (title, abstract): the spans sorted by field and offset,
-        overlapping or touching ones joined (as spans.merge_raw), made on arrays for all the
-        pairs at once; the terms in the order shown, each once (case aside)."""
+        `fields` being every paper's title and abstract (paper * 2 + field): the spans sorted
+        by field and offset, overlapping or touching ones joined (as spans.merge_raw), made on
+        arrays for all the pairs at once; the terms in the order shown, each once (case
+        aside)."""
         rows, slots = self.rows(), self.text.slots
         keys = np.array([c.id for c in concepts], dtype=np.int64) * max(self.n, 1) + papers
         lo = np.searchsorted(rows.shown_keys, keys)
@@ -820,19 +877,15 @@ class ConceptBook:
         for f in range(len(FIELDS)):
             seen |= (np.bincount(owner[fld == f], minlength=len(keys)) > 0).astype(np.int64) << f
         # terms: each word found once (case aside), as first shown
-        fields = [text for pair in texts for text in pair]  # paper * 2 + field
-        where_text = (papers[owner] * len(FIELDS) + fld).tolist()
-        words = [
-            fields[i][b:e] for i, b, e in zip(where_text, begin.tolist(), end.tolist(), strict=True)
-        ]
-        lowered = np.array(list(map(str.lower, words))) if words else np.zeros(0, dtype=str)
-        first_of = np.ones(total, dtype=bool)
-        if total > 1:
-            order = np.lexsort((np.arange(total), lowered, owner))
-            same = (owner[order][1:] == owner[order][:-1]) & (
-                lowered[order][1:] == lowered[order][:-1]
-            )
-            first_of[order[1:][same]] = False
+        where_text = map(fields.__getitem__, (papers[owner] * len(FIELDS) + fld).tolist())
+        words = list(map(str.__getitem__, where_text, map(slice, begin.tolist(), end.tolist())))
+        # each lowered word numbered by where it is first met; the first of each (pair, word)
+        numbers: dict[str, int] = {}
+        code = np.fromiter(
+            map(numbers.setdefault, map(str.lower, words), range(total)), np.int64, count=total
+        )
+        first_of = np.zeros(total, dtype=bool)
+        first_of[np.unique(owner * max(total, 1) + code, return_index=True)[1]] = True
         kept = list(compress(words, first_of.tolist()))
         term_bounds = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner[first_of], minlength=len(keys)), out=term_bounds[1:])
@@ -882,7 +935,7 @@ def _member(keys: np.ndarray, of: np.ndarray, size: int | None = None) -> np.nda
     """Which of `keys` are in `of` (ascending): a binary search, faster here than np.isin;
     given `size` (every key is in [0, size)) and a small one, a look-up in a table of flags."""
     if not len(of):
-        return np.zeros(len(keys), dtype=bool)
+        return np.zeros(np.shape(keys), dtype=bool)
     if size is not None and size <= FLAG_TABLE:
         flags = np.zeros(size, dtype=bool)
         flags[of] = True
@@ -906,10 +959,16 @@ def _concat(hits: Sequence[Hits], keep: Sequence[np.ndarray | None]) -> Hits:
 def _sorted(hits: Hits, distinct: bool) -> Hits:
     """Occurrences by paper, field, position and length (as tuples sort); `distinct`: each
     once."""
-    order = np.lexsort((hits.n, hits.at))
-    at, n = hits.at[order], hits.n[order]
+    return _grouped(np.zeros(len(hits.at), dtype=np.int64), hits, distinct)[1]
+
+
+def _grouped(owner: np.ndarray, hits: Hits, distinct: bool) -> tuple[np.ndarray, Hits]:
+    """Occurrences of several owners (numbers) by owner, then as `_sorted`; `distinct`: each
+    once per owner. Returns their owners too."""
+    order = np.lexsort((hits.n, hits.at, owner))
+    owner, at, n = owner[order], hits.at[order], hits.n[order]
     if distinct and len(at) > 1:
         new = np.ones(len(at), dtype=bool)
-        new[1:] = (at[1:] != at[:-1]) | (n[1:] != n[:-1])
-        at, n = at[new], n[new]
-    return Hits(at, n)
+        new[1:] = (at[1:] != at[:-1]) | (n[1:] != n[:-1]) | (owner[1:] != owner[:-1])
+        owner, at, n = owner[new], at[new], n[new]
+    return owner, Hits(at, n)

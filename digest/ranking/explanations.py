@@ -51,7 +51,7 @@ class Explainer:
             shapes,
         )
         self.n = max(len(papers), 1)
-        self.texts = [(p.title, p.abstract) for p in papers]
+        self.fields = [text for p in papers for text in (p.title, p.abstract)]
         self.trie: dict[int, int] = {}  # prefix combination << 32 | slot -> combination
         self.combos: list[tuple[int, ...]] = [()]
         self.whys: dict[int, tuple[Match, ...]] = {}  # why (combination * n + paper) -> matches
@@ -63,17 +63,18 @@ class Explainer:
     def results(
         self,
         slots: np.ndarray,
+        rows: np.ndarray,
         hit: np.ndarray,
         cols: np.ndarray,
         rel32: np.ndarray,
         relevance: np.ndarray,
         score: np.ndarray,
     ) -> list[ScoredPaper]:
-        """One ScoredPaper per result: its profile's slots (a row per result, padded with
-        -1), which of them matched, the paper, relevance and score."""
+        """One ScoredPaper per result: its profile's row of `slots` (one per profile, padded
+        with -1), which of them matched, the paper, relevance and score."""
         if not len(cols):
             return []
-        whys = self._combinations(slots, hit) * self.n + cols
+        whys = self._combinations(slots, rows, hit) * self.n + cols
         bits = rel32.astype(np.float32).view(np.uint32).astype(np.int64)
         keys, first, inverse = _distinct(whys, bits)
         found: list[ScoredPaper | None] = list(map(self.made.get, keys))
@@ -105,9 +106,20 @@ class Explainer:
         objects = np.fromiter(found, dtype=object, count=len(found))
         return objects[inverse].tolist()
 
-    def _combinations(self, slots: np.ndarray, hit: np.ndarray) -> np.ndarray:
-        """Per result, the id of the tuple of slots that matched, in written order (0: none):
-        a walk down the trie, one written interest (column) at a time."""
+    def _combinations(self, slots: np.ndarray, rows: np.ndarray, hit: np.ndarray) -> np.ndarray:
+        """Per result (of profile `rows`), the id of the tuple of its slots that matched, in
+        written order (0: none); each distinct (profile, interests matched) found once (most
+        of a profile's results match the same interests)."""
+        width = slots.shape[1]
+        if width + len(slots).bit_length() > 62:  # (profile, interests matched): no int64
+            return self._walk(slots[rows], hit)
+        matched = hit.astype(np.int64) @ (np.int64(1) << np.arange(width, dtype=np.int64))
+        _, first, inverse = np.unique((rows << width) | matched, True, True)
+        return self._walk(slots[rows[first]], hit[first])[inverse]
+
+    def _walk(self, slots: np.ndarray, hit: np.ndarray) -> np.ndarray:
+        """The id of the tuple of `slots` that `hit` per row, in written order (0: none): a
+        walk down the trie, one written interest (column) at a time."""
         ids = np.zeros(len(slots), dtype=np.int64)
         trie, combos = self.trie, self.combos
         for c in range(slots.shape[1]):
@@ -147,7 +159,7 @@ class Explainer:
             if todo:
                 picks = list(todo.values())
                 concepts = [shapes.slot_concept[slot_list[i]] for i in picks]
-                made = self.book.whys(concepts, paper[picks], self.texts)
+                made = self.book.whys(concepts, paper[picks], self.fields)
                 base.update(zip(todo, made, strict=True))
             written = map(shapes.slot_written.__getitem__, slot_list)
             rows = map(add, zip(written), map(base.__getitem__, keys))  # (keyword, *why)

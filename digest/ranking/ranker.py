@@ -74,7 +74,7 @@ def iter_ranked(
 
 def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[ScoredPaper, ...]]:
     shapes = index.shapes
-    known, add = shapes.of.get, shapes.add
+    known = shapes.of.get
     answers = index.answers
     # the shape of each profile: looked up in C loops (map), parsed where not known yet
     words = list(map(_KEYWORDS, block))
@@ -85,9 +85,15 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[Scored
         else list(words)
     )
     found = list(map(known, written))
-    for i in [i for i, s in enumerate(found) if s is None]:
-        s = known(written[i])  # written twice in this block
-        found[i] = add(written[i], words[i], unwanted[i]) if s is None else s
+    new = [i for i, s in enumerate(found) if s is None]
+    if new:  # parsed together (the same new key may be written more than once)
+        made = shapes.add(
+            list(map(written.__getitem__, new)),
+            list(map(words.__getitem__, new)),
+            list(map(unwanted.__getitem__, new)),
+        )
+        for i, s in zip(new, made, strict=True):
+            found[i] = s
     of = cast(list[int], found)
     keys: list[object]
     own: list[object] = []  # keys of profiles with their own options

@@ -9,7 +9,6 @@ matches rather than profiles x papers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +20,11 @@ from digest.ranking.types import Profile, ScoredPaper
 
 if TYPE_CHECKING:
     from digest.ranking.index import RankIndex
+
+
+# papers per group when bounding a row's k-th best score (see _top_candidates): a tenth of
+# the sorting, a few more candidates
+TOP_GROUP = 10
 
 
 def rank_chunk(
@@ -36,8 +40,7 @@ def rank_chunk(
     width = matrices.scores.shape[0]
     # the matched (profile, paper) pairs only: a profile matches a few of the papers
     product = sparse.csr_matrix(weight_matrix(flat, shapes, width) @ matrices.scores)
-    rows = np.repeat(np.arange(len(profiles), dtype=np.int64), np.diff(product.indptr))
-    cols = product.indices.astype(np.int64)
+    indptr, cols = product.indptr, product.indices  # (the profile of a pair: by its place)
     relevance = product.data.astype(np.float32, copy=False)
     blocked = _blocked(index, profiles, exclusion_matrix(flat, shapes, width), matrices.phrase)
     feedback = [i for i, p in enumerate(profiles) if p.liked or p.disliked]
@@ -45,21 +48,22 @@ def rank_chunk(
     if feedback:
         assert blocked is not None  # made whenever a profile has feedback
         matched = relevance > 0  # feedback moves papers; it never picks one alone
-        starts = product.indptr
         for i in feedback:
             p = profiles[i]
             adjust = feedback_adjustment(index, p.liked, p.disliked, blocked[i])
-            at = slice(starts[i], starts[i + 1])
+            at = slice(indptr[i], indptr[i + 1])
             relevance[at] = relevance[at] + adjust[cols[at]]  # in float64, as a row += would
         ok = (relevance >= min_relevance) & matched
     if blocked is not None:  # only the rows of profiles with a blocked paper are looked at
-        some = _entries(product.indptr, np.flatnonzero(blocked.any(axis=1)))
-        ok[some] &= ~blocked[rows[some], cols[some]]
+        some_rows = np.flatnonzero(blocked.any(axis=1))
+        some = _entries(indptr, some_rows)
+        ok[some] &= ~blocked[np.repeat(some_rows, np.diff(indptr)[some_rows]), cols[some]]
     limits = np.array([p.max_papers for p in profiles], dtype=np.int64).clip(0)
     k = int(limits.max(initial=0))
     factor = index.trending_factor32[cols]
-    cand = _top_candidates(product.indptr, cols, rows, relevance, factor, ok, k, len(index))
-    rows, cols, rel32 = rows[cand], cols[cand], relevance[cand]
+    cand = np.flatnonzero(_top_candidates(indptr, cols, relevance, factor, ok, k, len(index)))
+    rows = np.searchsorted(indptr, cand, side="right") - 1  # the profile of each candidate
+    cols, rel32 = cols[cand].astype(np.int64), relevance[cand]
     rel = rel32.astype(np.float64)
     score = rel * index.trending_factor[cols]
     order = _order(rows, score, index.tiebreak[cols], len(index))
@@ -69,18 +73,15 @@ def rank_chunk(
     rows, cols, rel32, rel, score = rows[keep], cols[keep], rel32[keep], rel[keep], score[keep]
     slots, concepts = slot_table(flat, shapes, width)
     # result x interest: that interest matched the paper (the padding, concept `width`, never)
-    wanted = concepts[rows] * max(len(index), 1) + cols[:, None]
-    at = np.searchsorted(matrices.matched, wanted).clip(max=max(len(matrices.matched) - 1, 0))
-    hit = matrices.matched[at] == wanted if len(matrices.matched) else wanted < 0
-    made = tuple(index.explainer.results(slots[rows], hit, cols, rel32, rel, score))
+    hit = index.book.is_match(concepts[rows] * max(len(index), 1) + cols[:, None])
+    made = tuple(index.explainer.results(slots, rows, hit, cols, rel32, rel, score))
     bounds = np.searchsorted(rows, np.arange(len(profiles) + 1)).tolist()
-    return [made[lo:hi] for lo, hi in pairwise(bounds)]
+    return list(map(made.__getitem__, map(slice, bounds[:-1], bounds[1:])))  # (C loops)
 
 
 def _top_candidates(
     indptr: np.ndarray,
     cols: np.ndarray,
-    rows: np.ndarray,
     relevance: np.ndarray,
     factor: np.ndarray,
     ok: np.ndarray,
@@ -91,20 +92,25 @@ def _top_candidates(
     limit), ties included; the pairs are grouped by row (`indptr` and `cols`, as CSR),
     `factor` is each pair's trending factor, `n` the papers per row.
 
-    A float32 sort of the rows (the papers a row does not match score 0) finds each row's
-    k-th best score; everything within a relative 1e-5 of it is kept, so the exact ordering
-    afterwards sees every tie.
+    The papers are dealt into groups (paper j to group j % groups, at least k groups); a
+    row's k-th best group maximum is at most its k-th best score (those k maxima are k
+    distinct papers), and about it, as a row's best papers mostly fall in different groups.
+    Everything within a relative 1e-5 of it is kept (a float32 bound), so the exact ordering
+    afterwards sees every paper of the top k and every tie.
     """
     score = relevance * factor
     np.multiply(score, ok, out=score)  # not a candidate: 0 (a candidate scores at least 1)
     floor = np.float32(1e-9)
-    if not 0 < k < n or not len(rows):
+    if not 0 < k < n or not len(cols):
         return score >= floor
+    groups = max(k, n // TOP_GROUP)
+    size = -(-n // groups)  # papers per group (zeros past the last paper fill the last round)
     # the dense rows made by scipy's C loop (faster than a fancy-indexed assignment)
-    dense = sparse.csr_matrix((score, cols, indptr), shape=(len(indptr) - 1, n)).toarray()
-    dense.sort(axis=1)  # (a vectorised sort beats partition here)
-    threshold = np.maximum(dense[:, n - k] * np.float32(1 - 1e-5), floor)
-    return score >= threshold[rows]
+    dense = sparse.csr_matrix((score, cols, indptr), shape=(len(indptr) - 1, size * groups))
+    maxima = dense.toarray().reshape(-1, size, groups).max(axis=1)
+    maxima.sort(axis=1)  # (a vectorised sort beats partition here)
+    threshold = np.maximum(maxima[:, groups - k] * np.float32(1 - 1e-5), floor)
+    return score >= np.repeat(threshold, np.diff(indptr))
 
 
 def _entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -9,7 +9,9 @@ profile x concept matrix by numpy gathers over the flat arrays, without a loop p
 
 from __future__ import annotations
 
-from itertools import repeat
+from collections.abc import Iterator, Sequence
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import eq
 from typing import NamedTuple
 
 import numpy as np
@@ -66,13 +68,52 @@ class Shapes:
         key = self.key(keywords, exclude)
         found = self.of.get(key)
         if found is None:
-            found = self.add(key, keywords, exclude)
+            found = self.add([key], [keywords], [exclude])[0]
         return found
 
-    def add(self, key: str | tuple[str, str], keywords: str, exclude: str) -> int:
-        """The shape of (keywords, exclude), not seen yet under its `key`."""
-        found = self.of[key] = self._parse(keywords, exclude)
-        return found
+    def add(
+        self, keys: Sequence[str | tuple[str, str]], keywords: Sequence[str], exclude: Sequence[str]
+    ) -> list[int]:
+        """The shapes of (keywords[i], exclude[i]), none of them known yet under its `keys[i]`
+        (a key may repeat), numbered in the order first given. Every piece between commas is
+        looked up as it is (quotes need the real splitter); the items not seen yet are parsed
+        in the order written, a profile's keywords before its exclusions (concepts and slots
+        are numbered in that order). In C loops (map), no Python step per profile."""
+        todo = dict(zip(keys, range(len(keys)), strict=True))  # each key once, as first given
+        at = list(todo.values())
+        kw_pieces = _pieces(list(map(keywords.__getitem__, at)))
+        unwanted = list(map(exclude.__getitem__, at))
+        ex_pieces: list[Sequence[str]] | None = None
+        wants = list(compress(range(len(at)), unwanted))  # an empty exclusion has no piece
+        if wants:
+            ex_pieces = [()] * len(at)
+            for i, pieces in zip(
+                wants, _pieces(list(map(unwanted.__getitem__, wants))), strict=True
+            ):
+                ex_pieces[i] = pieces
+        items = self.items
+        written = list(
+            chain.from_iterable(
+                kw_pieces
+                if ex_pieces is None
+                else chain.from_iterable(zip(kw_pieces, ex_pieces, strict=True))
+            )
+        )
+        numbers = list(map(items.get, written, repeat(-1)))
+        for i in compress(range(len(numbers)), map(eq, numbers, repeat(-1))):
+            piece = written[i]
+            numbers[i] = items[piece] if piece in items else self._item(piece)
+        if ex_pieces is None:
+            self._entries.extend(numbers)
+            self._aptr.extend(repeat(self._aptr[-1], len(at)))
+        else:
+            self._entries.extend(map(items.__getitem__, chain.from_iterable(kw_pieces)))
+            self._also.extend(map(items.__getitem__, chain.from_iterable(ex_pieces)))
+            self._aptr.extend(_ends(self._aptr[-1], ex_pieces))
+        first = len(self._ptr) - 1
+        self._ptr.extend(_ends(self._ptr[-1], kw_pieces))
+        self.of.update(zip(todo, range(first, first + len(at)), strict=True))
+        return list(map(self.of.__getitem__, keys))
 
     @staticmethod
     def key(keywords: str, exclude: str) -> str | tuple[str, str]:
@@ -81,28 +122,6 @@ class Shapes:
     def width(self, shape: int) -> int:
         ptr = self.flat().ptr
         return int(ptr[shape + 1] - ptr[shape])
-
-    def _parse(self, keywords: str, also_exclude: str) -> int:
-        # pieces between commas are looked up as they are; quotes need the real splitter
-        self._entries.extend(
-            self._numbers(split_items(keywords) if '"' in keywords else keywords.split(","))
-        )
-        self._ptr.append(len(self._entries))
-        if also_exclude:
-            self._also.extend(
-                self._numbers(
-                    split_items(also_exclude) if '"' in also_exclude else also_exclude.split(",")
-                )
-            )
-        self._aptr.append(len(self._also))
-        return len(self._ptr) - 2
-
-    def _numbers(self, pieces: list[str]) -> list[int]:
-        items = self.items
-        found = list(map(items.get, pieces, repeat(-1)))
-        if -1 in found:
-            found = [items[p] if p in items else self._item(p) for p in pieces]
-        return found
 
     def _item(self, piece: str) -> int:
         number = self.items[piece] = len(self._item_skip)
@@ -194,6 +213,19 @@ class Shapes:
             parts = [np.concatenate((old_, new_)) for old_, new_ in zip(done, parts, strict=True)]
         self._flat = Flat(*parts)
         return self._flat
+
+
+def _pieces(texts: list[str]) -> list[list[str]]:
+    """Each text's pieces between commas (quoted commas kept: split_items where a quote is)."""
+    out = list(map(str.split, texts, repeat(",")))
+    for i in compress(range(len(texts)), map(str.__contains__, texts, repeat('"'))):
+        out[i] = split_items(texts[i])
+    return out
+
+
+def _ends(start: int, pieces: Sequence[Sequence[str]]) -> Iterator[int]:
+    """Where each list of pieces ends, counted from `start` (one after the other)."""
+    return islice(accumulate(map(len, pieces), initial=start), 1, None)
 
 
 def _owners(ptr: list[int]) -> np.ndarray:
