@@ -425,6 +425,8 @@ def test_a_long_phrase_also_matches_without_a_common_word_at_one_end():
     (result,) = ranked([*common, synthetic, passing], "synthetic data generation")
     assert result.matched == ("synthetic data generation",)
     assert {t.lower() for t in result.matches[0].terms} == {"synthetic data"}
+    # quoted: that phrase only, never a shorter one
+    assert ranked([*common, synthetic, passing], '"synthetic data generation"') == []
     # DPO's expansion without "direct" (a common word here): its family of methods
     directs = common_word("Direct", 6)
     orpo = paper_text(
@@ -455,17 +457,6 @@ def test_a_shortened_phrase_never_leaves_one_unit_of_the_interest():
         abstract="We distill a large vision-language model into a small one. It generalizes.",
     )
     assert ranked([*common, vlm], "VLM hallucination") == []
-
-
-def test_a_quoted_phrase_is_never_shortened():
-    common = common_word("Generation", 5)
-    synthetic = paper_text(
-        "a",
-        title="Synthetic data for instruction tuning",
-        abstract="We make synthetic data with a teacher. The student learns from it.",
-    )
-    assert ids(ranked([*common, synthetic], "synthetic data generation")) == ["a"]
-    assert ranked([*common, synthetic], '"synthetic data generation"') == []
 
 
 def test_an_expansion_holding_another_matches_with_its_acronym_inside():
