@@ -632,7 +632,7 @@ class ConceptBook:
         """Concept x sentence: the sentences of `together` (holding every unit of the
         concept) where an occurrence of its first unit has one of every other unit at most
         WINDOW tokens away: the units close together, not only somewhere in one long
-        sentence ("reward" and "models" nine words apart in a title is not `reward models`)."""
+        sentence ("modeling" and "rewards" 16 words apart are not `reward models`)."""
         count, flat = together.shape[1], together.reshape(-1)
         window = int(WINDOW or 0)
         span = len(self.text.slots.sentence) + 2 * window + 1  # concepts' keys never meet
@@ -751,7 +751,7 @@ class ConceptBook:
         if not missing:
             return
         slots = self.text.slots
-        hits = [self._hits(unit) for unit in missing]
+        hits = self._hits_many(missing)
         for unit, found, (papers, values) in zip(
             missing, hits, self._bm25f_many(hits), strict=True
         ):
