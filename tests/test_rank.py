@@ -435,6 +435,14 @@ def test_a_long_phrase_also_matches_without_a_common_word_at_one_end():
         abstract="Preference optimization without a reference model.",
     )
     assert ids(ranked([*directs, orpo], "DPO")) == ["o"]
+    # the long form and its shorter form at one place are one mention, shown once
+    dpo = paper_text(
+        "d",
+        title="Direct preference optimization at scale",
+        abstract="Direct preference optimization aligns models. We scale it.",
+    )
+    (result,) = ranked([*directs, dpo], "DPO")
+    assert {t.lower() for t in result.matches[0].terms} == {"direct preference optimization"}
 
 
 def test_the_rare_word_of_a_long_phrase_is_never_dropped():

@@ -496,6 +496,7 @@ class ConceptBook:
         if merged:
             owner = np.repeat(np.arange(len(merged), dtype=np.int64), sizes)
             owner, (at, n) = _grouped(owner, _concat(parts, [None] * len(parts)), distinct=True)
+            owner, (at, n) = _joined(owner, Hits(at, n))  # one mention, counted once
             bounds = np.searchsorted(owner, np.arange(len(merged) + 1)).tolist()
             for i, (lo, hi) in zip(merged, pairwise(bounds), strict=True):
                 out[i] = Hits(at[lo:hi], n[lo:hi])
@@ -954,6 +955,22 @@ def _concat(hits: Sequence[Hits], keep: Sequence[np.ndarray | None]) -> Hits:
     at = [h.at if k is None else h.at[k] for h, k in zip(hits, keep, strict=True)]
     n = [h.n if k is None else h.n[k] for h, k in zip(hits, keep, strict=True)]
     return Hits(np.concatenate(at), np.concatenate(n)) if at else NO_HITS
+
+
+def _joined(owner: np.ndarray, hits: Hits) -> tuple[np.ndarray, Hits]:
+    """Occurrences grouped by owner and sorted (`_grouped`), those that overlap joined into
+    one ("Direct Preference Optimization" and its "Preference Optimization" are one
+    occurrence of DPO, not two)."""
+    if len(hits.at) < 2:
+        return owner, hits
+    at, end = hits.at, hits.at + hits.n
+    big = int(end.max()) + 1  # owners' keys never meet
+    reach = np.maximum.accumulate(owner * big + end)  # the furthest end so far, per owner
+    new = np.ones(len(at), dtype=bool)
+    new[1:] = owner[1:] * big + at[1:] >= reach[:-1]
+    first = np.flatnonzero(new)
+    ends = np.maximum.reduceat(end, first)
+    return owner[first], Hits(at[first], ends - at[first])
 
 
 def _sorted(hits: Hits, distinct: bool) -> Hits:
