@@ -53,6 +53,8 @@ def test_a_passing_mention_is_a_near_miss():
     ranked, missed = near("speculative decoding", [passing])
     assert ranked == []
     assert [m.paper_id for m in missed] == ["passing"]
+    # the phrase and its words at one place are shown once
+    assert missed[0].found == (("speculative decoding", ("speculative decoding", "decoder")),)
 
 
 def test_one_part_of_a_plus_interest_is_a_near_miss():

@@ -847,7 +847,10 @@ class ConceptBook:
             for unit in map(self._unit, concept.units):
                 total[unit.papers] += unit.values
                 parts.append(unit.hits)
-            hits = _sorted(_concat(parts, [None] * len(parts)), distinct=True) if parts else NO_HITS
+            hits = NO_HITS
+            if parts:  # the phrase and its words at one place: one occurrence, shown once
+                merged = _sorted(_concat(parts, [None] * len(parts)), distinct=True)
+                hits = _joined(np.zeros(len(merged.at), dtype=np.int64), merged)[1]
             papers = np.flatnonzero(total > 0)
             found = self._loose[concept.id] = Loose(papers, total[papers], hits)
         return found
