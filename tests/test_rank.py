@@ -52,6 +52,22 @@ def test_inflections_match():
     assert ids(ranked([net, distill], "distilling")) == ["b"]
 
 
+def test_an_able_adjective_is_not_the_verb():
+    unlearnable = paper_text(
+        "a", title="Provably unlearnable examples", abstract="Unlearnable data resists training."
+    )
+    reasonable = paper_text(
+        "b", title="Reasonable costs for sorting", abstract="A reasonable budget suffices."
+    )
+    interpretable = paper_text(
+        "c", title="Interpretable probes", abstract="We study interpretability of probes."
+    )
+    assert ranked([unlearnable, reasonable], "unlearning") == []
+    assert ranked([unlearnable, reasonable], "reasoning") == []
+    assert ids(ranked([unlearnable], "unlearnable")) == ["a"]
+    assert ids(ranked([interpretable], "interpretability")) == ["c"]
+
+
 def test_joined_and_hyphenated_spellings_match_each_other():
     hyphen = paper_text("a", title="Efficient pre-training of encoders", abstract="We pre-train.")
     closed = paper_text("b", title="Efficient pretraining of encoders", abstract="We pretrain.")

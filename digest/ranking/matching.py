@@ -55,6 +55,11 @@ STOP = frozenset(
 )
 _stemmer = snowballstemmer.stemmer("english")
 _IZE = re.compile(r"^([a-z]{3,})i(z|s)(ation|ations|er|ers|e|es|ed|ing)$")
+# "-able" adjectives (and their "-ably", "-ability") keep their own key: Snowball folds some
+# to the verb ("unlearnable" -> "unlearn", "reasonable" -> "reason", "interpretable" ->
+# "interpret"), and "Unlearnable Examples" is not about unlearning, nor "a reasonable cost"
+# about reasoning.
+_ABLE = re.compile(r"^([a-z]{3,}?)(a|i)(?:ble|bly|bility|bilities)$")
 
 
 @lru_cache(maxsize=500_000)
@@ -68,6 +73,9 @@ def norm(word: str) -> str:
     m = _IZE.match(low)
     if m and (m.group(2) == "z" or m.group(3) in ("ation", "ations", "er", "ers")):
         return m.group(1) + "iz"  # tokenizer/tokenization stay apart from token(s)
+    m = _ABLE.match(low)
+    if m:
+        return m.group(1) + m.group(2) + "bl"
     return _stemmer.stemWord(low)
 
 
