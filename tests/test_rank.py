@@ -68,6 +68,13 @@ def test_an_able_adjective_is_not_the_verb():
     assert ids(ranked([interpretable], "interpretability")) == ["c"]
 
 
+def test_math_is_mathematical():
+    clipped = paper_text("a", title="Math word problems for LLMs", abstract="Math reasoning.")
+    full = paper_text("b", title="Mathematical reasoning in LLMs", abstract="We solve it.")
+    assert set(ids(ranked([clipped, full], "mathematical reasoning"))) == {"a", "b"}
+    assert set(ids(ranked([clipped, full], "math reasoning"))) == {"a", "b"}
+
+
 def test_joined_and_hyphenated_spellings_match_each_other():
     hyphen = paper_text("a", title="Efficient pre-training of encoders", abstract="We pre-train.")
     closed = paper_text("b", title="Efficient pretraining of encoders", abstract="We pretrain.")

@@ -60,6 +60,8 @@ _IZE = re.compile(r"^([a-z]{3,})i(z|s)(ation|ations|er|ers|e|es|ed|ing)$")
 # "interpret"), and "Unlearnable Examples" is not about unlearning, nor "a reasonable cost"
 # about reasoning.
 _ABLE = re.compile(r"^([a-z]{3,}?)(a|i)(?:ble|bly|bility|bilities)$")
+# Clipped words written as often as the full one: "math reasoning" is mathematical reasoning.
+_CLIPPED = {"math": "mathemat", "maths": "mathemat"}
 
 
 @lru_cache(maxsize=500_000)
@@ -73,6 +75,8 @@ def norm(word: str) -> str:
     m = _IZE.match(low)
     if m and (m.group(2) == "z" or m.group(3) in ("ation", "ations", "er", "ers")):
         return m.group(1) + "iz"  # tokenizer/tokenization stay apart from token(s)
+    if low in _CLIPPED:
+        return _CLIPPED[low]
     m = _ABLE.match(low)
     if m:
         return m.group(1) + m.group(2) + "bl"
