@@ -468,6 +468,24 @@ def test_a_long_phrase_also_matches_without_a_common_word_at_one_end():
     assert {t.lower() for t in result.matches[0].terms} == {"direct preference optimization"}
 
 
+def test_a_long_form_also_matches_without_two_common_words_at_its_end():
+    # "fine" and "tuning" are common here (each in 6 of 38 papers): PEFT's long form
+    # "parameter-efficient fine-tuning" also matches "parameter-efficient" (its leading
+    # modifier, a rare phrase), never "fine-tuning" alone
+    common = common_word("Fine-tuning", 6)
+    transfer = paper_text(
+        "a",
+        title="Parameter-efficient transfer learning for probes",
+        abstract="We train few parameters. It works.",
+    )
+    plain = paper_text(
+        "b", title="Full fine-tuning at scale", abstract="We fine-tune every weight."
+    )
+    assert ids(ranked([*common, transfer, plain], "PEFT")) == ["a"]
+    (result,) = ranked([*common, transfer, plain], "PEFT")
+    assert {t.lower() for t in result.matches[0].terms} == {"parameter-efficient"}
+
+
 def test_the_rare_word_of_a_long_phrase_is_never_dropped():
     common = common_word("Error", 6) + common_word("Correction", 6)
     classical = paper_text(
