@@ -390,7 +390,7 @@ class ConceptBook:
         if len(content) < 3:
             return []
         df = self.text.df
-        cuts = [(content[0],), (content[-1],)]
+        cuts: list[tuple[int, ...]] = [(content[0],), (content[-1],)]
         if len(content) >= 4:
             cuts.append((content[-2], content[-1]))
         out: list[Keys] = []
