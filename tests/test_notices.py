@@ -25,6 +25,7 @@ from digest.store.tables import Notice, Subscriber
 from digest.web.app import create_app
 from tests.conftest import NOW
 from tests.smtp_server import SmtpServer
+from tests.workers import wait_for
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "The anyio.abc.BlockingPortal", DeprecationWarning)
@@ -178,6 +179,9 @@ def test_the_web_app_retries_its_own_queue(engine: Engine, down_smtp: SmtpServer
     settings = settings_for(smtp, engine)
     with client_for(settings, engine, clock, retry_seconds=0.2) as client:  # runs the lifespan
         assert sign_up(client, "bob@example.org").status_code == 200
+        # the app's own retry loop may be trying it right now (status "sending"): wait for
+        # that attempt to fail
+        wait_for(lambda: notices(engine)[0].status != "sending", 15, "the first attempt")
         (queued,) = notices(engine)
         assert queued.status == "retry"
         smtp.start()
