@@ -86,8 +86,8 @@ WINDOW: int | None = 12
 # give 0.939 / 0.777 against 0.932 / 0.777 with 12 (5 and 6: 0.936); held out 0.948 / 0.784
 # against 0.945 / 0.784; the largest of the best is kept.
 TITLE_WINDOW = 4
-# Concepts of several units are matched a few at a time on concept x sentence and concept x
-# paper arrays of about this many cells.
+# Concepts of several units are matched a few at a time on concept x paper arrays (and a
+# table of flags per unit x sentence) of about this many cells.
 ROWS_AT_ONCE = 4_000_000
 # Membership of keys below this is looked up in a table of flags (bytes) rather than searched.
 FLAG_TABLE = 16_000_000
@@ -576,40 +576,34 @@ class ConceptBook:
         """The candidates (papers, scores) of concepts of several units, and what each shows:
         a paper is one where every unit stands in one sentence, close together (`_close`;
         scored by the units' BM25F sum), or where the phrase occurs (plus PHRASE_BONUS times
-        its BM25F); it shows the phrase, else those units' occurrences. On concept x
-        sentence and concept x paper arrays (ROWS_AT_ONCE bounds their size)."""
+        its BM25F); it shows the phrase, else those units' occurrences. The sentences are
+        (concept, sentence) pairs (`_Words`), the scores concept x paper arrays
+        (ROWS_AT_ONCE bounds their size)."""
         slots, width = self.text.slots, max(self.n, 1)
         rows = np.arange(len(concepts), dtype=np.int64)
         self._score_units([unit for c in concepts for unit in c.units])
         scored = [[self._unit(unit) for unit in c.units] for c in concepts]
         size = np.array([len(units) for units in scored], dtype=np.int64)
-        # the sentences holding every unit (a unit counts once per sentence)
         # (2-D arrays indexed through their flat views: faster than pairs of index arrays)
-        count, n_papers = len(slots.sentence_paper), self.n
-        held = np.zeros((len(concepts), count), dtype=np.int16)
+        n_papers = self.n
         total = np.zeros((len(concepts), n_papers))
         for j in range(int(size.max(initial=0))):
             have = np.array([i for i, units in enumerate(scored) if len(units) > j], dtype=np.int64)
             units = [scored[i][j] for i in have.tolist()]
-            sentences = np.concatenate([u.sentences for u in units])
-            held.reshape(-1)[
-                np.repeat(have * count, [len(u.sentences) for u in units]) + sentences
-            ] += 1
             # the units' scores added in written order (as dense rows would be)
             papers = np.concatenate([u.papers for u in units])
             owner = np.repeat(have * n_papers, [len(u.papers) for u in units])
             total.reshape(-1)[owner + papers] += np.concatenate([u.values for u in units])
-        together = held == size[:, None]
+        # the sentences holding every unit (close together), then the units' occurrences
+        # there, per concept by slot and length
+        held = _Words([c.units for c in concepts], self._units, len(slots.sentence_paper))
+        together = held.together()
         if WINDOW is not None:
-            together = self._close(scored, together)
-        # the units' occurrences in those sentences, per concept by slot and length
-        units = [u for units in scored for u in units]
-        owner = np.repeat(np.repeat(rows, size), [len(u.sentences) for u in units])
-        sentence = np.concatenate([_none(), *(u.sentences for u in units)])
-        at = np.concatenate([_none(), *(u.hits.at for u in units)])
-        n = np.concatenate([_none(), *(u.hits.n for u in units)])
-        keep = together.reshape(-1)[owner * count + sentence]
-        owner, at, n = owner[keep], at[keep], n[keep]
+            together = self._close(held, together)
+        parts = [held.occurrences(*together, j) for j in range(held.width)]
+        owner = np.concatenate([_none(), *(p[0] for p in parts)])
+        at = np.concatenate([_none(), *(p[1] for p in parts)])
+        n = np.concatenate([_none(), *(p[2] for p in parts)])
         order = np.lexsort((n, at, owner))
         owner, at, n = owner[order], at[order], n[order]
         word_papers = slots.paper[at]
@@ -646,40 +640,23 @@ class ConceptBook:
         bounds = np.searchsorted(found_owner, np.arange(len(concepts) + 1)).tolist()
         return [(found_papers[lo:hi], found_scores[lo:hi]) for lo, hi in pairwise(bounds)]
 
-    def _close(self, scored: Sequence[Sequence[Scored]], together: np.ndarray) -> np.ndarray:
-        """Concept x sentence: the sentences of `together` (holding every unit of the
-        concept) where an occurrence of its first unit has one of every other unit at most
-        WINDOW tokens away (TITLE_WINDOW in a title): the units close together, not only
-        somewhere in one long sentence ("modeling" and "rewards" 16 words apart are not
-        `reward models`)."""
-        count, flat = together.shape[1], together.reshape(-1)
+    def _close(
+        self, words: _Words, together: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The (concept, sentence) pairs of `together` (holding every unit of the concept)
+        where an occurrence of its first unit has one of every other unit at most WINDOW
+        tokens away (TITLE_WINDOW in a title): the units close together, not only somewhere
+        in one long sentence ("modeling" and "rewards" 16 words apart are not `reward
+        models`); ascending."""
         window = int(WINDOW or 0)
         span = len(self.text.slots.sentence) + 2 * window + 1  # concepts' keys never meet
-        field_of = self.text.slots.field
-
-        def occurrences(j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            """(concept, slot, sentence) of every j-th unit's occurrences in `together`,
-            ascending by (concept, slot)."""
-            have = [i for i, units in enumerate(scored) if len(units) > j]
-            units = [scored[i][j] for i in have]
-            owner = np.repeat(np.array(have, dtype=np.int64), [len(u.hits.at) for u in units])
-            at = np.concatenate([_none(), *(u.hits.at for u in units)])
-            sentence = np.concatenate([_none(), *(u.sentences for u in units)])
-            keep = flat[owner * count + sentence]
-            owner, at, sentence = owner[keep], at[keep], sentence[keep]
-            if len(at) > 1 and (np.diff(owner * span + at) < 0).any():
-                order = np.lexsort((at, owner))
-                owner, at, sentence = owner[order], at[order], sentence[order]
-            return owner, at, sentence
-
-        owner, at, sentence = occurrences(0)
+        owner, at, _, sentence = words.occurrences(*together, 0)
         wanted = owner * span + at
-        limit = np.where(field_of[at] == 0, min(TITLE_WINDOW, window), window)
+        limit = np.where(self.text.slots.field[at] == 0, min(TITLE_WINDOW, window), window)
         ok = np.ones(len(at), dtype=bool)
-        for j in range(1, max((len(units) for units in scored), default=0)):
-            has = np.array([len(units) > j for units in scored], dtype=bool)
-            near = ~has[owner]  # a concept without a j-th unit is not held back by it
-            other, other_at, other_sentence = occurrences(j)
+        for j in range(1, words.width):
+            near = words.which[owner, j] < 0  # a concept without a j-th unit is not held back
+            other, other_at, _, other_sentence = words.occurrences(*together, j)
             if len(other_at):
                 keys = other * span + other_at
                 where = np.searchsorted(keys, wanted)
@@ -692,9 +669,8 @@ class ConceptBook:
                         & (other_sentence[side] == sentence)
                     )
             ok &= near
-        close = np.zeros_like(together)
-        close.reshape(-1)[owner[ok] * count + sentence[ok]] = True
-        return close
+        kept = np.unique(owner[ok] * words.count + sentence[ok])
+        return kept // words.count, kept % words.count
 
     def _show(self, concept: Concept, hits: Hits) -> None:
         """What the concept shows in each paper: `hits`, grouped by paper (a stable sort)."""
@@ -950,6 +926,69 @@ class ConceptBook:
         return out
 
 
+class _Words:
+    """The occurrences of a batch of concepts' units, each distinct unit once, by unit and
+    slot, and which unit is each concept's j-th (`which`, -1: none): what `_together` asks
+    of them, on arrays for all the concepts at once, with work that follows the sentences
+    that may hold every unit of a concept, not every occurrence of a common unit once per
+    concept. Sentences are keyed unit * count + sentence."""
+
+    def __init__(self, units: Sequence[tuple[Unit, ...]], scored: dict[Unit, Scored], count: int):
+        ids = {u: i for i, u in enumerate(dict.fromkeys(u for of in units for u in of))}
+        self.count = count  # sentences in the index
+        self.width = max(map(len, units), default=0)
+        pad = [-1] * self.width
+        self.which = np.array(
+            [[ids[u] for u in of] + pad[len(of) :] for of in units], dtype=np.int64
+        ).reshape(len(units), self.width)
+        distinct = [scored[u] for u in ids]
+        uid = np.repeat(
+            np.arange(len(distinct), dtype=np.int64), [len(s.hits.at) for s in distinct]
+        )
+        at = np.concatenate([_none(), *(s.hits.at for s in distinct)])
+        n = np.concatenate([_none(), *(s.hits.n for s in distinct)])
+        sentence = np.concatenate([_none(), *(s.sentences for s in distinct)])
+        # sentences are numbered in slot order: by unit and slot is by unit and sentence
+        order = uid * (int(at.max(initial=0)) + 1) + at
+        if len(order) > 1 and (order[1:] < order[:-1]).any():
+            by = np.argsort(order, kind="stable")
+            uid, at, n, sentence = uid[by], at[by], n[by], sentence[by]
+        self.key, self.at, self.n = uid * count + sentence, at, n
+        new = np.ones(len(self.key), dtype=bool)
+        new[1:] = self.key[1:] != self.key[:-1]
+        self.held = self.key[new]  # the distinct (unit, sentence) keys, ascending
+        self.bounds = np.searchsorted(self.held, np.arange(len(distinct) + 1) * count)
+
+    def together(self) -> tuple[np.ndarray, np.ndarray]:
+        """(concept, sentence) of the sentences holding every unit of the concept (a unit
+        counts once per sentence), ascending: the sentences of its rarest unit that hold
+        the others too."""
+        which = self.which
+        sentences = np.where(which >= 0, np.diff(self.bounds)[which], np.iinfo(np.int64).max)
+        rarest = which[np.arange(len(which)), sentences.argmin(axis=1)]
+        owner, picked = _expand(self.bounds[rarest], self.bounds[rarest + 1])
+        sentence = self.held[picked] - rarest[owner] * self.count
+        units = which[owner]  # candidate x unit
+        keys = np.where(units >= 0, units * self.count + sentence[:, None], 0)
+        size = (len(self.bounds) - 1) * self.count
+        ok = ((units < 0) | _member(keys, self.held, size)).all(axis=1)
+        return owner[ok], sentence[ok]
+
+    def occurrences(
+        self, owner: np.ndarray, sentence: np.ndarray, j: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(concept, slot, token count, sentence) of the occurrences of each concept's j-th
+        unit in the given (concept, sentence) pairs; ascending by concept and slot when the
+        pairs are ascending."""
+        unit = self.which[owner, j]
+        has = unit >= 0
+        owner, sentence = owner[has], sentence[has]
+        wanted = unit[has] * self.count + sentence
+        lo = np.searchsorted(self.key, wanted)
+        pair, picked = _expand(lo, np.searchsorted(self.key, wanted, side="right"))
+        return owner[pair], self.at[picked], self.n[picked], sentence[pair]
+
+
 # the fields a match was found in, by bit mask (bit f: FIELDS[f])
 _WHERE = tuple(tuple(name for f, name in enumerate(FIELDS) if mask >> f & 1) for mask in range(4))
 _FAR = 1 << 40  # above any character offset: keeps running maxima apart per group
@@ -965,6 +1004,15 @@ def _member(keys: np.ndarray, of: np.ndarray, size: int | None = None) -> np.nda
         flags[of] = True
         return flags[keys]
     return of[np.searchsorted(of, keys).clip(max=len(of) - 1)] == keys
+
+
+def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the ranges [lo[i], hi[i]) one after the other, and the range (i)
+    of each."""
+    sizes = hi - lo
+    owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    starts = np.cumsum(sizes) - sizes  # where each range's positions start in the result
+    return owner, np.arange(len(owner), dtype=np.int64) + (lo - starts)[owner]
 
 
 def _pointers(counts: np.ndarray) -> np.ndarray:
