@@ -288,40 +288,49 @@ class ConceptBook:
         if not pending:
             return
         width = max(self.n, 1)
-        parts = [c for _, of in pending for c in of]
-        count = np.array([len(of) for _, of in pending], dtype=np.int64)
-        owner = np.repeat(np.arange(len(pending), dtype=np.int64), count)  # of each part
-        # (pending concept, paper) of every part's every paper; a stable sort keeps the
-        # parts in written order within each pair
-        sizes = np.array([len(c.papers) for c in parts], dtype=np.int64)
-        keys = np.repeat(owner * width, sizes) + np.concatenate(
-            [_none(), *(c.papers for c in parts)]
-        )
-        values = np.concatenate([_none(np.float64), *(c.values for c in parts)])
-        order = np.argsort(keys, kind="stable")
-        keys, values = keys[order], values[order]
-        new = np.ones(len(keys), dtype=bool)
-        new[1:] = keys[1:] != keys[:-1]
-        first = np.flatnonzero(new)
-        found = np.diff(np.append(first, len(keys)))  # parts holding the paper
-        whose = keys[first] // width
-        every = found == count[whose]
-        first, matched, whose = first[every], keys[first[every]], whose[every]
-        total = values[first]
-        for j in range(1, int(count.max())):
+        # each distinct part once: its papers and what it shows, keyed part * papers + paper
+        # (ascending); `which`: the parts of each pending concept, in written order
+        distinct = list({c.id: c for _, of in pending for c in of}.values())
+        ids = {c.id: i for i, c in enumerate(distinct)}
+        which = _padded([[ids[c.id] for c in of] for _, of in pending])
+        count = (which >= 0).sum(axis=1)
+        sizes = np.array([len(c.papers) for c in distinct], dtype=np.int64)
+        part_keys = np.repeat(np.arange(len(distinct), dtype=np.int64) * width, sizes)
+        part_keys += np.concatenate([_none(), *(c.papers for c in distinct)])
+        values = np.concatenate([_none(np.float64), *(c.values for c in distinct)])
+        # the papers of every part: those of its part with the fewest that the others hold
+        fewest = _fewest(which, sizes)
+        bounds = _pointers(sizes)
+        whose, taken = _expand(bounds[fewest], bounds[fewest + 1])
+        paper = part_keys[taken] - fewest[whose] * width
+        parts = which[whose]  # (pending concept, paper) x part
+        keys = np.where(parts >= 0, parts * width + paper[:, None], 0)
+        place = np.searchsorted(part_keys, keys).clip(max=max(len(part_keys) - 1, 0))
+        every = ((parts < 0) | (part_keys[place] == keys)).all(axis=1)
+        whose, paper, place = whose[every], paper[every], place[every]
+        matched = whose * width + paper
+        total = values[place[:, 0]]
+        for j in range(1, which.shape[1]):
             more = count[whose] > j
-            total[more] = total[more] + values[first[more] + j]
+            total[more] = total[more] + values[place[more, j]]
         total = total / count[whose]
-        # what the parts show in those papers, grouped by paper (a stable sort)
-        shown_sizes = np.array([len(c.shown_papers) for c in parts], dtype=np.int64)
-        shown_keys = np.repeat(owner * width, shown_sizes) + np.concatenate(
-            [_none(), *(c.shown_papers for c in parts)]
-        )
-        at = np.concatenate([_none(), *(c.shown.at for c in parts)])
-        n = np.concatenate([_none(), *(c.shown.n for c in parts)])
-        keep = np.flatnonzero(_member(shown_keys, matched, len(pending) * width))
-        keep = keep[np.argsort(shown_keys[keep], kind="stable")]
-        shown_keys, at, n = shown_keys[keep], at[keep], n[keep]
+        # what the parts show in those papers, grouped by paper, part after part
+        shown_sizes = np.array([len(c.shown_papers) for c in distinct], dtype=np.int64)
+        part_shown = np.repeat(np.arange(len(distinct), dtype=np.int64) * width, shown_sizes)
+        part_shown += np.concatenate([_none(), *(c.shown_papers for c in distinct)])
+        found = []
+        for j in range(which.shape[1]):
+            more = np.flatnonzero(count[whose] > j)
+            wanted = which[whose[more], j] * width + paper[more]
+            lo = np.searchsorted(part_shown, wanted)
+            pair, shown = _expand(lo, np.searchsorted(part_shown, wanted, side="right"))
+            found.append((matched[more][pair], shown))
+        shown_keys = np.concatenate([_none(), *(k for k, _ in found)])
+        taken = np.concatenate([_none(), *(t for _, t in found)])
+        order = np.argsort(shown_keys, kind="stable")
+        shown_keys, taken = shown_keys[order], taken[order]
+        at = np.concatenate([_none(), *(c.shown.at for c in distinct)])[taken]
+        n = np.concatenate([_none(), *(c.shown.n for c in distinct)])[taken]
         bounds = np.arange(len(pending) + 1, dtype=np.int64) * width
         lo_hi = np.searchsorted(matched, bounds).tolist()
         shown_lo_hi = np.searchsorted(shown_keys, bounds).tolist()
@@ -937,10 +946,7 @@ class _Words:
         ids = {u: i for i, u in enumerate(dict.fromkeys(u for of in units for u in of))}
         self.count = count  # sentences in the index
         self.width = max(map(len, units), default=0)
-        pad = [-1] * self.width
-        self.which = np.array(
-            [[ids[u] for u in of] + pad[len(of) :] for of in units], dtype=np.int64
-        ).reshape(len(units), self.width)
+        self.which = _padded([[ids[u] for u in of] for of in units])
         distinct = [scored[u] for u in ids]
         uid = np.repeat(
             np.arange(len(distinct), dtype=np.int64), [len(s.hits.at) for s in distinct]
@@ -964,8 +970,7 @@ class _Words:
         counts once per sentence), ascending: the sentences of its rarest unit that hold
         the others too."""
         which = self.which
-        sentences = np.where(which >= 0, np.diff(self.bounds)[which], np.iinfo(np.int64).max)
-        rarest = which[np.arange(len(which)), sentences.argmin(axis=1)]
+        rarest = _fewest(which, np.diff(self.bounds))
         owner, picked = _expand(self.bounds[rarest], self.bounds[rarest + 1])
         sentence = self.held[picked] - rarest[owner] * self.count
         units = which[owner]  # candidate x unit
@@ -1004,6 +1009,21 @@ def _member(keys: np.ndarray, of: np.ndarray, size: int | None = None) -> np.nda
         flags[of] = True
         return flags[keys]
     return of[np.searchsorted(of, keys).clip(max=len(of) - 1)] == keys
+
+
+def _padded(rows: Sequence[Sequence[int]]) -> np.ndarray:
+    """`rows` (numbers >= 0) as a 2-D array, the shorter ones padded with -1."""
+    width = max(map(len, rows), default=0)
+    pad = [-1] * width
+    return np.array([[*row, *pad[len(row) :]] for row in rows], dtype=np.int64).reshape(
+        len(rows), width
+    )
+
+
+def _fewest(which: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per row of `which` (numbers, -1: none), its number with the smallest size."""
+    sized = np.where(which >= 0, sizes[which], np.iinfo(np.int64).max)
+    return which[np.arange(len(which)), sized.argmin(axis=1)]
 
 
 def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
