@@ -9,7 +9,7 @@ profile x concept matrix by numpy gathers over the flat arrays, without a loop p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, chain, compress, islice, repeat
 from operator import eq
 from typing import NamedTuple
@@ -81,37 +81,31 @@ class Shapes:
         are numbered in that order). In C loops (map), no Python step per profile."""
         todo = dict(zip(keys, range(len(keys)), strict=True))  # each key once, as first given
         at = list(todo.values())
-        kw_pieces = _pieces(list(map(keywords.__getitem__, at)))
+        kw_pieces, kw_sizes = _pieces(list(map(keywords.__getitem__, at)))
         unwanted = list(map(exclude.__getitem__, at))
-        ex_pieces: list[Sequence[str]] | None = None
         wants = list(compress(range(len(at)), unwanted))  # an empty exclusion has no piece
+        written = kw_pieces
         if wants:
-            ex_pieces = [()] * len(at)
-            for i, pieces in zip(
-                wants, _pieces(list(map(unwanted.__getitem__, wants))), strict=True
-            ):
-                ex_pieces[i] = pieces
+            ex_pieces, sizes = _pieces(list(map(unwanted.__getitem__, wants)))
+            ex_sizes = [0] * len(at)
+            for i, size in zip(wants, sizes, strict=True):
+                ex_sizes[i] = size
+            runs = zip(_runs(kw_pieces, kw_sizes), _runs(ex_pieces, ex_sizes), strict=True)
+            written = list(chain.from_iterable(chain.from_iterable(runs)))
         items = self.items
-        written = list(
-            chain.from_iterable(
-                kw_pieces
-                if ex_pieces is None
-                else chain.from_iterable(zip(kw_pieces, ex_pieces, strict=True))
-            )
-        )
         numbers = list(map(items.get, written, repeat(-1)))
-        for i in compress(range(len(numbers)), map(eq, numbers, repeat(-1))):
-            piece = written[i]
-            numbers[i] = items[piece] if piece in items else self._item(piece)
-        if ex_pieces is None:
-            self._entries.extend(numbers)
+        new = dict.fromkeys(compress(written, map(eq, numbers, repeat(-1))))
+        for piece in new:  # each new item parsed once, in the order first written
+            self._item(piece)
+        if not wants:
+            self._entries.extend(map(items.__getitem__, written) if new else numbers)
             self._aptr.extend(repeat(self._aptr[-1], len(at)))
         else:
-            self._entries.extend(map(items.__getitem__, chain.from_iterable(kw_pieces)))
-            self._also.extend(map(items.__getitem__, chain.from_iterable(ex_pieces)))
-            self._aptr.extend(_ends(self._aptr[-1], ex_pieces))
+            self._entries.extend(map(items.__getitem__, kw_pieces))
+            self._also.extend(map(items.__getitem__, ex_pieces))
+            self._aptr.extend(_ends(self._aptr[-1], ex_sizes))
         first = len(self._ptr) - 1
-        self._ptr.extend(_ends(self._ptr[-1], kw_pieces))
+        self._ptr.extend(_ends(self._ptr[-1], kw_sizes))
         self.of.update(zip(todo, range(first, first + len(at)), strict=True))
         return list(map(self.of.__getitem__, keys))
 
@@ -215,17 +209,33 @@ class Shapes:
         return self._flat
 
 
-def _pieces(texts: list[str]) -> list[list[str]]:
-    """Each text's pieces between commas (quoted commas kept: split_items where a quote is)."""
-    out = list(map(str.split, texts, repeat(",")))
+def _pieces(texts: list[str]) -> tuple[list[str], list[int]]:
+    """Every text's pieces between commas, text after text, and how many each has (quoted
+    commas kept: split_items where a quote is); the texts between quoted ones are split at
+    once, in C."""
+    sizes = [n + 1 for n in map(str.count, texts, repeat(","))]
+    pieces: list[str] = []
+    done = 0
     for i in compress(range(len(texts)), map(str.__contains__, texts, repeat('"'))):
-        out[i] = split_items(texts[i])
-    return out
+        if done < i:
+            pieces += ",".join(texts[done:i]).split(",")
+        items = split_items(texts[i])
+        pieces += items
+        sizes[i] = len(items)
+        done = i + 1
+    if done < len(texts):
+        pieces += ",".join(texts[done:]).split(",")
+    return pieces, sizes
 
 
-def _ends(start: int, pieces: Sequence[Sequence[str]]) -> Iterator[int]:
-    """Where each list of pieces ends, counted from `start` (one after the other)."""
-    return islice(accumulate(map(len, pieces), initial=start), 1, None)
+def _runs(pieces: list[str], sizes: list[int]) -> Iterator[list[str]]:
+    """`pieces` cut into runs of the given sizes, one after the other."""
+    return map(pieces.__getitem__, map(slice, accumulate(sizes, initial=0), _ends(0, sizes)))
+
+
+def _ends(start: int, sizes: Iterable[int]) -> Iterator[int]:
+    """Where each run of the given sizes ends, counted from `start` (one after the other)."""
+    return islice(accumulate(sizes, initial=start), 1, None)
 
 
 def _owners(ptr: list[int]) -> np.ndarray:
