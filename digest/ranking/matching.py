@@ -134,6 +134,8 @@ class Slots(NamedTuple):
     key_ptr: np.ndarray  # occurrences of key id k: key_at[key_ptr[k]:key_ptr[k + 1]]
     key_at: np.ndarray
     key_n: np.ndarray
+    token_key: np.ndarray  # the key id of each slot's own token (-1 in the empty slots)
+    key_joined: np.ndarray  # per key id: whether it also occurs joined (several tokens)
 
 
 @dataclass
@@ -226,7 +228,23 @@ class TextIndex:
         order = np.argsort(ids, kind="stable")  # postings order within each key
         ptr = np.zeros(len(self.key_ids) + 1, dtype=np.int64)
         np.cumsum(np.bincount(ids, minlength=len(self.key_ids)), out=ptr[1:])
-        return Slots(paper, fld, sentence, start, end, sentence_paper, ptr, at[order], count[order])
+        token_key = np.full(len(owner), -1, dtype=np.int64)
+        token_key[at[count == 1]] = ids[count == 1]  # (each token has one key of its own)
+        key_joined = np.zeros(len(self.key_ids), dtype=bool)
+        key_joined[ids[count > 1]] = True
+        return Slots(
+            paper,
+            fld,
+            sentence,
+            start,
+            end,
+            sentence_paper,
+            ptr,
+            at[order],
+            count[order],
+            token_key,
+            key_joined,
+        )
 
     def key_hits(self, key: str) -> Hits:
         """The occurrences of one key (views of the index's arrays: read-only)."""
@@ -252,12 +270,18 @@ class TextIndex:
             return NO_HITS
         first = self.key_hits(keys[0])
         at, end = first.at, first.at + first.n
+        slots = self.slots
         for key in keys[1:]:
-            starts, counts = self._step(key)
-            i = np.searchsorted(starts, end)
-            i[i == len(starts)] = 0
-            follows = starts[i] == end if len(starts) else np.zeros(len(end), dtype=bool)
-            at, end = at[follows], end[follows] + counts[i[follows]]
+            k = self.key_ids[key]
+            if not slots.key_joined[k]:  # one token each: the key of the token at `end`
+                follows = slots.token_key[end] == k
+                at, end = at[follows], end[follows] + 1
+            else:
+                starts, counts = self._step(key)
+                i = np.searchsorted(starts, end)
+                i[i == len(starts)] = 0
+                follows = starts[i] == end if len(starts) else np.zeros(len(end), dtype=bool)
+                at, end = at[follows], end[follows] + counts[i[follows]]
             if not len(at):
                 return NO_HITS
         return Hits(at, end - at)
