@@ -226,10 +226,11 @@ class ConceptBook:
             if not later:
                 self._settle()
             return found
-        parts = [p.strip() for p in text.split("+")] if not phrase else []
-        if len([p for p in parts if TOKEN.search(p)]) > 1:
-            made = [self.concept(p, False, later) for p in parts if TOKEN.search(p)]
-            return self._both(key, made, later)
+        parts = (
+            [p for p in map(str.strip, text.split("+")) if TOKEN.search(p)] if not phrase else []
+        )
+        if len(parts) > 1:
+            return self._both(key, [self.concept(p, False, later) for p in parts], later)
         named = metadata.split(text)
         if named is not None:
             return self._metadata(key, named)
