@@ -75,6 +75,36 @@ def test_math_is_mathematical():
     assert set(ids(ranked([clipped, full], "math reasoning"))) == {"a", "b"}
 
 
+def test_a_topic_also_matches_its_other_names():
+    unlearning = paper_text(
+        "a", title="Approximate unlearning in LLMs", abstract="We make a model forget a book."
+    )
+    incremental = paper_text(
+        "b",
+        title="Class-incremental learning with prompts",
+        abstract="New classes arrive over time; old ones must not be forgotten.",
+    )
+    detection = paper_text(  # "AI-generated" inside a longer interest: its words apart
+        "c",
+        title="Detecting machine-generated texts with discrepancy",
+        abstract="Texts written by models are hard to tell apart from human ones.",
+    )
+    papers = [unlearning, incremental, detection]
+    assert ids(ranked(papers, "machine unlearning")) == ["a"]
+    assert ids(ranked(papers, "continual learning")) == ["b"]
+    assert ids(ranked(papers, "AI-generated text detection")) == ["c"]
+    (result,) = ranked(papers, "machine unlearning")
+    assert result.matched == ("machine unlearning",)
+    assert {t.lower() for t in result.matches[0].terms} == {"unlearning"}
+    # quoted: that phrase only; and names go one way ("incremental learning" is not every
+    # continual-learning paper)
+    assert ranked(papers, '"machine unlearning"') == []
+    lifelong = paper_text(
+        "d", title="Continual learning for robots", abstract="Robots learn continually."
+    )
+    assert ranked([lifelong], "incremental learning") == []
+
+
 def test_joined_and_hyphenated_spellings_match_each_other():
     hyphen = paper_text("a", title="Efficient pre-training of encoders", abstract="We pre-train.")
     closed = paper_text("b", title="Efficient pretraining of encoders", abstract="We pretrain.")
@@ -177,10 +207,10 @@ def test_max_papers_is_respected():
 
 def test_liked_pulls_similar_papers_up_and_disliked_pushes_down():
     liked = paper_text(
-        "liked", title="Reward models for RLHF", abstract="Reward models trained on preferences."
+        "liked", title="Critics for RLHF", abstract="Critics trained on pairwise preferences."
     )
     similar = paper_text(
-        "sim", title="RLHF baseline", abstract="RLHF. Reward models trained on preferences."
+        "sim", title="RLHF baseline", abstract="RLHF. Critics trained on pairwise preferences."
     )
     other = paper_text("other", title="RLHF baselines", abstract="RLHF for robots and games.")
     papers = [liked, similar, other]
@@ -275,8 +305,8 @@ def test_keyword_case_is_kept_as_written_per_subscriber():
 
 
 def test_feedback_alone_never_picks_a_paper():
-    liked = paper_text("liked", title="Reward models for RLHF", abstract="Reward models.")
-    twin = paper_text("twin", title="Reward models revisited", abstract="Reward models.")
+    liked = paper_text("liked", title="Critic models for RLHF", abstract="Critic models.")
+    twin = paper_text("twin", title="Critic models revisited", abstract="Critic models.")
     results = ranked([liked, twin], "RLHF", liked=("liked",), already_sent=frozenset({"liked"}))
     assert results == []
 
@@ -473,6 +503,23 @@ def test_a_long_phrase_also_matches_without_a_common_word_at_one_end():
     )
     (result,) = ranked([*directs, dpo], "DPO")
     assert {t.lower() for t in result.matches[0].terms} == {"direct preference optimization"}
+
+
+def test_another_name_is_never_shortened():
+    # "training data generation" (a name of synthetic data generation) without "training",
+    # a common word here, would be "data generation"
+    common = common_word("Training", 6)
+    unrelated = paper_text(
+        "a",
+        title="What auto-encoders learn from the data generating distribution",
+        abstract="The data generating distribution is estimated by denoising.",
+    )
+    named = paper_text(
+        "b",
+        title="Training data generation with LLM teachers",
+        abstract="Training data generation replaces labelling.",
+    )
+    assert ids(ranked([*common, unrelated, named], "synthetic data generation")) == ["b"]
 
 
 def test_a_long_form_also_matches_without_two_common_words_at_its_end():

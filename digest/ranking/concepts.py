@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
-from digest.ranking import metadata
+from digest.ranking import metadata, names
 from digest.ranking.matching import NO_HITS, STOP, TOKEN, Hits, TextIndex, norm, surface_keys
 from digest.ranking.spans import FIELDS
 from digest.ranking.types import Span
@@ -95,6 +95,17 @@ FLAG_TABLE = 16_000_000
 Why = tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]  # where, terms, spans
 Keys = tuple[str, ...]
 Unit = tuple[Keys, ...]  # alternatives of one unit
+
+
+class Made(NamedTuple):
+    """An interest's alternatives before quoting is known (see ConceptBook._alternatives)."""
+
+    base: list[Keys]  # as written, acronyms and expansions swapped
+    renamed: list[Keys]  # other names (digest.ranking.names), unquoted only
+    within: list[Keys]  # base alternatives with an expansion inside abbreviated
+    renamed_within: list[Keys]  # the same of the renamed ones
+    joined: list[Keys]  # the words written joined
+    units: tuple[Unit, ...]
 
 
 def _holds(keys: Keys, unit: Unit) -> bool:
@@ -199,9 +210,7 @@ class ConceptBook:
         self.by_shape: dict[tuple[object, ...], Concept] = {}
         self._units: dict[Unit, Scored] = {}
         self._form_cache: dict[str, list[Keys]] = {}
-        self._alternatives_of: dict[
-            str, tuple[list[Keys], list[Keys], list[Keys], tuple[Unit, ...]]
-        ] = {}
+        self._alternatives_of: dict[str, Made] = {}
         self._loose: dict[int, Loose] = {}
         # concepts made but not scored yet (see `_settle`): of one interest, and `A + B` ones
         # with their parts
@@ -349,21 +358,22 @@ class ConceptBook:
         made = self._alternatives_of.get(text)
         if made is None:
             made = self._alternatives_of[text] = self._make_alternatives(text)
-        base, within, joined, units = made
-        out = list(base)
-        if not phrase:  # quoted: that phrase only, never a shorter one
-            shorter = [short for alt in base for short in self._shortened(alt, units)]
-            out += shorter
+        out, within = list(made.base), made.within
+        if not phrase:  # quoted: that phrase only, never a shorter one nor another name
+            # another name is already a short form: never shortened further ("training data
+            # generation" is not "data generation")
+            shorter = [s for alt in made.base for s in self._shortened(alt, made.units)]
+            out += made.renamed + shorter
+            within = within + made.renamed_within
             within = within + [a for alt in shorter for a in self._abbreviated(alt, within=True)]
-        unique = list(dict.fromkeys([*out, *within, *joined]))
-        return tuple(unique[:MAX_ALTERNATIVES]), () if phrase else units
+        unique = list(dict.fromkeys([*out, *within, *made.joined]))
+        return tuple(unique[:MAX_ALTERNATIVES]), () if phrase else made.units
 
-    def _make_alternatives(
-        self, text: str
-    ) -> tuple[list[Keys], list[Keys], list[Keys], tuple[Unit, ...]]:
+    def _make_alternatives(self, text: str) -> Made:
         """What `_alternatives` makes of `text` quoted or not: the keys as written, each
-        acronym replaced by its forms and each expansion by its acronyms; those alternatives
-        with an expansion inside abbreviated; the words written joined; the units."""
+        acronym replaced by its forms and each expansion by its acronyms; those with a topic
+        of digest.ranking.names in them renamed; those alternatives with an expansion inside
+        abbreviated; the words written joined; the units."""
         keys = tuple(self._fold_plural(k) for k in surface_keys(text))
         base = [keys]
         for i, k in enumerate(keys):
@@ -371,9 +381,11 @@ class ConceptBook:
                 base.append(keys[:i] + form + keys[i + 1 :])
         base += self._abbreviated(keys, within=False)
         within = [a for alt in base[1:] for a in self._abbreviated(alt, within=True)]
+        renamed = [r for alt in base for r in names.renamed(alt) if r not in base]
+        renamed_within = [a for alt in renamed for a in self._abbreviated(alt, within=True)]
         words = TOKEN.findall(text)
         joined: list[Keys] = [(norm("".join(words)),)] if 2 <= len(words) <= 3 else []
-        return base, within, joined, self._units_of(keys)
+        return Made(base, renamed, within, renamed_within, joined, self._units_of(keys))
 
     def _abbreviated(self, keys: Keys, within: bool) -> list[Keys]:
         """`keys` with each known expansion in it replaced by its acronyms: "large language
@@ -436,8 +448,12 @@ class ConceptBook:
         return found
 
     def _units_of(self, keys: Keys) -> tuple[Unit, ...]:
-        """Split keys into units: known expansions (with their acronyms) and content words."""
+        """Split keys into units: known expansions (with their acronyms), topics with other
+        names (digest.ranking.names) inside a longer interest (with their names and those of
+        topics inside them: "AI-generated text" in "AI-generated text detection" is also
+        "machine-generated text"), and content words (with their other names, if any)."""
         units: list[Unit] = []
+        topics = names.by_first()
         i = 0
         while i < len(keys):
             long = next(
@@ -447,8 +463,20 @@ class ConceptBook:
                 units.append((long, *sorted((s,) for s in self.shorts[long])))
                 i += len(long)
                 continue
+            topic = next(
+                (
+                    t
+                    for t in topics.get(keys[i], ())
+                    if 1 < len(t) < len(keys) and keys[i : i + len(t)] == t
+                ),
+                None,
+            )
+            if topic is not None:
+                units.append((topic, *dict.fromkeys(names.renamed(topic))))
+                i += len(topic)
+                continue
             if keys[i] not in STOP:
-                units.append(((keys[i],), *self._forms(keys[i])))
+                units.append(((keys[i],), *self._forms(keys[i]), *names.renamed(keys[i : i + 1])))
             i += 1
         if len(units) == 1 and len(keys) > 1:  # the interest is one expansion: use its words
             units = [((k,), *self._forms(k)) for k in keys if k not in STOP]

@@ -1,0 +1,121 @@
+"""Other names (pure): a hand list of what researchers also call a topic.
+
+Many topics go by another name that shares few or none of their words: a paper on "LLM
+Unlearning" is about machine unlearning, one on "Class-Incremental Learning" about continual
+learning, one "Detecting Machine-Generated Texts" about AI-generated text detection. No rule
+on the words of an interest finds those, so, like the acronym hand list
+(digest.ranking.acronyms), this list says it: each topic, written as an interest, with the
+names that mean it or a standard kind of it. A name is looked for as a phrase (its words in
+order, with their inflections) wherever the topic is the whole interest or a phrase inside it
+("LLM quantization" also finds "low-bit LLMs"), and must be as central to a paper as the
+interest itself would be. Names go one way: "continual learning" finds "lifelong learning"
+papers, "class-incremental learning" does not find every continual-learning paper. A quoted
+interest is that phrase only, without other names.
+
+Written from general knowledge of the field's vocabulary, for topics people subscribe to,
+not from the labelled benchmark: each name is one a researcher would put in a search for the
+topic. A name of one word must be distinctive on its own ("unlearning", never "adapters",
+whose key is that of "adapt", "adaptive", "adaptation").
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from digest.ranking.matching import surface_keys
+
+OTHER_NAMES: dict[str, tuple[str, ...]] = {
+    # learning settings
+    "machine unlearning": ("unlearning",),
+    "continual learning": ("lifelong learning", "incremental learning", "catastrophic forgetting"),
+    "lifelong learning": ("continual learning",),
+    "federated learning": ("federated optimization",),
+    "in-context learning": ("few-shot prompting", "in-context examples"),
+    "instruction tuning": ("instruction fine-tuning",),
+    "parameter-efficient fine-tuning": ("prompt tuning", "prefix tuning"),
+    "knowledge distillation": ("teacher-student",),
+    "model merging": ("model fusion", "weight averaging", "task arithmetic", "model soup"),
+    "model editing": ("knowledge editing",),
+    # data
+    "data selection": ("data filtering", "data pruning", "data curation", "coreset selection"),
+    "synthetic data generation": ("data synthesis", "training data generation"),
+    # language models
+    "long context": (
+        "context window",
+        "context length",
+        "length generalization",
+        "length extrapolation",
+    ),
+    "retrieval-augmented generation": (
+        "retrieval-augmented",  # also "retrieval augmentation": the same keys
+        "retrieval-enhanced",
+    ),
+    "neural machine translation": ("machine translation",),
+    "chain-of-thought reasoning": ("chain-of-thought", "step-by-step reasoning"),
+    "mathematical reasoning": ("math word problems", "mathematical problem solving"),
+    "code generation": ("program synthesis",),
+    "speculative decoding": ("speculative sampling",),
+    "tokenizer": ("byte pair encoding", "subword segmentation"),
+    "quantization": ("low-bit", "low-precision"),
+    "scaling laws": ("scaling behavior", "compute-optimal"),
+    "multimodal large language model": ("multimodal language model",),
+    "speech language model": ("spoken language model", "speech LLM", "audio language model"),
+    "llm agents": ("language agents", "autonomous agents"),
+    # alignment, safety, evaluation
+    "reinforcement learning from human feedback": (
+        "learning from human feedback",
+        "reward modeling",
+    ),
+    "reward models": ("reward modeling", "preference model"),
+    # not "LLM evaluator": its keys are those of "LLM evaluation"
+    "llm-as-a-judge": ("llm judge", "judge model"),
+    "jailbreak": ("red teaming", "adversarial prompt"),
+    "llm safety": ("safety alignment", "ai safety"),
+    "ai-generated": ("machine-generated", "llm-generated", "ai-written"),
+    "ai-generated text": ("deepfake text",),
+    # generative models, vision
+    "normalizing flows": ("generative flow", "flow-based generative model", "flow-based model"),
+    "diffusion models": ("score-based generative models", "denoising diffusion"),
+    "out-of-distribution detection": ("open-set recognition", "novelty detection"),
+    "sparse autoencoder": ("dictionary learning",),
+    # other fields
+    "autonomous driving": ("self-driving",),
+    "recommender systems": ("recommendation systems",),
+    "weather forecasting": ("weather prediction",),
+    "spiking neural networks": ("neuromorphic",),
+    "quantum error correction": ("fault-tolerant quantum computing",),
+}
+
+Keys = tuple[str, ...]
+
+
+@cache
+def other_names() -> dict[Keys, tuple[Keys, ...]]:
+    """OTHER_NAMES as matching keys: topic -> its names (each once, never the topic)."""
+    out: dict[Keys, tuple[Keys, ...]] = {}
+    for topic, names in OTHER_NAMES.items():
+        key = surface_keys(topic)
+        found = [n for n in map(surface_keys, names) if n and n != key]
+        out[key] = tuple(dict.fromkeys([*out.get(key, ()), *found]))
+    return out
+
+
+@cache
+def by_first() -> dict[str, tuple[Keys, ...]]:
+    """The topics by their first key, longest first (then in key order)."""
+    out: dict[str, list[Keys]] = {}
+    for topic in sorted(other_names(), key=lambda t: (-len(t), t)):
+        out.setdefault(topic[0], []).append(topic)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def renamed(keys: Keys) -> list[Keys]:
+    """`keys` with each topic in it (the whole, or a phrase inside) replaced by each of its
+    other names, one replacement at a time."""
+    out: list[Keys] = []
+    table, starts = other_names(), by_first()
+    for i, k in enumerate(keys):
+        for topic in starts.get(k, ()):
+            if keys[i : i + len(topic)] == topic:
+                out += [(*keys[:i], *name, *keys[i + len(topic) :]) for name in table[topic]]
+    return out
