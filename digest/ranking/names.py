@@ -30,14 +30,12 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "continual learning": ("lifelong learning", "incremental learning", "catastrophic forgetting"),
     "lifelong learning": ("continual learning",),
     "federated learning": ("federated optimization",),
-    "in-context learning": ("few-shot prompting", "in-context examples"),
     "instruction tuning": ("instruction fine-tuning",),
     "parameter-efficient fine-tuning": ("prompt tuning", "prefix tuning"),
-    "knowledge distillation": ("teacher-student",),
     "model merging": ("model fusion", "weight averaging", "task arithmetic", "model soup"),
     "model editing": ("knowledge editing",),
     # data
-    "data selection": ("data filtering", "data pruning", "data curation", "coreset selection"),
+    "data selection": ("data filtering", "data pruning", "coreset selection"),
     "synthetic data generation": ("data synthesis", "training data generation"),
     # language models
     "long context": (
@@ -52,7 +50,7 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "neural machine translation": ("machine translation",),
     "chain-of-thought reasoning": ("chain-of-thought", "step-by-step reasoning"),
-    "mathematical reasoning": ("math word problems", "mathematical problem solving"),
+    "mathematical reasoning": ("math word problems",),
     "code generation": ("program synthesis",),
     "speculative decoding": ("speculative sampling",),
     "tokenizer": ("byte pair encoding", "subword segmentation"),
@@ -72,7 +70,6 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "jailbreak": ("red teaming", "adversarial prompt"),
     "llm safety": ("safety alignment", "ai safety"),
     "ai-generated": ("machine-generated", "llm-generated", "ai-written"),
-    "ai-generated text": ("deepfake text",),
     # generative models, vision
     "normalizing flows": ("generative flow", "flow-based generative model", "flow-based model"),
     "diffusion models": ("score-based generative models", "denoising diffusion"),
