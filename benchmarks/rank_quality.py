@@ -31,7 +31,8 @@ What it measures:
 3. The ceiling: the same days with every paper where an interest's concept is present at all
    (a passing mention counts, no minimum relevance, no cap per digest): the recall no
    threshold or centrality rule can pass while a match needs the concept present (rule 1 of
-   the relevance issue), and the precision at that point.
+   the relevance issue: the phrase, its acronym or expansion, another name of it from
+   digest/ranking/names.py, or all its words close together), and the precision there.
 
 The labels (benchmarks/data/labels.json, ids and grades only; its "about" says how they were
 made) were graded by reading the title and abstract of every pooled candidate, shown sorted
@@ -585,9 +586,10 @@ def ceiling(
     labels: Labels, corpus: list[dict[str, str]], learned: dict[str, list[str]], seeds: int
 ) -> None:
     """The highest recall any threshold or centrality rule could reach while a match needs
-    the concept present (the issue's rule 1: the phrase, its acronym or expansion, or all its
-    words close together in one sentence): every paper where it is present at all, passing
-    mentions included, no minimum relevance and no cap on papers per digest."""
+    the concept present (the issue's rule 1: the phrase, its acronym or expansion, another
+    name of it, or all its words close together in one sentence): every paper where it is
+    present at all, passing mentions included, no minimum relevance and no cap on papers
+    per digest."""
     saved = concept_module.MIN_MENTIONS, rank_module.MIN_RELEVANCE
     try:
         concept_module.MIN_MENTIONS = 1e-9
@@ -610,8 +612,8 @@ def ceiling(
     f = summary(labels, tallies, labels.profiles)
     print(
         f"   all: recall of grade-2 papers {fmt(f.micro_recall)}, precision "
-        f"{fmt(f.micro_precision)}: the grade-2 papers beyond it name the interest in other "
-        "words (a synonym, one word of it), which no matching rule of rule 1 reaches"
+        f"{fmt(f.micro_precision)}: the grade-2 papers beyond it name the interest in words "
+        "neither it nor a listed other name uses (one word of it, an unlisted synonym)"
     )
 
 

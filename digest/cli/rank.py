@@ -71,6 +71,7 @@ def rank(
     \b
     Interest syntax (comma-separated):
       knowledge distillation   the phrase, its acronym (KD), or all its words close together
+      machine unlearning       also its well-known other names ("unlearning")
       "normalizing flows"      quoted: only the exact phrase
       quantization + LLM       both parts must match the same paper
       RLHF^2, -survey          a weight (0-10); a term whose papers are never picked

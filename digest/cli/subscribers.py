@@ -50,8 +50,9 @@ def subscribe(
     \b
     Interest syntax (comma-separated):
       OOD, knowledge distillation      two interests; acronyms and expansions both match
-      "diffusion language models"      quoted: must appear as a phrase
+      "diffusion language models"      quoted: must appear as that phrase
       diffusion language models        the phrase, or all its words close together (not one alone)
+      machine unlearning               also its well-known other names ("unlearning")
       quantization + LLM               both parts must match the same paper
       author:"Ada Lovelace", cat:cs.CL  papers by an author, in an arXiv category
       diffusion^2, RLHF                ^2 ranks diffusion papers above RLHF ones (weight 0-10)

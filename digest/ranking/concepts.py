@@ -5,9 +5,11 @@ in it replaced by its expansions, each expansion in it (or inside those) replace
 acronym ("multimodal LLM" for MLLM), a phrase of three or more words without a common word at
 one end while the rest stays a rare phrase ("preference optimization" for DPO; see
 COMMON_WORD) or, for four or more, without two common words at its end ("parameter-efficient"
-for PEFT), and a two- or three-word interest written joined ("pre-training" ->
-"pretraining"). Occurrences of any alternative count as occurrences of the phrase (one
-document frequency for the union).
+for PEFT), a two- or three-word interest written joined ("pre-training" ->
+"pretraining") and, unquoted, the interest with a topic in it (the whole or a phrase inside)
+replaced by one of its other names (digest.ranking.names: "unlearning" for "machine
+unlearning"; never shortened). Occurrences of any alternative count as occurrences of the
+phrase (one document frequency for the union).
 
 An unquoted interest of several *units* (a content word, or a known expansion such as
 "large language model", each with its acronym forms) also matches where every one of its
