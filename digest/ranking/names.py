@@ -19,7 +19,7 @@ read, and five of their names were dropped on its tuning half; the profiles it c
 were added and graded afterwards, as the test on interests the list was not made from. A
 name of one word must be distinctive on its own ("unlearning", never "adapters", whose key
 is that of "adapt", "adaptive", "adaptation"), and no name may share its keys with a common
-phrase ("LLM evaluator" is "LLM evaluation" once stemmed). The 65 topics added later
+phrase ("LLM evaluator" is "LLM evaluation" once stemmed). The 64 topics added later
 touch no labelled profile, so that the fresh ones test them alone ("hallucination" waits:
 its names would change the held-out "VLM hallucination").
 """
@@ -98,7 +98,6 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "dataset distillation": ("dataset condensation",),
     # speech and audio
     "text-to-speech": ("speech synthesis",),
-    "speech recognition": ("speech-to-text",),
     "speech translation": ("speech-to-speech translation", "speech-to-text translation"),
     "audio generation": ("text-to-audio", "music generation"),
     # language tasks
