@@ -103,6 +103,10 @@ def test_a_topic_also_matches_its_other_names():
         "d", title="Continual learning for robots", abstract="Robots learn continually."
     )
     assert ranked([lifelong], "incremental learning") == []
+    # an exclusion removes the papers of its other names too, unless quoted
+    both = paper_text("e", title="Unlearning in continual learning", abstract="We forget.")
+    assert ranked([both], "continual learning, -machine unlearning") == []
+    assert ids(ranked([both], 'continual learning, -"machine unlearning"')) == ["e"]
 
 
 def test_joined_and_hyphenated_spellings_match_each_other():
