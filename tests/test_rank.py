@@ -575,6 +575,19 @@ def test_an_expansion_holding_another_matches_with_its_acronym_inside():
     assert ids(ranked([paper], "MLLM")) == ["a"]
 
 
+def test_an_interest_with_an_acronym_expanded_is_also_the_acronym_of_that_expansion():
+    # "OOD detection" is "out-of-distribution detection", which papers shorten to "OoDD"
+    paper = paper_text(
+        "a",
+        title="Improving OoDD in vision-language models",
+        abstract="We prompt models to reject unknown images. OoDD accuracy rises on benchmarks.",
+    )
+    learned = {"OoDD": ["out-of-distribution detection"]}
+    results = rank_papers([paper, *FILLER], Profile("p", "OOD detection"), learned)
+    assert ids(results) == ["a"]
+    assert rank_papers([paper, *FILLER], Profile("p", "OOD detection")) == []
+
+
 def test_an_acronym_counts_only_where_the_paper_means_it():
     multilingual = paper_text(
         "a",

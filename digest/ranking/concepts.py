@@ -104,7 +104,9 @@ class Made(NamedTuple):
 
     base: list[Keys]  # as written, acronyms and expansions swapped
     renamed: list[Keys]  # other names (digest.ranking.names), unquoted only
-    within: list[Keys]  # base alternatives with an expansion inside abbreviated
+    # the other base alternatives with an expansion in them abbreviated ("OOD detection" is
+    # "out-of-distribution detection", which is OoDD)
+    within: list[Keys]
     renamed_within: list[Keys]  # the same of the renamed ones
     joined: list[Keys]  # the words written joined
     units: tuple[Unit, ...]
@@ -382,7 +384,7 @@ class ConceptBook:
             for form in self._forms(k):
                 base.append(keys[:i] + form + keys[i + 1 :])
         base += self._abbreviated(keys, within=False)
-        within = [a for alt in base[1:] for a in self._abbreviated(alt, within=True)]
+        within = [a for alt in base[1:] for a in self._abbreviated(alt, within=False)]
         renamed = [r for alt in base for r in names.renamed(alt) if r not in base]
         renamed_within = [a for alt in renamed for a in self._abbreviated(alt, within=True)]
         words = TOKEN.findall(text)
