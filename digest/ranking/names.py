@@ -21,7 +21,9 @@ name of one word must be distinctive on its own ("unlearning", never "adapters",
 is that of "adapt", "adaptive", "adaptation"), and no name may share its keys with a common
 phrase ("LLM evaluator" is "LLM evaluation" once stemmed). The 64 topics added later
 touch no labelled profile, so that the fresh ones test them alone ("hallucination" waits:
-its names would change the held-out "VLM hallucination").
+its names would change the held-out "VLM hallucination"). The last 63 were written before
+the `fresh4` profiles were chosen, by a grader who saw no code, as the test of a longer list;
+they change no earlier profile's figures.
 """
 
 from __future__ import annotations
@@ -155,6 +157,74 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "weather forecasting": ("weather prediction",),
     "spiking neural networks": ("neuromorphic",),
     "quantum error correction": ("fault-tolerant quantum computing",),
+    # written before the fresh4 profiles were chosen (they test these too): topics people
+    # subscribe to that no labelled profile holds, each with its names from the field
+    "self-supervised learning": ("contrastive learning", "masked image modeling"),
+    "contrastive learning": ("contrastive representation learning", "InfoNCE"),
+    "semi-supervised learning": ("pseudo-labeling", "self-training"),
+    "active learning": ("uncertainty sampling",),
+    "domain adaptation": ("domain transfer", "cross-domain adaptation"),
+    "domain generalization": ("out-of-domain generalization", "cross-domain generalization"),
+    "curriculum learning": ("training curriculum",),
+    "neural architecture search": ("architecture search",),
+    "representation learning": ("feature learning", "embedding learning"),
+    "label noise": ("noisy labels",),
+    "class imbalance": ("imbalanced data", "long-tailed recognition", "long-tailed learning"),
+    "data augmentation": ("mixup",),
+    "bayesian deep learning": ("bayesian neural networks",),
+    "causal inference": ("causal effect estimation", "treatment effect estimation"),
+    "causal discovery": ("causal structure learning",),
+    "recurrent neural networks": ("long short-term memory",),
+    "convolutional neural networks": ("convnets",),
+    "positional encoding": ("position embeddings", "rotary position embedding", "RoPE"),
+    "multimodal learning": ("multimodal fusion", "cross-modal learning"),
+    "cross-modal retrieval": ("image-text retrieval", "video-text retrieval"),
+    "information retrieval": ("document retrieval", "passage retrieval", "learning to rank"),
+    "question answering": ("reading comprehension",),
+    "knowledge graphs": ("knowledge graph completion", "knowledge base completion"),
+    "text classification": ("document classification", "topic classification"),
+    "information extraction": ("relation extraction", "event extraction", "entity extraction"),
+    "relation extraction": ("relation classification",),
+    "entity linking": ("entity disambiguation",),
+    "coreference resolution": ("coreference",),
+    "semantic parsing": ("logical form generation",),
+    "natural language inference": ("textual entailment", "NLI"),
+    "paraphrase generation": ("paraphrasing",),
+    "word embeddings": ("word vectors", "word2vec"),
+    "commonsense reasoning": ("commonsense knowledge",),
+    "logical reasoning": ("deductive reasoning", "logical inference"),
+    "self-correction": ("self-refinement", "self-critique"),
+    "process reward models": ("process supervision", "step-level reward"),
+    "spoken language understanding": ("intent detection", "slot filling"),
+    "grammatical error correction": ("grammar correction",),
+    "story generation": ("narrative generation", "creative writing"),
+    "legal nlp": ("legal language models", "legal text processing"),
+    "social bias": ("gender bias", "racial bias", "stereotyping"),
+    "privacy-preserving machine learning": (
+        "secure multi-party computation",
+        "homomorphic encryption",
+    ),
+    "explainable ai": ("XAI", "explainability"),
+    "emotion recognition": ("affective computing", "emotion detection"),
+    "speaker verification": ("speaker recognition", "speaker identification"),
+    "speech enhancement": ("speech denoising", "noise suppression"),
+    "optical character recognition": ("text recognition",),
+    "image classification": ("visual recognition", "object recognition"),
+    "image segmentation": ("instance segmentation", "panoptic segmentation"),
+    "3d reconstruction": ("multi-view stereo", "structure from motion"),
+    "3d generation": ("text-to-3d",),
+    "pose estimation": ("keypoint detection",),
+    "depth estimation": ("monocular depth",),
+    "super-resolution": ("image upscaling",),
+    "image inpainting": ("image completion",),
+    "face recognition": ("face verification", "face identification"),
+    "deepfake detection": ("face forgery detection",),
+    "action recognition": ("activity recognition",),
+    "trajectory prediction": ("motion forecasting",),
+    "robot learning": ("robotic manipulation", "robot manipulation"),
+    "vision-and-language navigation": ("embodied navigation",),
+    "molecular property prediction": ("molecular representation learning",),
+    "code search": ("code retrieval",),
 }
 
 Keys = tuple[str, ...]
