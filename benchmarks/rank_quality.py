@@ -261,7 +261,7 @@ class Labels:
             for name, grades in table.items():
                 if name.lower() == key:
                     return grades
-        if [i.lower() for i in included(profile)] == [key]:
+        if profile in self.grades and [i.lower() for i in included(profile)] == [key]:
             return self.grades[profile]
         return None
 
@@ -776,6 +776,7 @@ def write_pool(
     a, b = ours(corpus, names, learned, 20), bm25(corpus, names, 20)
     sent: dict[str, set[str]] = {kw: set() for kw in names}
     chips: dict[str, set[str]] = {}
+    shown_in: dict[str, str] = {}  # a profile each interest was shown in
     replay = Replay(corpus, learned, seeds)
     profiles = [Profile(kw, kw, max_papers=DIGEST_SIZE) for kw in names]
     for index in replay.indexes:
@@ -784,6 +785,7 @@ def write_pool(
                 sent[kw].add(paper.paper_id)
                 for chip in paper.matched:
                     chips.setdefault(chip, set()).add(paper.paper_id)
+                    shown_in.setdefault(chip, kw)
     by_id = {p["id"]: p for p in corpus}
     lines = []
     for kw in names:
@@ -796,7 +798,7 @@ def write_pool(
             p = by_id[pid]
             lines.append(f"{pid} | {p['title']} | {p['abstract'][:600]}")
     for chip, ids in sorted(chips.items()):
-        grades = labels.interest_grades(chip, chip) or {}
+        grades = labels.interest_grades(shown_in[chip], chip) or {}
         todo = ids - set(grades)
         if todo:
             lines.append(f"### interest: {chip}  ({len(todo)} to judge)")
