@@ -243,6 +243,32 @@ PROFILES: dict[str, str | tuple[str, ...]] = {
     "embedding anisotropy": (
         "anisotrop|isotrop|whiten|uniformity|representation degeneration|degenerat\\w* (representation|embedding)|outlier (dimension|feature)s?|rogue dimension|embedding space (geometry|utili[sz]ation)|(geometry|spread|dispersion) of (the )?(embedding|representation|latent)|narrow cone|measures of spread|intrinsic dimension",
     ),
+    # fresh5: chosen (with these greps) by a helper who saw no code, as interests of three or
+    # more words ending in a word common in papers (the shape a long interest's shortening acts on)
+    "Gaussian mixture models": (
+        "gaussian mixture|mixtures? of gaussians|\\bgmms?\\b|mixture (density )?models?|mixtures? of (linear )?regressions?|regression mixture|expectation[- ]maximi[sz]ation|\\bem (algorithm|learning|framework|step)|mixture distributions?|finite mixture|\\bigmn\\b|model-based clustering|mixture of (distributions|vaes)|gaussian components|latent variable models?|mixture components",
+    ),
+    "LLM uncertainty estimation": (
+        "uncertaint|calibrat\\w*|confidence (estimat\\w*|score|elicit\\w*|express\\w*|level)|verbali[sz]ed confidence|over-?confiden|under-?confiden|conformal|selective (prediction|generation|classification)|abstain|abstention|semantic entropy|predictive (entropy|variance)|know (what|when) (they|it) (don't|do not) know|bayesian (low-rank|lora|fine-tun\\w*|neural|deep|inference|estimat\\w*|method|adapter)|bayesiani[sz]|expected calibration error|\\bece\\b|error detection|reliab\\w* (of )?(llm|language model)|trustworth",
+    ),
+    "automatic prompt optimization": (
+        "prompt (optimi[sz]\\w*|search|selection|engineering|tuning|learning|generation|induction|design|construction|ensembl\\w*|boosting|space|candidates|templates?)|(automat\\w*|black-box|discrete|gradient-free|soft|continuous|optimal|best) prompts?|prompt-based learning|instruction (induction|optimi[sz]\\w*|search|design)|\\bape\\b|\\bopro\\b|optimi[sz]\\w* (the )?(prompts?|instructions?)\\b|promptboost|(search|select)\\w* (for |among |over )?(the )?(optimal |best |effective )?(prompts|instructions)|mixture-of-expert prompts|prompting methods|zeroth-order optimi|(sensitiv\\w*|robust\\w*) to (the )?prompts?|prompt sensitivity|retriev\\w* prompts|demonstration selection|prompt(ing)? strateg\\w*",
+    ),
+    "model inversion attacks": (
+        "model inversion|inversion attack|language model inversion|(exact |black-box )?inversion of (generative )?(language )?models?|invert\\w* (llm|language model|clip|the model|embeddings?|outputs?|model outputs?)|(extract|reconstruct|recover|steal)\\w* (the |a |its )?(original |hidden |system |user )?(prompts?|inputs?|training (data|examples|set)|canar\\w*|private|sensitive|personal|secret)|prompt (extraction|stealing|leak\\w*|theft|inversion)|training data (extraction|reconstruction|approximation|recovery|leak\\w*)|data (extraction|reconstruction|approximation)|canar(y|ies)|privacy (attack|leak\\w*|risk)|gradient inversion|embedding inversion|slander|forged output|(data|input) reconstruction|output2prompt|reconstructs? the|\\bprivacy\\b|memoriz\\w* .{0,30}(training data|sensitive|private)",
+    ),
+    "neural information retrieval": (
+        "information retrieval|dense (passage |text |document )?retriev\\w*|(passage|document|text|image|video) retriev\\w*|(ad-hoc|cross-modal|multi-?modal|text-video|text-image|image-text|multi-hop|generative|neural|zero-shot|cross-lingual|universal) retriev\\w*|re-?rank\\w*|retrievers?\\b|bi-encoder|cross-encoder|colbert|\\bbm25\\b|\\bdpr\\b|ms ?marco|\\bbeir\\b|search engines?|query (expansion|rewriting|encoder)|relevance (ranking|labels?|judg\\w*|levels?)|learning to rank|(list|pair|point)-?wise (ranking|training|re-?rank\\w*)|retrieval (models?|systems?|benchmarks?|tasks?|performance|embeddings?|quality)|embedding models?|retrieving texts",
+    ),
+    "neural network hyperparameter tuning": (
+        "hyper-?parameters?|\\bhpo\\b|bayesian optimi[sz]ation|bayesopt|grid[- ]search|random search|learning[- ]rate (schedul\\w*|warm-?up|annealing|selection|tuning|range test|finder|decay)|\\bmup\\b|maximal update param\\w*|\u00b5p|optimal (learning rate|batch size)|automl|neural architecture search|freeze-thaw|(batch size|weight decay|momentum).{0,40}(learning rate|tuning)|learning rate.{0,40}(batch size|weight decay|momentum)|model selection|training curves?|learning curves?",
+    ),
+    "personalized text-to-image generation": (
+        "personali[sz]|textual inversion|subject-driven|customi[sz]ed (text-to-image|image generation|diffusion|generation)|(text-to-image|diffusion|model) customi[sz]ation|dreambooth|instantbooth|custom diffusion|new (visual )?concepts? (from|into|in)|user-provided concept|(learn|inject|teach|represent)\\w* (a |the )?(new |novel |unique |specific )?(concept|subject)s?\\b|subject fidelity|identity[- ]preserv|(few|3-5|handful of) (reference |input )?images|ip-adapter|image prompt adapter|concept (learning|embedding|token)s?|extended textual (conditioning|inversion)|(invert|inversion)\\w* .{0,30}(token|word|text embedding)|text-to-image|text-guided image|subject-driven|image synthesis .{0,30}(concept|subject)",
+    ),
+    "tool-augmented language models": (
+        "tool[- ]?(use|usage|using|learning|learner|augment\\w*|manipulation|call(ing|s)?|invocation|creation|retrieval|integration|former|set|kit)s?\\b|(use|using|call|invoke|leverag\\w*|augment\\w*|equip\\w*|teach\\w* themselves to use) (of )?(external |software |specialized |new |different )?(tools|apis)\\b|external tools?|\\bapi (calls?|usage|documentation)|function[- ]calling|(call|invoke)\\w* (external )?apis|\\bapis\\b|calculator|\\breact\\b|plug-?ins?\\b|code interpreter|search engines?|tool-augmented|augmented (language models|llms) with tools",
+    ),
 }
 
 
@@ -258,8 +284,9 @@ class Labels:
     kinds: dict[str, str]
     # groups of held-out profiles added and graded after digest/ranking/names.py was written
     # ("fresh", then "fresh2" after its list grew, "fresh3" after the last rule, "fresh4"
-    # after it grew again, its topics unknown to whoever wrote it): a test of
-    # it and of the rules on interests they were not made from, reported apart
+    # after it grew again, its topics unknown to whoever wrote it, "fresh5" long interests
+    # ending in a common word): a test of it and of the rules on interests they were not made
+    # from, reported apart
     fresh: dict[str, list[str]] = field(default_factory=dict)
 
     @property
