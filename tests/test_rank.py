@@ -533,7 +533,7 @@ def test_a_long_form_also_matches_without_two_common_words_at_its_end():
     common = common_word("Fine-tuning", 6)
     transfer = paper_text(
         "a",
-        title="Parameter-efficient transfer learning for probes",
+        title="Parameter-efficient probes for vision transformers",  # not a listed name
         abstract="We train few parameters. It works.",
     )
     plain = paper_text(
@@ -616,9 +616,9 @@ def test_an_acronym_in_one_abstract_sentence_counts_when_the_title_holds_a_rare_
         title="Semantic revision for language model distillation",
         abstract="Knowledge distillation compresses models. We revise the student's outputs.",
     )
-    untitled = paper_text(
+    untitled = paper_text(  # no word of KD's long form nor of its other names in the title
         "b",
-        title="Semantic revision for language models",
+        title="Semantic revision for text generators",
         abstract="Knowledge distillation compresses models. We revise the outputs.",
     )
     assert ids(ranked([titled, untitled], "KD")) == ["a"]
