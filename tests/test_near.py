@@ -84,3 +84,21 @@ def test_weights_count_and_metadata_interests_have_no_near_misses():
     assert [m.score for m in weighted] == pytest.approx([3 * m.score for m in plain])
     _, missed = near('author:"Ada Lovelace"')
     assert missed == []
+
+
+def test_the_words_of_a_listed_topic_inside_an_interest_count_apart():
+    # "prompt optimization" is a listed topic (digest.ranking.names), so it is one unit of
+    # the interest; a paper holding its words apart still holds words the subscriber wrote
+    apart = paper_text(
+        "apart",
+        title="Searching prompts with black-box optimization",
+        abstract="We search over prompts. The optimization needs no gradients.",
+    )
+    other = paper_text(
+        "other", title="Automatic evaluation of summaries", abstract="Scores for summaries."
+    )
+    ranked, missed = near("automatic prompt optimization", [apart, other])
+    assert ranked == []
+    assert [m.paper_id for m in missed] == ["apart", "other"]
+    words = {w.lower() for w in missed[0].found[0][1]}
+    assert {"prompts", "optimization"} <= words

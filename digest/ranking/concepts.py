@@ -872,7 +872,8 @@ class ConceptBook:
     def loose(self, concept: Concept) -> Loose:
         """The concept's words found anywhere, qualified or not (near misses,
         digest.ranking.near): per paper, the BM25F of the phrase plus that of each of its
-        units; a concept of metadata or of several parts has none."""
+        units and of each word of a unit written as several words (a long form or a listed
+        topic as typed); a concept of metadata or of several parts has none."""
         found = self._loose.get(concept.id)
         if found is None:
             total = np.zeros(self.n)
@@ -882,7 +883,10 @@ class ConceptBook:
                 papers, values = self._bm25f(occurrences)
                 total[papers] += values
                 parts.append(occurrences)
-            for unit in map(self._unit, concept.units):
+            # "prompt optimization" is one unit of `automatic prompt optimization` (a listed
+            # topic): its words still count apart
+            words = [((k,),) for u in concept.units if len(u[0]) > 1 for k in u[0] if k not in STOP]
+            for unit in map(self._unit, dict.fromkeys([*concept.units, *words])):
                 total[unit.papers] += unit.values
                 parts.append(unit.hits)
             hits = NO_HITS
