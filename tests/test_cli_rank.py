@@ -205,3 +205,23 @@ def test_rank_notes_a_broad_interest_on_stderr(sqlite_engine, now):
     assert result.exit_code == 0, result.output
     assert "note: Very broad:" in result.stderr and "LLM (25%" in result.stderr
     assert "graphs" in result.stderr  # 30 of 40 papers: also broad
+
+
+def test_rank_notes_an_interest_that_matches_nothing(sqlite_engine, now):
+    papers = [listed(f"2603.{n:05d}", title=f"Robots that walk, part {n}") for n in range(100, 125)]
+    papers += [
+        listed(f"2603.{n:05d}", title=f"Graph neural networks for molecules {n}") for n in range(5)
+    ]
+    with session_scope(sqlite_engine) as session:
+        store.insert_papers(session, papers=papers, now=now)
+    app = App(
+        settings_factory=lambda: Settings(database_url=str(sqlite_engine.url)), clock=lambda: now
+    )
+    runner = CliRunner()
+    keywords = "graph neural networks, tool-augmented LMs"
+    result = runner.invoke(cli, ["rank", "--keywords", keywords], obj=app)
+    assert result.exit_code == 0, result.output
+    assert "note: No match among these 30 papers for tool-augmented LMs:" in result.stderr
+    alone = runner.invoke(cli, ["rank", "--keywords", "tool-augmented LMs"], obj=app)
+    assert alone.exit_code == 0 and "No match among" not in alone.stderr
+    assert "no paper matches among 30" in alone.output and "--near 5" in alone.output

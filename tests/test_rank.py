@@ -448,6 +448,22 @@ def test_a_broad_interest_next_to_specific_ones_is_named():
     assert broad_interests(index, "quantization + LLM, speculative decoding") == []
 
 
+def test_an_interest_that_matches_no_recent_paper_is_named():
+    from digest.ranking import quiet_interests, quiet_note
+
+    papers = [paper_text(f"l{n}", title=f"LLM scaling, part {n}") for n in range(10)]
+    index = build_index([*papers, *FILLER])
+    found = quiet_interests(index, 'LLM, "LLM uncertainty estimation", LLM + scaling, -survey')
+    assert found == ["LLM uncertainty estimation"]  # as written; an exclusion is never named
+    note = quiet_note(found, 40)
+    assert note.startswith("No match among these 40 papers for LLM uncertainty estimation:")
+    assert "other words" in note and quiet_note([], 40) == ""
+    # the papers left out do not count, and too few papers say nothing
+    assert quiet_interests(index, "LLM", leave_out=frozenset(p.id for p in papers)) == ["LLM"]
+    small = build_index(papers)
+    assert quiet_interests(small, "LLM uncertainty estimation") == []
+
+
 def test_one_abstract_sentence_counts_when_the_title_holds_a_rare_word_of_the_concept():
     unlearning = paper_text(
         "a",

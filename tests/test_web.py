@@ -760,3 +760,6 @@ def test_preview_says_when_an_interest_is_very_broad(client, engine, now):
     assert "+" in both["broad"]
     alone = client.get("/preview", params={"keywords": "LLM"}).json()
     assert alone["broad"] == ""  # a single broad interest is what was meant
+    # an interest that matches none of the week's papers is named
+    assert both["quiet"].startswith("No match among these 30 papers for speculative decoding:")
+    assert alone["quiet"] == ""

@@ -20,6 +20,8 @@ from digest.ranking import (
     broad_note,
     build_index,
     near_misses,
+    quiet_interests,
+    quiet_note,
     rank_profiles,
 )
 from digest.ranking.acronyms import learn_acronyms, select_expansions
@@ -122,9 +124,14 @@ def rank(
     index = build_index(papers, acronyms)
     results = rank_profiles(index, [profile])[0]
     missed = near_misses(index, profile, near, [r.paper_id for r in results]) if near else []
+    pool = len(papers) - len(outside)
     note = broad_note(broad_interests(index, keywords, outside))
     if note:
         click.echo(f"note: {note}", err=True)
+    if results:  # else the table says that nothing matches
+        quiet = quiet_note(quiet_interests(index, keywords, outside), pool)
+        if quiet:
+            click.echo(f"note: {quiet}", err=True)
     by_id = {p.id: p for p in papers}
     if as_json:
         echo_json(
@@ -132,7 +139,7 @@ def rank(
             + [_near_dict(m, by_id[m.paper_id]) for m in missed]
         )
     else:
-        _print_table(results, by_id, first, len(papers) - len(outside))
+        _print_table(results, by_id, first, pool)
         _print_near(missed, by_id, near)
 
 
@@ -209,7 +216,10 @@ def _print_table(
 ) -> None:
     scope = f"listed since {first}" if first else "all stored papers"
     if not results:
-        click.echo(f"no paper matches among {pool} ({scope}); try other keywords or --all")
+        click.echo(
+            f"no paper matches among {pool} ({scope}); try other keywords or --all"
+            " (--near 5 lists the papers that hold their words)"
+        )
         return
     rows = [
         [

@@ -8,7 +8,7 @@ the papers that hold an interest's words without qualifying.
 """
 
 from digest.ranking.acronyms import learn_acronyms, select_expansions
-from digest.ranking.breadth import broad_interests, broad_note
+from digest.ranking.breadth import broad_interests, broad_note, quiet_interests, quiet_note
 from digest.ranking.index import MIN_RELEVANCE, RankIndex
 from digest.ranking.interests import InterestError, validate_interests
 from digest.ranking.near import NearMiss, near_misses
@@ -30,6 +30,8 @@ __all__ = [
     "iter_ranked",
     "learn_acronyms",
     "near_misses",
+    "quiet_interests",
+    "quiet_note",
     "rank_papers",
     "rank_profiles",
     "select_expansions",

@@ -1,6 +1,9 @@
-"""Interests too broad to pick papers (pure): one that matches a large share of the indexed
-papers, listed next to specific ones, fills the digest on its own; combining it with `+`
-(`quantization + LLM`) keeps what the subscriber meant."""
+"""Interests too broad or too quiet to pick papers (pure). One that matches a large share of
+the indexed papers, listed next to specific ones, fills the digest on its own; combining it
+with `+` (`quantization + LLM`) keeps what the subscriber meant. One that matches none of a
+week of papers may be written in words its papers do not use (`LLM uncertainty estimation`
+where they say "confidence estimation" or "calibration"): the subscriber is told, so a digest
+does not stay silent without a reason they can see."""
 
 from __future__ import annotations
 
@@ -41,4 +44,32 @@ def broad_note(found: list[tuple[str, float]]) -> str:
     return (
         f"Very broad: {parts}. Alone it fills your digest; to narrow it, combine it with "
         f'another interest using +, e.g. "{example} + your topic".'
+    )
+
+
+def quiet_interests(
+    index: RankIndex, keywords: str, leave_out: frozenset[str] = frozenset()
+) -> list[str]:
+    """The interests (as written) that match none of the indexed papers but `leave_out`;
+    empty when fewer than MIN_PAPERS papers are left (too few to say)."""
+    among = [j for j, p in enumerate(index.papers) if p.id not in leave_out]
+    if len(among) < MIN_PAPERS:
+        return []
+    out = []
+    for interest in parse_interests(keywords, strict=False).include:
+        scores = index.book.concept(interest.text, interest.phrase).scores
+        if not any(j in scores for j in among):
+            out.append(interest.text)
+    return out
+
+
+def quiet_note(found: list[str], papers: int) -> str:
+    """One sentence for the pages and `digest rank`, or "" when every interest matched."""
+    if not found:
+        return ""
+    names = ", ".join(found)
+    it = "it" if len(found) == 1 else "them"
+    return (
+        f"No match among these {papers} papers for {names}: papers may name {it} in other "
+        "words. Try a shorter or more common wording, or another name of the topic."
     )

@@ -28,7 +28,7 @@ from digest.web.base import (
     web,
 )
 from digest.web.forms import csrf_ok, text_field
-from digest.web.subscribe import broad_hint
+from digest.web.subscribe import broad_hint, quiet_hint
 
 log = logging.getLogger("digest.web")
 
@@ -99,6 +99,7 @@ def _manage_page(
         timezones=ctx.timezones,
         request_path=f"/manage/{request.path_params['token']}",
         broad=broad_hint(ctx, (values or _values(sub))["keywords"]),
+        quiet=quiet_hint(ctx, (values or _values(sub))["keywords"]),
         **_context(session, ctx, sub),
     )
 

@@ -209,6 +209,14 @@ def broad_hint(ctx: WebContext, keywords: str) -> str:
     return broad_note(broad_interests(_recent(ctx).index, keywords))
 
 
+def quiet_hint(ctx: WebContext, keywords: str) -> str:
+    """A note on interests that match none of this week's papers (or "")."""
+    from digest.ranking import quiet_interests, quiet_note
+
+    index = _recent(ctx).index
+    return quiet_note(quiet_interests(index, keywords), len(index.papers))
+
+
 def _preview(ctx: WebContext, keywords: str, exclude: str) -> list[dict[str, Any]]:
     from digest.ranking import rank_profiles
 
@@ -239,6 +247,7 @@ def preview(request: Request) -> Response:
             "days": PREVIEW_DAYS,
             "top": PREVIEW_TOP,
             "broad": broad_hint(ctx, keywords),
+            "quiet": quiet_hint(ctx, keywords),
         }
     )
 

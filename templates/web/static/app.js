@@ -15,6 +15,7 @@
   var status = document.getElementById("preview-status");
   var count = document.getElementById("preview-count");
   var broad = document.getElementById("broad-hint");
+  var quiet = document.getElementById("quiet-hint");
   if (!keywords || !list || !status) return;
   var timer = null;
   var seq = 0;
@@ -22,6 +23,7 @@
   function show(data) {
     list.textContent = "";
     if (broad) broad.textContent = data.broad || "";
+    if (quiet) quiet.textContent = data.quiet || "";
     if (count) {
       var n = data.papers.length;
       count.textContent = data.error ? "" : "This week: " + (n >= data.top ? n + "+" : n) +
