@@ -295,6 +295,33 @@ PROFILES: dict[str, str | tuple[str, ...]] = {
     "toxicity mitigation": (
         "\\btoxi\\w*|detox\\w*|offensive|hate[- ]?speech|hateful|harmful (content|text|language|outputs?|generations?)|profan\\w*|obscen\\w*|abusive|insult\\w*|\\bslurs?\\b|realtoxicity|civil ?comments|jigsaw|perspective api|ethical (nlg|generation)|self-debias\\w*|racist|sexist|unsafe (content|text|generation)|content (filter|moderat)\\w*",
     ),
+    # fresh7: chosen (with these greps) by a helper who saw no code and not the list of other
+    # names, as topics a subscriber would plausibly follow, after the list grew to 705 topics
+    "audio generation": (
+        "audio (generation|synthesis|generat\\w*|language model)|music (generation|generat\\w*|language model|model)|text-to-(audio|music|speech|sound)|sound (effect|generation|synthesis)|speech (synthesis|generation)|voice (conversion|cloning|synthesis)|vocoder|wave ?net|waveform (generation|synthesis)|raw audio|generat\\w* (audio|music|speech|sound)|\\bTTS\\b|singing|audioldm|musicgen|audiogen|jukebox|audio codec|neural codec|text to speech",
+    ),
+    "autoregressive image generation": (
+        "(image|visual|pixel|vision)s? (generation|synthesis|tokeni[sz]\\w*|tokens?|generative)|(generat\\w*|synthesi[sz]\\w*) (high[- ]\\w+ )?(images|pictures|visual)|pixel ?cnn|pixel ?rnn|image transformer|VQ-?VAE|VQ-?GAN|codebook|discrete (visual|image) tokens?|text-to-image|interleaved (image-text|text-image|multimodal|documents?)|(multimodal|visual) (understanding and generation|comprehension and creation|generation)|unified (multimodal|model)|masked generative|MaskGIT|DALL-?E|LlamaGen|\\bVAR\\b|Chameleon|image creation|generative (image|visual) model|visual autoregressive|autoregressive.{0,60}(image|visual|pixel)",
+    ),
+    "domain generalization": (
+        "domain[- ]generali[sz]|(out[- ]of[- ]distribution|\\bOOD|\\bo\\.o\\.d|OoD)\\w*[- ](generali[sz]|robust|performance|accuracy|test|data|setting|shift|benchmark)|generali[sz]\\w*.{0,40}(out[- ]of[- ]distribution|\\bOOD|unseen (domain|distribution|environment|target)|new domain|target domain|distribution shift|domain shift)|distribution(al)? shifts?|domain shifts?|dataset shifts?|covariate shifts?|concept drift|domain robust|robust\\w* (to|under|against) (domain|distribution|natural)|test[- ]time (training|adaptation)|domain adapt|unseen domains?|spurious (feature|correlation)|shortcut learning|invariant (risk|learning|feature|representation)|\\bIRM\\b|WILDS|DomainBed|effective robustness|ImageNet-(R|A|Sketch|V2|C)\\b|in-distribution and out-of-distribution|ID and OOD|\\bID\\b.{0,20}\\bOOD\\b|shifting (tasks and )?distributions|multiple (training |test )?distributions",
+    ),
+    "learning theory": (
+        "learning theory|learnability|\\bPAC\\b|probably approximately correct|sample complexit|generali[sz]ation (bound|error bound|guarantee)|VC[- ]dimension|Rademacher|minimax|lower bounds?|computational hardness|cryptographic hardness|provabl|theoretical (analysis|guarantee|understanding|framework|result|foundation|justification|insight)|theoretically (show|prove|analy|justif|ground|motivat)|(explain|argue|show) theoretically|we (prove|show theoretically)|theorem|halfspace|agnostic(ally)? learn|statistical (efficiency|rate|learning theory|foundation)|convergence (rate|guarantee|analysis)|convergence of the|excess risk|\\bregret\\b|universal learning|over-?parametri[sz]ed models? (generali[sz]|learn)|computational complexity|hypothesis class|realizable|neural tangent|Massart|testable learning|rates? of convergence|optimal rate|\\btheory\\b|statistical reason|Bayes[- ]optimal|decision-theoretic|formal framework",
+    ),
+    "memorization": (
+        "memori[sz]|regurgitat|verbatim|copyright|extraction attack|(extract|reconstruct|recover)\\w* (the )?(training|pre-?training|private|sensitive) (data|examples|text)|training data extraction|canar(y|ies)|privacy|private data|sensitive (information|data)|personally identifiable|\\bPII\\b|data leak|leakage of|seen (during|in) training|(have|has) seen|counterfactual memorization|membership inference|data attribution|legal risk",
+    ),
+    "multilingual + benchmark": (
+        "multi-?lingual|cross-?lingual|crosslingual|languages? other than English|non-English|English-centric|(\\d+|many|several|diverse|typologically[- ]\\w+|multiple|various|different|new) languages|low-resource languages?|under-?represented languages|multicultural|cross-cultural|polyglot|code-?(switch|mix)|language-specific|\\b(Chinese|Japanese|Korean|Russian|Spanish|French|German|Arabic|Hindi|Bengali|Indic|Indian languages|Indonesian|African|Danish|Finnish|Turkish|Vietnamese|Thai|Swahili|Tamil|Sinhala|Finno-Ugric|Portuguese|Italian|Dutch|Polish|Persian|Urdu)\\b",
+        "benchmark|evaluat|test (suite|set|bed)|testbed|leaderboard|\\bbench\\b|assess|datasets?\\b|corpus|corpora|metrics?\\b|judg|measur",
+    ),
+    "pretraining corpora": (
+        "pre-?training (data|corpus|corpora|dataset|mixture|tokens)|(training|pre-?training) (data|corpus|corpora)\\b.{0,40}(curat|filter|quality|dedup|composition|mixture|release|open)|(web|text|open|multilingual|public) (corpus|corpora|datasets?|text)|web[- ](crawl|scale|scraped|pages|data|documents)|common ?crawl|\\bC4\\b|the pile\\b|RedPajama|RefinedWeb|FineWeb|Dolma|ROOTS|OSCAR|data (curation|mixture|mixing|filtering|deduplication|pipeline|recipe)|dedup|trillion tokens|billion tokens|(curat|construct|build|releas|collect)\\w* (a |an )?(new |large[- ]scale |open |high-quality )*(corpus|corpora|dataset)|datasets? for (large )?language models|open[- ]source (data|corpus|training data)|license|public domain|language identification|LangID|domain upsampl|data composition|pre-?train\\w*.{0,40}(corpus|corpora)|BabyLM",
+    ),
+    "reversal curse": (
+        "reversal curse|revers(e|al|ed|ing)\\w*.{0,30}(relation|direction|order|knowledge|question|fact|recall)|\\bA is B\\b|\\bB is A\\b|inverse (relation|knowledge|question)|bidirectional (knowledge|recall|generali[sz]ation)|backward (recall|direction|generali[sz]ation)|permutation training|reverse (training|order|direction)|(direction|order)(al)? (of|in) (knowledge|fact|relation)|bidirectional reasoning",
+    ),
 }
 
 
@@ -311,8 +338,8 @@ class Labels:
     # groups of held-out profiles added and graded after digest/ranking/names.py was written
     # ("fresh", then "fresh2" after its list grew, "fresh3" after the last rule, "fresh4"
     # after it grew again, its topics unknown to whoever wrote it, "fresh5" long interests
-    # ending in a common word, "fresh6" after it grew by 540 topics): a test of it and of the
-    # rules on interests they were not made from, reported apart
+    # ending in a common word, "fresh6" after it grew by 540 topics, "fresh7" after that): a
+    # test of it and of the rules on interests they were not made from, reported apart
     fresh: dict[str, list[str]] = field(default_factory=dict)
 
     @property
