@@ -385,6 +385,30 @@ def test_manage_page_edits_preferences(client, engine, now):
     assert "preferences are saved" in client.get(r.headers["location"]).text
 
 
+def test_manage_page_names_an_interest_that_matches_nothing(client, engine, now):
+    with Session(engine) as s:
+        store.insert_papers(
+            s,
+            papers=[
+                listed(f"2603.{n:05d}", title=f"OOD detection study {n}", listing_day=now.date())
+                for n in range(1, 26)
+            ],
+            now=now,
+        )
+        s.commit()
+    sub = add_subscriber(engine, now)
+    with Session(engine) as s:
+        row = s.get(Subscriber, sub.id)
+        row.keywords = "OOD, quantum error correction"
+        s.add(row)
+        s.commit()
+    page = client.get(manage_path(sub))
+    assert page.status_code == 200
+    hint = page.text.split('id="quiet-hint"')[1].split("</p>")[0]
+    assert "No match among these 25 papers for quantum error correction" in hint
+    assert "OOD" not in hint
+
+
 def test_manage_rejects_bad_input_and_missing_csrf(client, engine, now):
     sub = add_subscriber(engine, now)
     path = manage_path(sub)
