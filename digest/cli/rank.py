@@ -81,7 +81,9 @@ def rank(
       cat:cs.CL + diffusion    papers in an arXiv category (-cat:cs.CV: never those)
     A paper qualifies when an interest is central to it: in the title, or in two sentences
     of the abstract; a passing mention is not a match. --near N lists the papers that just
-    missed (one word of an interest, a passing mention, one part of `a + b`) and why.
+    missed (one word of an interest, a passing mention, one part of `a + b`) and why. Notes
+    on stderr name a very broad interest listed next to specific ones, and an interest that
+    matches none of these papers (its papers may use other words).
 
     \b
     Examples:
