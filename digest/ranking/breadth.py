@@ -8,10 +8,23 @@ does not stay silent without a reason they can see."""
 from __future__ import annotations
 
 from digest.ranking.index import RankIndex
-from digest.ranking.interests import parse_interests
+from digest.ranking.interests import Interest, parse_interests
 
 BROAD_SHARE = 0.2  # of the indexed papers (a week of listings on the pages, `digest rank`'s set)
 MIN_PAPERS = 20  # fewer papers say too little about an interest's breadth
+
+
+def _matched(
+    index: RankIndex, keywords: str, leave_out: frozenset[str]
+) -> tuple[int, list[tuple[Interest, int]]]:
+    """How many indexed papers are not in `leave_out`, and how many of them each included
+    interest matches."""
+    among = [j for j, p in enumerate(index.papers) if p.id not in leave_out]
+    counts = []
+    for interest in parse_interests(keywords, strict=False).include:
+        scores = index.book.concept(interest.text, interest.phrase).scores
+        counts.append((interest, sum(1 for j in among if j in scores)))
+    return len(among), counts
 
 
 def broad_interests(
@@ -20,19 +33,11 @@ def broad_interests(
     """(interest as written, share of papers it matches) for each broad interest listed next
     to others, among the indexed papers but `leave_out`; empty when the profile has one
     interest (a broad one is then what was meant)."""
-    interests = parse_interests(keywords, strict=False).include
-    among = [j for j, p in enumerate(index.papers) if p.id not in leave_out]
-    if len(interests) < 2 or len(among) < MIN_PAPERS:
+    among, counts = _matched(index, keywords, leave_out)
+    if len(counts) < 2 or among < MIN_PAPERS:
         return []
-    out = []
-    for interest in interests:
-        if "+" in interest.text:
-            continue
-        scores = index.book.concept(interest.text, interest.phrase).scores
-        share = sum(1 for j in among if j in scores) / len(among)
-        if share >= BROAD_SHARE:
-            out.append((interest.text, share))
-    return out
+    shares = [(i.text, n / among) for i, n in counts if "+" not in i.text]
+    return [(text, share) for text, share in shares if share >= BROAD_SHARE]
 
 
 def broad_note(found: list[tuple[str, float]]) -> str:
@@ -52,15 +57,10 @@ def quiet_interests(
 ) -> list[str]:
     """The interests (as written) that match none of the indexed papers but `leave_out`;
     empty when fewer than MIN_PAPERS papers are left (too few to say)."""
-    among = [j for j, p in enumerate(index.papers) if p.id not in leave_out]
-    if len(among) < MIN_PAPERS:
+    among, counts = _matched(index, keywords, leave_out)
+    if among < MIN_PAPERS:
         return []
-    out = []
-    for interest in parse_interests(keywords, strict=False).include:
-        scores = index.book.concept(interest.text, interest.phrase).scores
-        if not any(j in scores for j in among):
-            out.append(interest.text)
-    return out
+    return [i.text for i, n in counts if n == 0]
 
 
 def quiet_note(found: list[str], papers: int) -> str:

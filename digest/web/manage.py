@@ -89,17 +89,18 @@ def _manage_page(
 ) -> Response:
     ctx = web(request)
     notice = NOTICES.get(next(iter(request.query_params), ""), "") if not error else ""
+    values = values or _values(sub)
     return page(
         request,
         "manage.html",
         status,
-        values=values or _values(sub),
+        values=values,
         error=error,
         notice=notice,
         timezones=ctx.timezones,
         request_path=f"/manage/{request.path_params['token']}",
-        broad=broad_hint(ctx, (values or _values(sub))["keywords"]),
-        quiet=quiet_hint(ctx, (values or _values(sub))["keywords"]),
+        broad=broad_hint(ctx, values["keywords"]),
+        quiet=quiet_hint(ctx, values["keywords"]),
         **_context(session, ctx, sub),
     )
 
