@@ -18,7 +18,7 @@ from digest.ranking.matching import TextIndex, surface_keys
 from digest.ranking.shapes import Shapes
 from digest.ranking.types import ScoredPaper
 
-MIN_RELEVANCE = 1.0  # see README "Interests": with MIN_MENTIONS, 0.5-2.0 give the same figures
+MIN_RELEVANCE = 1.0  # see docs/relevance.md: with MIN_MENTIONS, 0.5-2.0 give the same figures
 TREND_CAP = 100  # upvotes beyond this add nothing more
 TREND_WEIGHT = 0.25  # the largest trending boost: score = relevance * (1 + boost)
 CHUNK = 2048  # profiles scored per matrix product

@@ -33,7 +33,7 @@ optimization", inside DPO's long form; "mathematical problem solving"; "harmless
 so were the names that break the rules above: a key shared with a common phrase ("language
 modeling" is "language model", "truthfulness" is the "truth" of "ground truth", "μP" is
 "p"), a model or a benchmark rather than a name ("LLaVA", "TruthfulQA"), and
-"speech-to-text" (see the README).
+"speech-to-text" (see docs/relevance.md).
 """
 
 from __future__ import annotations
