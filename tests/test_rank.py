@@ -400,6 +400,31 @@ def test_a_passing_mention_is_not_a_match():
     assert ids(ranked([central, passing], "zero-shot")) == ["a"]
 
 
+def test_the_words_together_in_another_sentence_count_as_a_second_mention():
+    # LLM is common here, so "uncertainty estimation" alone stands for the interest; a paper
+    # with it in one sentence and the interest's words together in another has the concept in
+    # two sentences, though only the phrase is shown (the title names none of it)
+    common = [
+        paper_text(f"c{n}", title=f"Tool {n}", abstract=f"LLM agents use tool {n} well.")
+        for n in range(5)
+    ]
+    twice = paper_text(
+        "a",
+        title="Bayesian adapters",
+        abstract="Estimating the uncertainty of LLM answers is hard. "
+        "We propose adapters. They improve uncertainty estimation for every model we test.",
+    )
+    once = paper_text(
+        "b",
+        title="Bayesian adapters",
+        abstract="Adapters are cheap. We propose new ones. "
+        "They improve uncertainty estimation for every model we test.",
+    )
+    results = ranked([twice, once, *common], "LLM uncertainty estimation")
+    assert ids(results) == ["a"]
+    assert results[0].matches[0].terms == ("uncertainty estimation",)
+
+
 def test_plus_needs_both_parts():
     both = paper_text(
         "a",

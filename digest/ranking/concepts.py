@@ -136,6 +136,9 @@ class Concept:
     # what it shows in a paper: the phrase where it occurs, else its units found together
     shown: Hits = NO_HITS
     shown_papers: np.ndarray = field(default_factory=_none)  # the paper of each of `shown`
+    # a slot in each sentence where its units stand together, also in papers that show the
+    # phrase (they are mentions too, though the phrase is what is shown there)
+    together: np.ndarray = field(default_factory=_none)
     meta: tuple[str, str] | None = None  # ("author" | "cat", value): matched on metadata
 
     @cached_property
@@ -643,6 +646,10 @@ class ConceptBook:
         if WINDOW is not None:
             together = self._close(held, together)
         parts = [held.occurrences(*together, j) for j in range(held.width)]
+        first_owner, first_at = parts[0][0], parts[0][1]  # ascending by concept
+        bounds = np.searchsorted(first_owner, np.arange(len(concepts) + 1)).tolist()
+        for concept, (lo, hi) in zip(concepts, pairwise(bounds), strict=True):
+            concept.together = first_at[lo:hi]
         owner = np.concatenate([_none(), *(p[0] for p in parts)])
         at = np.concatenate([_none(), *(p[1] for p in parts)])
         n = np.concatenate([_none(), *(p[2] for p in parts)])
@@ -732,13 +739,17 @@ class ConceptBook:
         paper."""
         slots, width = self.text.slots, max(self.n, 1)
         every = np.arange(len(concepts), dtype=np.int64)
-        at = np.concatenate([_none(), *(c.shown.at for c in concepts)])
-        sizes = np.array([len(c.shown.at) for c in concepts], dtype=np.int64)
-        owner = np.repeat(every, sizes)
-        paper = np.concatenate([_none(), *(c.shown_papers for c in concepts)])
+        # where it is present: what it shows (the phrase, else its units together) and the
+        # sentences holding its units together in papers that show the phrase
+        at = np.concatenate(
+            [_none(), *(c.shown.at for c in concepts), *(c.together for c in concepts)]
+        )
+        sizes = [len(c.shown.at) for c in concepts] + [len(c.together) for c in concepts]
+        owner = np.repeat(np.concatenate((every, every)), sizes)
+        paper = slots.paper[at]
         in_title = slots.field[at] == 0
         titled = np.unique(owner[in_title] * width + paper[in_title])
-        # the distinct abstract sentences it is shown in, counted per paper
+        # the distinct abstract sentences it is present in, counted per paper
         count = len(slots.sentence_paper)
         sentences = np.unique(owner[~in_title] * count + slots.sentence[at[~in_title]])
         whose = sentences // count
