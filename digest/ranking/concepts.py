@@ -744,8 +744,8 @@ class ConceptBook:
         at = np.concatenate(
             [_none(), *(c.shown.at for c in concepts), *(c.together for c in concepts)]
         )
-        sizes = [len(c.shown.at) for c in concepts] + [len(c.together) for c in concepts]
-        owner = np.repeat(np.concatenate((every, every)), sizes)
+        present = [len(c.shown.at) for c in concepts] + [len(c.together) for c in concepts]
+        owner = np.repeat(np.concatenate((every, every)), present)
         paper = slots.paper[at]
         in_title = slots.field[at] == 0
         titled = np.unique(owner[in_title] * width + paper[in_title])
