@@ -136,8 +136,8 @@ class Concept:
     # what it shows in a paper: the phrase where it occurs, else its units found together
     shown: Hits = NO_HITS
     shown_papers: np.ndarray = field(default_factory=_none)  # the paper of each of `shown`
-    # a slot in each sentence where its units stand together, also in papers that show the
-    # phrase (they are mentions too, though the phrase is what is shown there)
+    # its first unit's slots in the sentences where its units stand together, also in papers
+    # that show the phrase (mentions too, though the phrase is what is shown there)
     together: np.ndarray = field(default_factory=_none)
     meta: tuple[str, str] | None = None  # ("author" | "cat", value): matched on metadata
 
