@@ -322,6 +322,31 @@ PROFILES: dict[str, str | tuple[str, ...]] = {
     "reversal curse": (
         "reversal curse|revers(e|al|ed|ing)\\w*.{0,30}(relation|direction|order|knowledge|question|fact|recall)|\\bA is B\\b|\\bB is A\\b|inverse (relation|knowledge|question)|bidirectional (knowledge|recall|generali[sz]ation)|backward (recall|direction|generali[sz]ation)|permutation training|reverse (training|order|direction)|(direction|order)(al)? (of|in) (knowledge|fact|relation)|bidirectional reasoning",
     ),
+    "test-time scaling": (
+        "test[- ]time (scaling|compute|search)|inference[- ]time (scaling|compute|search|algorithm|procedure|strateg)|inference[- ](aware|compute|budget)|inference scaling|scaling (up )?(inference|test-time)|compute[- ]optimal inference|best-of-?n\\b|\\bBoN\\b|repeated(ly)? sampl|self-consistency|majority vot|weighted voting|(outcome|process)[- ]reward model|verifiers?\\b|tree search|\\bMCTS\\b|sequential monte carlo|particle filter|thinking (time|budget)|longer (thinking|reasoning)",
+    ),
+    "domain-specific LLMs": (
+        "domain[- ]specific|domain[- ]speciali[sz]|speciali[sz]ed (large )?(language )?models?|vertical (domain|LLM)|domain[- ]adapt\\w*|domain[- ](adaptive )?pre-?train|continued pre-?training on|(medical|clinical|biomedical|legal|financ\\w*|scientific|telecom\\w*|astronom\\w*|chemi\\w*|biolog\\w*|genomic|radiology|health\\w*|math\\w*)[- ](domain|LLMs?|language models?|foundation models?|corpora|corpus|text|benchmark|jeopardy)|expert domains?|Tele-|\\bMed\\w*(GPT|LLM|Bench)|OpenMP|astronomy|telecommunication|biomedical|clinical|radiolog|optimization modeling",
+    ),
+    "multimodal retrieval": (
+        "(multi-?modal|cross-modal|images?|videos?|visual|speech|audio|spoken)\\b[^.]{0,60}retriev|retriev[^.]{0,60}\\b(images?|videos?|visual|multi-?modal|cross-modal|speech|audio|photos?)\\b|image-text matching|text-image matching|\\bCLIP\\b[^.]{0,80}(search|retriev)",
+    ),
+    "generative adversarial networks": (
+        "\\bGANs?\\b|generative adversarial|adversarial(ly)? (generat|train\\w* (a )?generat)|discriminator|\\w*GAN\\b|StyleGAN|min-?max game|mode collapse",
+    ),
+    "probing classifiers": (
+        "prob(e|es|ing)\\b|diagnostic classifier|linear classifiers? (trained )?on (the )?(hidden|representations|activations|embeddings)|(encode|encoding|recover\\w*|decod\\w*) (linguistic|syntactic|semantic|grammatical)|(linguistic|syntactic|syntax|grammatical|semantic) (information|knowledge|structure|propert\\w+|categor\\w+) (is |are )?(encoded|captured|represented|in (the )?(hidden|representations))|linguistic structure|layer-wise analysis|what (do|does) \\w+ (learn|know|encode)|hidden representations? of|linearly (decodable|separable|represented)|linear relational",
+    ),
+    "OCR": (
+        "\\bOCR\\b|optical character|text recognition|recogni[sz]\\w* (printed |handwritten |scene )?text|scene text|handwrit|scanned|document (image|parsing|understanding|digiti[sz])|digiti[sz]ed (books|documents|text)|text (in|from) images|chart (extraction|parsing|to table)|\\bHTR\\b",
+    ),
+    "grokking, emergent abilities": (
+        "grok|emergen\\w*|phase transition|sudden(ly)? (jump|improve|acquir|emerg|appear|generaliz)|abrupt|sharp (transition|jump)|delayed generali|inverse scaling|unpredictab\\w* (scal|capabilit|abilit)|predict\\w* (downstream )?(capabilit|abilit)|sharp left turn|memoriz\\w+ to generaliz|(appear|arise) (only )?(at|in|with) (larger|scale)",
+    ),
+    "Bayesian inference + in-context learning": (
+        "bayes|posterior|prior-data fitted|\\bPFNs?\\b|implicit (inference|posterior)|latent (concept|variable)|probabilistic inference",
+        "in-context|\\bICL\\b|few-shot prompt|demonstrations|prior-data fitted|\\bPFNs?\\b|learn\\w* from (the )?context|(from|given) (a few )?examples in (the|its) (prompt|context)",
+    ),
 }
 
 
@@ -338,8 +363,8 @@ class Labels:
     # groups of held-out profiles added and graded after digest/ranking/names.py was written
     # ("fresh", then "fresh2" after its list grew, "fresh3" after the last rule, "fresh4"
     # after it grew again, its topics unknown to whoever wrote it, "fresh5" long interests
-    # ending in a common word, "fresh6" after it grew by 540 topics, "fresh7" after that): a
-    # test of it and of the rules on interests they were not made from, reported apart
+    # ending in a common word, "fresh6" after it grew by 540 topics, "fresh7" after that,
+    # "fresh8" after the mention-count correction): a test of it and of the rules on interests they were not made from, reported apart
     fresh: dict[str, list[str]] = field(default_factory=dict)
 
     @property
