@@ -585,6 +585,32 @@ def test_a_long_form_also_matches_without_two_common_words_at_its_end():
     assert {t.lower() for t in result.matches[0].terms} == {"parameter-efficient"}
 
 
+def test_a_written_interest_is_never_shortened_to_one_of_its_words():
+    # "scaling" is common here (6 of 38 papers) and "test-time" rare, but "test-time" is one
+    # word of the two the subscriber wrote: "Test-Time Training" is not test-time scaling
+    common = common_word("Scaling", 6)
+    training = paper_text(
+        "a",
+        title="Open-world test-time training",
+        abstract="Test-time training adapts a model to shifted inputs. We make it robust.",
+    )
+    scaling = paper_text(
+        "b",
+        title="Test-time scaling with verifiers",
+        abstract="Test-time scaling spends more inference compute. Verifiers pick answers.",
+    )
+    assert ids(ranked([*common, training, scaling], "test-time scaling")) == ["b"]
+    # written out, PEFT's long form is two words too: "parameter-efficient" alone is not it
+    tuning = common_word("Fine-tuning", 6)
+    probes = paper_text(
+        "p",
+        title="Parameter-efficient probes for vision transformers",
+        abstract="We train few parameters. It works.",
+    )
+    assert ranked([*tuning, probes], "parameter-efficient fine-tuning") == []
+    assert ids(ranked([*tuning, probes], "PEFT")) == ["p"]  # the acronym's long form may
+
+
 def test_the_rare_word_of_a_long_phrase_is_never_dropped():
     common = common_word("Error", 6) + common_word("Correction", 6)
     classical = paper_text(

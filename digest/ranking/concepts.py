@@ -110,6 +110,8 @@ class Made(NamedTuple):
     renamed_within: list[Keys]  # the same of the renamed ones
     joined: list[Keys]  # the words written joined
     units: tuple[Unit, ...]
+    # the written word (between spaces) of each key as written: "test-time" is one word
+    written: tuple[int, ...]
 
 
 def _holds(keys: Keys, unit: Unit) -> bool:
@@ -369,7 +371,11 @@ class ConceptBook:
         if not phrase:  # quoted: that phrase only, never a shorter one nor another name
             # another name is already a short form: never shortened further ("training data
             # generation" is not "data generation")
-            shorter = [s for alt in made.base for s in self._shortened(alt, made.units)]
+            shorter = [
+                s
+                for i, alt in enumerate(made.base)
+                for s in self._shortened(alt, made.units, made.written if i == 0 else None)
+            ]
             out += made.renamed + shorter
             within = within + made.renamed_within
             within = within + [a for alt in shorter for a in self._abbreviated(alt, within=True)]
@@ -392,7 +398,8 @@ class ConceptBook:
         renamed_within = [a for alt in renamed for a in self._abbreviated(alt, within=True)]
         words = TOKEN.findall(text)
         joined: list[Keys] = [(norm("".join(words)),)] if 2 <= len(words) <= 3 else []
-        return Made(base, renamed, within, renamed_within, joined, self._units_of(keys))
+        written = tuple(w for w, word in enumerate(text.split()) for _ in TOKEN.findall(word))
+        return Made(base, renamed, within, renamed_within, joined, self._units_of(keys), written)
 
     def _abbreviated(self, keys: Keys, within: bool) -> list[Keys]:
         """`keys` with each known expansion in it replaced by its acronyms: "large language
@@ -408,13 +415,18 @@ class ConceptBook:
                     ]
         return out
 
-    def _shortened(self, keys: Keys, units: tuple[Unit, ...]) -> list[Keys]:
+    def _shortened(
+        self, keys: Keys, units: tuple[Unit, ...], written: tuple[int, ...] | None = None
+    ) -> list[Keys]:
         """`keys` without a common word at one end, when the rest is still a rare phrase
         of two or more content words (see COMMON_WORD) holding words of two or more of the
         interest's `units` when it has several ("large vision-language model" alone is one
         unit of "VLM hallucination", never a match for it): the leading modifier first, as
         English puts the head of a noun phrase last; and, for four or more content words,
-        also without its last two when both are common (the head: "parameter-efficient")."""
+        also without its last two when both are common (the head: "parameter-efficient").
+        Given `written` (the written word of each key of the interest as typed), the rest
+        keeps two of its words: one word of a multi-word interest never stands for it, a
+        hyphenated one included ("test-time" is not `test-time scaling`)."""
         content = [i for i, k in enumerate(keys) if k not in STOP]
         if len(content) < 3:
             return []
@@ -431,6 +443,8 @@ class ConceptBook:
             if common < COMMON_WORD * self.n or common < min(df(keys[i]) for i in kept):
                 continue
             rest = keys[kept[0] : kept[-1] + 1]
+            if written is not None and written[kept[0]] == written[kept[-1]]:
+                continue
             if len(units) > 1 and sum(_holds(rest, unit) for unit in units) < 2:
                 continue
             found = self.text.slots.paper[self.text.phrase(rest).at]  # grouped by paper
