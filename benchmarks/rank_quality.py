@@ -364,7 +364,8 @@ class Labels:
     # ("fresh", then "fresh2" after its list grew, "fresh3" after the last rule, "fresh4"
     # after it grew again, its topics unknown to whoever wrote it, "fresh5" long interests
     # ending in a common word, "fresh6" after it grew by 540 topics, "fresh7" after that,
-    # "fresh8" after the mention-count correction): a test of it and of the rules on interests they were not made from, reported apart
+    # "fresh8" after the mention-count correction): a test of it and of the rules on
+    # interests they were not made from, reported apart
     fresh: dict[str, list[str]] = field(default_factory=dict)
 
     @property
