@@ -16,12 +16,9 @@ from digest.ranking import (
     Profile,
     ScoredPaper,
     Span,
-    broad_interests,
-    broad_note,
+    breadth_notes,
     build_index,
     near_misses,
-    quiet_interests,
-    quiet_note,
     rank_profiles,
 )
 from digest.ranking.acronyms import learn_acronyms, select_expansions
@@ -127,13 +124,11 @@ def rank(
     results = rank_profiles(index, [profile])[0]
     missed = near_misses(index, profile, near, [r.paper_id for r in results]) if near else []
     pool = len(papers) - len(outside)
-    note = broad_note(broad_interests(index, keywords, outside))
-    if note:
-        click.echo(f"note: {note}", err=True)
-    if results:  # else the table says that nothing matches
-        quiet = quiet_note(quiet_interests(index, keywords, outside), pool)
-        if quiet:
-            click.echo(f"note: {quiet}", err=True)
+    broad, quiet = breadth_notes(index, keywords, outside)
+    if broad:
+        click.echo(f"note: {broad}", err=True)
+    if quiet and results:  # else the table says that nothing matches
+        click.echo(f"note: {quiet}", err=True)
     by_id = {p.id: p for p in papers}
     if as_json:
         echo_json(

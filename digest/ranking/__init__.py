@@ -8,7 +8,13 @@ the papers that hold an interest's words without qualifying.
 """
 
 from digest.ranking.acronyms import learn_acronyms, select_expansions
-from digest.ranking.breadth import broad_interests, broad_note, quiet_interests, quiet_note
+from digest.ranking.breadth import (
+    breadth_notes,
+    broad_interests,
+    broad_note,
+    quiet_interests,
+    quiet_note,
+)
 from digest.ranking.index import MIN_RELEVANCE, RankIndex
 from digest.ranking.interests import InterestError, validate_interests
 from digest.ranking.near import NearMiss, near_misses
@@ -24,6 +30,7 @@ __all__ = [
     "RankIndex",
     "ScoredPaper",
     "Span",
+    "breadth_notes",
     "broad_interests",
     "broad_note",
     "build_index",

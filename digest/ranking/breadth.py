@@ -33,7 +33,10 @@ def broad_interests(
     """(interest as written, share of papers it matches) for each broad interest listed next
     to others, among the indexed papers but `leave_out`; empty when the profile has one
     interest (a broad one is then what was meant)."""
-    among, counts = _matched(index, keywords, leave_out)
+    return _broad(*_matched(index, keywords, leave_out))
+
+
+def _broad(among: int, counts: list[tuple[Interest, int]]) -> list[tuple[str, float]]:
     if len(counts) < 2 or among < MIN_PAPERS:
         return []
     shares = [(i.text, n / among) for i, n in counts if "+" not in i.text]
@@ -57,10 +60,23 @@ def quiet_interests(
 ) -> list[str]:
     """The interests (as written) that match none of the indexed papers but `leave_out`;
     empty when fewer than MIN_PAPERS papers are left (too few to say)."""
-    among, counts = _matched(index, keywords, leave_out)
+    return _quiet(*_matched(index, keywords, leave_out))
+
+
+def _quiet(among: int, counts: list[tuple[Interest, int]]) -> list[str]:
     if among < MIN_PAPERS:
         return []
     return [i.text for i, n in counts if n == 0]
+
+
+def breadth_notes(
+    index: RankIndex, keywords: str, leave_out: frozenset[str] = frozenset()
+) -> tuple[str, str]:
+    """The broad note and the quiet note of `keywords` among the indexed papers but
+    `leave_out` ("" where there is nothing to say), from one count of each interest's
+    matches (the pages show both as the subscriber types)."""
+    among, counts = _matched(index, keywords, leave_out)
+    return broad_note(_broad(among, counts)), quiet_note(_quiet(among, counts), among)
 
 
 def quiet_note(found: list[str], papers: int) -> str:

@@ -28,7 +28,7 @@ from digest.web.base import (
     web,
 )
 from digest.web.forms import csrf_ok, text_field
-from digest.web.subscribe import broad_hint, quiet_hint
+from digest.web.subscribe import hints
 
 log = logging.getLogger("digest.web")
 
@@ -90,6 +90,7 @@ def _manage_page(
     ctx = web(request)
     notice = NOTICES.get(next(iter(request.query_params), ""), "") if not error else ""
     values = values or _values(sub)
+    broad, quiet = hints(ctx, values["keywords"])
     return page(
         request,
         "manage.html",
@@ -99,8 +100,8 @@ def _manage_page(
         notice=notice,
         timezones=ctx.timezones,
         request_path=f"/manage/{request.path_params['token']}",
-        broad=broad_hint(ctx, values["keywords"]),
-        quiet=quiet_hint(ctx, values["keywords"]),
+        broad=broad,
+        quiet=quiet,
         **_context(session, ctx, sub),
     )
 

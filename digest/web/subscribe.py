@@ -202,19 +202,12 @@ def _shown(papers: list[PaperText], sources: dict[str, str]) -> dict[str, dict[s
     return out
 
 
-def broad_hint(ctx: WebContext, keywords: str) -> str:
-    """A note on interests that match a large share of this week's papers (or "")."""
-    from digest.ranking import broad_interests, broad_note
+def hints(ctx: WebContext, keywords: str) -> tuple[str, str]:
+    """Notes on interests that match a large share of this week's papers, and on those that
+    match none of them ("" where there is nothing to say)."""
+    from digest.ranking import breadth_notes
 
-    return broad_note(broad_interests(_recent(ctx).index, keywords))
-
-
-def quiet_hint(ctx: WebContext, keywords: str) -> str:
-    """A note on interests that match none of this week's papers (or "")."""
-    from digest.ranking import quiet_interests, quiet_note
-
-    index = _recent(ctx).index
-    return quiet_note(quiet_interests(index, keywords), len(index.papers))
+    return breadth_notes(_recent(ctx).index, keywords)
 
 
 def _preview(ctx: WebContext, keywords: str, exclude: str) -> list[dict[str, Any]]:
@@ -240,14 +233,15 @@ def preview(request: Request) -> Response:
     except InputError as exc:
         return JSONResponse({"papers": [], "error": str(exc)})
     papers = _preview(ctx, keywords, exclude)
+    broad, quiet = hints(ctx, keywords)
     return JSONResponse(
         {
             "papers": papers,
             "error": "",
             "days": PREVIEW_DAYS,
             "top": PREVIEW_TOP,
-            "broad": broad_hint(ctx, keywords),
-            "quiet": quiet_hint(ctx, keywords),
+            "broad": broad,
+            "quiet": quiet,
         }
     )
 
