@@ -8,6 +8,7 @@ import pytest
 from digest.ranking import Profile, build_index, rank_papers, rank_profiles
 from digest.ranking import index as index_module
 from digest.ranking import ranker as rank_module
+from digest.ranking.matching import sentence_ends
 from tests.factories import paper_text
 
 FILLER = [
@@ -398,6 +399,22 @@ def test_a_passing_mention_is_not_a_match():
         abstract="We caption images. We also report zero-shot results.",
     )
     assert ids(ranked([central, passing], "zero-shot")) == ["a"]
+
+
+def test_an_abbreviation_does_not_end_the_sentence_a_mention_is_counted_in():
+    # "e.g." inside a sentence: the interest named twice in that one sentence is still one
+    # mention (a passing one), as the email's cut of the abstract reads it too
+    central = paper_text(
+        "a", title="Zero-shot classification with CLIP", abstract="Zero-shot transfer works."
+    )
+    passing = paper_text(
+        "b",
+        title="Better image captioning",
+        abstract="We caption images. Zero-shot use of the captions helps other tasks, "
+        "e.g. zero-shot retrieval. Captions are cheap.",
+    )
+    assert ids(ranked([central, passing], "zero-shot")) == ["a"]
+    assert sentence_ends(passing.abstract) == (18, 93)
 
 
 def test_the_words_together_in_another_sentence_count_as_a_second_mention():

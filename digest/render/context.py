@@ -11,7 +11,6 @@ subscriber who gets that paper for the same matches; items are cached.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from markupsafe import Markup, escape
 
 from digest.ranking import Match, ScoredPaper, Span
 from digest.ranking.interests import parse_interests
+from digest.ranking.matching import sentence_ends
 from digest.ranking.metadata import chip
 from digest.tokens import Links, feedback_query
 
@@ -33,10 +33,6 @@ SUBJECT_KEYWORDS = 3
 SUBJECT_KEYWORDS_CHARS = 40
 MARK = Markup('<mark style="background-color:#fde68a;color:#111827;padding:0 1px;">')
 _END_MARK = Markup("</mark>")
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]?(?=\s+[\"'(\[]?[A-Z0-9])")
-_NOT_AN_END = re.compile(
-    r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|Fig|Figs|Eq|Eqs|Sec|Ref|No|approx|resp)|\b[A-Z])\.$"
-)
 
 
 @dataclass(frozen=True)
@@ -105,16 +101,6 @@ def short_authors(authors: Sequence[str], keep: int = 3) -> str:
     if len(names) <= keep:
         return ", ".join(names)
     return ", ".join(names[:keep]) + " et al."
-
-
-@functools.lru_cache(maxsize=4096)  # a day's papers reach many subscribers
-def sentence_ends(text: str) -> tuple[int, ...]:
-    """Offsets just after each sentence of `text` (not after "e.g.", "et al.", initials)."""
-    return tuple(
-        m.end()
-        for m in _SENTENCE_END.finditer(text)
-        if not _NOT_AN_END.search(text, max(0, m.end() - 16), m.end())
-    )
 
 
 def sentence_cut(text: str, limit: int = ABSTRACT_LIMIT) -> int:
