@@ -347,6 +347,31 @@ PROFILES: dict[str, str | tuple[str, ...]] = {
         "bayes|posterior|prior-data fitted|\\bPFNs?\\b|implicit (inference|posterior)|latent (concept|variable)|probabilistic inference",
         "in-context|\\bICL\\b|few-shot prompt|demonstrations|prior-data fitted|\\bPFNs?\\b|learn\\w* from (the )?context|(from|given) (a few )?examples in (the|its) (prompt|context)",
     ),
+    "LLM factuality": (
+        "hallucinat|factual|fact[- ]?check|fact verification|truthful|fabricat|confabulat|misinformation|false (claims?|information|statements?|facts?)|attributab|attribution|faithful|knowledge (conflicts?|overshadow)|unsupported (claims|statements)|veracity|citations?|honest|misconception|incorrect (facts|information|responses|answers|outputs)|factoid|long-form (answers?|generation|responses)|knowledge-intensive|long-tail knowledge|parametric knowledge|world knowledge|grounded(ness)? (generation|responses)|made-up|nonsensical|reliab(le|ility) of (LLM|language model)",
+    ),
+    "non-English language models": (
+        "non-English|language-specific|monolingual|bilingual|multilingual|polyglot|cross-?lingual|(^|\\W)(French|German|Spanish|Catalan|Basque|Galician|Italian|Portuguese|Dutch|Danish|Swedish|Norwegian|Icelandic|Finnish|Estonian|Hungarian|Polish|Czech|Slovak|Slovene|Croatian|Serbian|Bosnian|Russian|Ukrainian|Greek|Turkish|Arabic|Hebrew|Persian|Farsi|Hindi|Bengali|Bangla|Tamil|Telugu|Urdu|Marathi|Sinhala|Indian|Indic|Chinese|Mandarin|Japanese|Korean|Thai|Vietnamese|Indonesian|Malay|Filipino|Tagalog|Swahili|Yoruba|Amharic|African|Baltic|Lithuanian|Latvian|Finno-Ugric|Uralic|Nordic|Scandinavian|European languages|Asian languages|Southeast Asia|South-East Asia|Sailor|CamemBERT|FlauBERT|Poro|Salamandra|Kanana|Komodo)\\b|(new|target|specific|single|individual|underrepresented|under-represented|regional|local|national) languages?|language adaptation|adapt\\w* (\\w+ ){0,3}to (a |new |other )?(new )?languages?|English-centric|English-dominated|beyond English|other than English|English-only|languages? (support|coverage)|\\d[\\d,]* languages|thousand-language|language identification|LangID|(low|lower|under)[- ]?(resource|resourced)|dialects?|endangered",
+    ),
+    "efficient LLM training": (
+        "(memory|compute|computation|computationally|cost|resource|data|training|parameter)[- ]efficien|efficient(ly)? (\\w+ ){0,2}(pre-?)?train|train\\w* (\\w+ ){0,3}efficien|low[- ]precision|low[- ]bit|mixed[- ]precision|\\bFP8\\b|\\bFP4\\b|\\bBF16\\b|8-bit|4-bit|quantization-aware training|\\bQAT\\b|gradient (low-rank )?projection|low-rank (gradient|projection)|optimizer states?|GaLore|activation (memory|checkpoint|compress)|gradient checkpoint|model (growth|expansion)|progressive(ly)? (training|grow|stack)|depth up-?scaling|upcycl|warm[- ]?start|reus\\w* (small |smaller )?pre-?trained models|training (cost|time|throughput|speed|budget|FLOPs)|(pre-?)?training costs?|(speed|accelerat|fast)\\w* (up )?(the )?(pre-?)?training|faster (pre-?)?training|GPU hours|wall-?clock|FLOPs? (utili|budget|count)|\\bMFU\\b|distributed training|parallelism|academic (resources|budget)|without premium GPUs|compute[- ]optimal|sequence packing|packing|computing resources|computational (cost|resources|demands)|reduc\\w* (the )?(\\w+ )?training steps|cost-effective|acceleration|learning rate (schedul|annealing)|hyperparameter (search|transfer)|\\bmuP\\b|maximal update|linear attention|one-stop training|joint(ly)? train\\w* (high|multiple|different)|lab-sized|single GPU|consumer (GPU|hardware)|budget",
+    ),
+    "training dynamics": (
+        "training dynamics|learning dynamics|(pre-?)?training trajector|loss (curves?|trajector|landscape|spikes?|plateau)|learning curves?|phase transitions?|(intermediate|training|pre-?training) checkpoints|across (training )?checkpoints|over the course of (pre-?)?training|throughout (pre-?)?training|during (pre-?)?training|as training progresses|early (in|stage of) training|stages of training|(random )?seeds?|training (runs?|instabilit|stability)|(un)?stable (training|generalization)|grokking|sudden (drop|emergence|improvement)|memorization (and|vs\\.?|to) generali[sz]ation|forgetting events|example difficulty|cartography|hard(er)? examples|abrupt|emergen(ce|t)|when (do|does) (models|networks|LMs)|how (models|LMs|networks) learn|critical (data size|period)|implicit bias|simplicity bias|gradient descent (dynamics|trajector)|large step sizes?|edge of stability|neural collapse|dynamics|learning (process|law)|optimal learning|training steps|zero (training )?loss|stages? of (learning|acquisition)|acquisition of|order in which",
+    ),
+    "word embeddings": (
+        "word embeddings?|word vectors?|word representations?|word2vec|\\bGloVe\\b|fastText|skip-?gram|\\bCBOW\\b|static (word )?embeddings?|type embeddings?|distributional (semantic|model|hypothesis|vector)|vector space (model|word|semantic)|(token|input|output|subword|character) embeddings?|embedding (matrix|matrices|layer|initiali[sz]ation|space)|lexical (semantic|embedding|representation)|semantic lexicons?|retrofit|word similarity|word analog|analogy|embeddings? (of|for) (new|unseen|rare|out-of-vocabulary) (words|tokens)|vocabulary (expansion|extension)|whitening|meta-embeddings?|embeddings? (for|of) (the )?(new |unseen |unknown )?(tokens|vocabulary|words)|tokenizer transfer|new tokenizer|vocabulary (items|adaptation|swap)|unembedding|representations? of words|vocabulary (key )?(representations?|space)|one-hot",
+    ),
+    "MLM": (
+        "\\bMLMs?\\b|masked[- ]language[- ]model|masked LMs?\\b|mask(ed)?[- ](token|word|span) (prediction|modeling|infilling)|masked (pre-?training|objective|modeling)|cloze|\\bBERTs?\\b|BERT-(base|large|style|like)|RoBERTa|DeBERTa|ELECTRA|ALBERT|XLM-R|mBERT|CamemBERT|FlauBERT|CharBERT|encoder-only|bidirectional (encoder|transformer|language model|context)|pseudo-log-likelihood|\\bPLLs?\\b|denoising (objective|autoencoder)|span corruption|fill-in|infill|encoder models?|encoders?\\b|masked (diffusion|generative)|\\[MASK\\]|BabyLM",
+    ),
+    "contrastive learning, self-supervised learning": (
+        "contrastive|InfoNCE|NT-Xent|SimCLR|MoCo\\b|\\bCLIP\\b|triplet loss|(positive|negative) (pairs?|samples|examples)|hard negatives?|in-batch negatives?|siamese|metric learning|instance discrimination|noise[- ]contrastive|embedding models?|embedders?|dense retriev|text embeddings?|self-?supervis|\\bSSL\\b|unsupervised (\\w+ ){0,2}(pre-?training|representation|learning)|pretext task|wav2vec|HuBERT|\\bBYOL\\b|\\bDINO|SimSiam|masked (image|autoencoder|modeling|prediction)|\\bMAE\\b|representation learning|label-free|without (human )?(labels|annotations)|unlabeled data|self-training|pseudo-?label",
+    ),
+    "interpretability + multilingual models": (
+        "interpretab|interpret\\w*|explain|explanation|probing|probes?\\b|neurons?\\b|latent language|pivot language|logit lens|tuned lens|representations?|representation (space|analysis|similarity|geometry)|hidden (states?|layers?|representations?)|embeddings?|intermediate layers?|layer-wise|internal|mechanis|circuits?|intervention|steering|subspace|geometry|shared space|interlingua|analy[sz]",
+        "multilingual|cross-?lingual|polyglot|interlingua|non-English|languages other than English|English-centric|(many|different|multiple|diverse|various|\\d+) languages|language famil|language-(specific|agnostic|neutral)|latent language|pivot language|code-?(switch|mix)|bilingual|mBERT|XLM|mT5|BLOOM|(source|target) languages?|language adapters?|English (as|is) (a |an |the )?(pivot|internal)",
+    ),
 }
 
 
@@ -364,7 +389,8 @@ class Labels:
     # ("fresh", then "fresh2" after its list grew, "fresh3" after the last rule, "fresh4"
     # after it grew again, its topics unknown to whoever wrote it, "fresh5" long interests
     # ending in a common word, "fresh6" after it grew by 540 topics, "fresh7" after that,
-    # "fresh8" after the mention-count correction): a test of it and of the rules on
+    # "fresh8" after the mention-count correction, "fresh9" after it grew by the topics of
+    # 2026-12-04 and the rule of two written words): a test of it and of the rules on
     # interests they were not made from, reported apart
     fresh: dict[str, list[str]] = field(default_factory=dict)
 
