@@ -1,5 +1,13 @@
 from digest import store
-from digest.ranking.acronyms import HAND, learn_acronyms, long_form, merged, select_expansions
+from digest.ranking.acronyms import (
+    HAND,
+    learn_acronyms,
+    long_form,
+    merged,
+    same_meaning,
+    select_expansions,
+)
+from digest.ranking.matching import surface_keys
 from digest.store.engine import session_scope
 
 
@@ -89,3 +97,17 @@ def test_long_form_prefers_word_initials():
     # no initials reading: the letters in order, as before
     assert long_form("LoRA", "low-rank adaptation") == "low-rank adaptation"
     assert long_form("AE", "a sparse autoencoder") == "autoencoder"
+
+
+def test_same_meaning_tells_spellings_from_other_meanings():
+    def same(a: str, b: str) -> bool:
+        return same_meaning(surface_keys(a), surface_keys(b))
+
+    assert same("large language model", "language model")  # one holds the other's words
+    assert same("multi-modal large language model", "multimodal large language model")
+    assert same("auto regressive", "autoregressive")
+    assert same("contrastive language-image pre-training", "contrastive language-image pretraining")
+    assert same("rl from human feedback", "reinforcement learning from human feedback")
+    assert not same("masked language model", "multimodal language model")
+    assert not same("machine learning", "maximum likelihood")
+    assert not same("small language model", "speech and language model")

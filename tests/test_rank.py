@@ -694,6 +694,18 @@ def test_an_acronym_counts_only_where_the_paper_means_it():
     assert ids(ranked([xyz], "XYZ")) == ["x"]
 
 
+def test_an_acronym_defined_in_another_spelling_of_its_long_form_still_counts():
+    # "multi-modal" is "multimodal" written apart: the paper means the same MLLM, so its two
+    # other sentences with MLLMs are mentions too
+    spelled = paper_text(
+        "a",
+        title="Seeing and reasoning together",
+        abstract="Multi-modal large language models (MLLMs) see images. We teach MLLMs to "
+        "reason. MLLMs now reason better.",
+    )
+    assert ids(ranked([spelled], "MLLM")) == ["a"]
+
+
 def test_an_acronym_in_one_abstract_sentence_counts_when_the_title_holds_a_rare_word_of_it():
     titled = paper_text(
         "a",

@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+from digest.ranking.matching import STOP
+
 HAND: dict[str, tuple[str, ...]] = {
     "OOD": ("out-of-distribution",),
     "KD": ("knowledge distillation",),
@@ -191,3 +193,22 @@ def merged(learned: Mapping[str, Sequence[str]] | None) -> dict[str, list[str]]:
         known = out.setdefault(short, [])
         known.extend(lg for lg in longs if lg not in known)
     return out
+
+
+def same_meaning(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether two long forms of one acronym, as matching keys, mean the same thing: one holds
+    the other's content words ("large language model", "language model"), or where they differ
+    they are one word spelled apart or joined ("multi-modal", "multimodal"; keys are stems, so
+    one is a prefix of the other) or one is the other's initials ("RL from human feedback").
+    "masked language model" and "multimodal language model" are two meanings of MLM."""
+    words_a = [k for k in a if k not in STOP]
+    words_b = [k for k in b if k not in STOP]
+    set_a, set_b = set(words_a), set(words_b)
+    if set_a <= set_b or set_b <= set_a:
+        return True
+    rest_a = [k for k in words_a if k not in set_b]
+    rest_b = [k for k in words_b if k not in set_a]
+    joined_a, joined_b = "".join(rest_a), "".join(rest_b)
+    if joined_a.startswith(joined_b) or joined_b.startswith(joined_a):
+        return True
+    return joined_a == "".join(k[0] for k in rest_b) or joined_b == "".join(k[0] for k in rest_a)

@@ -36,6 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from digest.ranking import metadata, names
+from digest.ranking.acronyms import same_meaning
 from digest.ranking.matching import NO_HITS, STOP, TOKEN, Hits, TextIndex, norm, surface_keys
 from digest.ranking.spans import FIELDS
 from digest.ranking.types import Span
@@ -193,12 +194,11 @@ class ConceptBook:
     ):
         self.text = text
         self.meta = meta  # per paper: (authors, arXiv categories)
-        # acronym key -> (paper, content keys of its long form) where a paper defines it
-        self.defined: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        # acronym key -> (paper, keys of its long form) where a paper defines it
+        self.defined: dict[str, list[tuple[int, Keys]]] = {}
         for paper, pairs in enumerate(defined):
             for short, long in pairs:
-                words = frozenset(k for k in long if k not in STOP)
-                self.defined.setdefault(short, []).append((paper, words))
+                self.defined.setdefault(short, []).append((paper, long))
         self.expansions = acronyms
         self.shorts: dict[tuple[str, ...], set[str]] = {}
         for short, longs in acronyms.items():
@@ -581,16 +581,16 @@ class ConceptBook:
     def _as_defined(self, short: str, hits: Hits, alternatives: tuple[Keys, ...]) -> Hits:
         """The acronym's occurrences `hits`, less those in papers that define it as a long
         form the concept does not mean ("multilingual large language models (MLLMs)" for an
-        MLLM of "multimodal large language model", "out-of-domain (OOD)" for OOD); a long
-        form holding the words of one of the concept's, or held in one, is the same. An
-        acronym the concept knows no long form of keeps every occurrence."""
-        meant = [frozenset(k for k in alt if k not in STOP) for alt in alternatives if len(alt) > 1]
+        MLLM of "multimodal large language model", "out-of-domain (OOD)" for OOD; see
+        acronyms.same_meaning). An acronym the concept knows no long form of keeps every
+        occurrence."""
+        meant = [alt for alt in alternatives if len(alt) > 1]
         if not meant:
             return hits
         other = [
             paper
-            for paper, words in self.defined[short]
-            if not any(words <= m or m <= words for m in meant)
+            for paper, long in self.defined[short]
+            if not any(same_meaning(long, m) for m in meant)
         ]
         if not other:
             return hits
