@@ -207,6 +207,26 @@ def test_rank_notes_a_broad_interest_on_stderr(sqlite_engine, now):
     assert "graphs" in result.stderr  # 30 of 40 papers: also broad
 
 
+def test_rank_notes_an_acronym_of_several_meanings(sqlite_engine, now):
+    papers = [listed(f"2603.{n:05d}", title=f"Masked language models, part {n}") for n in range(3)]
+    with session_scope(sqlite_engine) as session:
+        store.insert_papers(session, papers=papers, now=now)
+        store.save_acronyms(
+            session,
+            counts={("MLM", "masked language model"): 3, ("MLM", "multimodal language model"): 2},
+            now=now,
+        )
+    app = App(
+        settings_factory=lambda: Settings(database_url=str(sqlite_engine.url)), clock=lambda: now
+    )
+    result = CliRunner().invoke(cli, ["rank", "--keywords", "MLM", "--all"], obj=app)
+    assert result.exit_code == 0, result.output
+    assert "note: More than one meaning in papers: MLM is masked language model or " in (
+        result.stderr
+    )
+    assert "2603.00001" in result.stdout
+
+
 def test_rank_notes_an_interest_that_matches_nothing(sqlite_engine, now):
     papers = [listed(f"2603.{n:05d}", title=f"Robots that walk, part {n}") for n in range(100, 125)]
     papers += [

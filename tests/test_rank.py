@@ -506,6 +506,24 @@ def test_an_interest_that_matches_no_recent_paper_is_named():
     assert quiet_interests(small, "LLM uncertainty estimation") == []
 
 
+def test_an_acronym_of_several_meanings_is_named():
+    from digest.ranking import ambiguous_interests, ambiguous_note, breadth_notes
+
+    learned = {
+        "MLM": ["masked language model", "masked language modeling", "multimodal language model"],
+        "MLLM": ["multi-modal large language model"],  # a spelling of the hand list's own
+    }
+    index = build_index(FILLER, learned)
+    found = ambiguous_interests(index, "MLMs^2, MLLM, VLM, OOD, -survey")
+    assert found == [("MLMs", ["masked language model", "multimodal language model"])]
+    note = ambiguous_note(found)
+    assert note.startswith("More than one meaning in papers: MLMs is masked language model or ")
+    assert 'write it out, e.g. "masked language model"' in note and ambiguous_note([]) == ""
+    assert breadth_notes(index, "MLM, OOD").ambiguous.startswith("More than one meaning")
+    assert breadth_notes(index, "masked language model").ambiguous == ""
+    assert ambiguous_interests(build_index(FILLER), "MLM") == []  # no long form known
+
+
 def test_one_abstract_sentence_counts_when_the_title_holds_a_rare_word_of_the_concept():
     unlearning = paper_text(
         "a",

@@ -787,3 +787,26 @@ def test_preview_says_when_an_interest_is_very_broad(client, engine, now):
     # an interest that matches none of the week's papers is named
     assert both["quiet"].startswith("No match among these 30 papers for speculative decoding:")
     assert alone["quiet"] == ""
+    assert both["ambiguous"] == ""
+
+
+def test_preview_and_manage_page_name_an_acronym_of_several_meanings(client, engine, now):
+    with Session(engine) as s:
+        store.insert_papers(s, papers=[listed(f"2603.{n:05d}") for n in range(1, 6)], now=now)
+        store.save_acronyms(
+            s,
+            counts={("MLM", "masked language model"): 3, ("MLM", "multimodal language model"): 2},
+            now=now,
+        )
+        s.commit()
+    note = client.get("/preview", params={"keywords": "MLM, OOD"}).json()["ambiguous"]
+    assert note.startswith("More than one meaning in papers: MLM is masked language model or ")
+    sub = add_subscriber(engine, now)
+    with Session(engine) as s:
+        row = s.get(Subscriber, sub.id)
+        row.keywords = "MLM"
+        s.add(row)
+        s.commit()
+    page = client.get(manage_path(sub))
+    hint = page.text.split('id="ambiguous-hint"')[1].split("</p>")[0]
+    assert "MLM is masked language model or multimodal language model" in hint

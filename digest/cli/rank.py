@@ -79,8 +79,9 @@ def rank(
     A paper qualifies when an interest is central to it: in the title, or in two sentences
     of the abstract; a passing mention is not a match. --near N lists the papers that just
     missed (one word of an interest, a passing mention, one part of `a + b`) and why. Notes
-    on stderr name a very broad interest listed next to specific ones, and an interest that
-    matches none of these papers (its papers may use other words).
+    on stderr name a very broad interest listed next to specific ones, an interest that
+    matches none of these papers (its papers may use other words), and an acronym that
+    means more than one thing in papers (MLM: masked or multimodal language model).
 
     \b
     Examples:
@@ -124,11 +125,13 @@ def rank(
     results = rank_profiles(index, [profile])[0]
     missed = near_misses(index, profile, near, [r.paper_id for r in results]) if near else []
     pool = len(papers) - len(outside)
-    broad, quiet = breadth_notes(index, keywords, outside)
-    if broad:
-        click.echo(f"note: {broad}", err=True)
-    if quiet and results:  # else the table says that nothing matches
-        click.echo(f"note: {quiet}", err=True)
+    notes = breadth_notes(index, keywords, outside)
+    if notes.broad:
+        click.echo(f"note: {notes.broad}", err=True)
+    if notes.quiet and results:  # else the table says that nothing matches
+        click.echo(f"note: {notes.quiet}", err=True)
+    if notes.ambiguous:
+        click.echo(f"note: {notes.ambiguous}", err=True)
     by_id = {p.id: p for p in papers}
     if as_json:
         echo_json(

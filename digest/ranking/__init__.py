@@ -9,6 +9,9 @@ the papers that hold an interest's words without qualifying.
 
 from digest.ranking.acronyms import learn_acronyms, select_expansions
 from digest.ranking.breadth import (
+    Notes,
+    ambiguous_interests,
+    ambiguous_note,
     breadth_notes,
     broad_interests,
     broad_note,
@@ -26,10 +29,13 @@ __all__ = [
     "InterestError",
     "Match",
     "NearMiss",
+    "Notes",
     "Profile",
     "RankIndex",
     "ScoredPaper",
     "Span",
+    "ambiguous_interests",
+    "ambiguous_note",
     "breadth_notes",
     "broad_interests",
     "broad_note",

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-from digest.ranking.matching import STOP
+from digest.ranking.matching import STOP, surface_keys
 
 HAND: dict[str, tuple[str, ...]] = {
     "OOD": ("out-of-distribution",),
@@ -212,3 +212,26 @@ def same_meaning(a: Sequence[str], b: Sequence[str]) -> bool:
     if joined_a.startswith(joined_b) or joined_b.startswith(joined_a):
         return True
     return joined_a == "".join(k[0] for k in rest_b) or joined_b == "".join(k[0] for k in rest_a)
+
+
+def meanings(short: str, longs: Sequence[str]) -> list[list[str]]:
+    """The long forms `longs` of `short` grouped by meaning (same_meaning), in the order
+    given: the hand list's long forms of it are one family ("VLM": vision-language model,
+    multimodal large language model); a long form meaning the same as those of several groups
+    joins them into one, at the first one's place."""
+    family = set(HAND.get(short, ()))
+    groups: list[list[str]] = []
+    for long in longs:
+        keys = surface_keys(long)
+        joins = [
+            i
+            for i, g in enumerate(groups)
+            if (long in family and g[0] in family)
+            or any(same_meaning(keys, surface_keys(other)) for other in g)
+        ]
+        if not joins:
+            groups.append([long])
+            continue
+        groups[joins[0]] = [x for i in joins for x in groups[i]] + [long]
+        groups = [g for i, g in enumerate(groups) if i not in joins[1:]]
+    return groups

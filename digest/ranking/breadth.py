@@ -3,12 +3,18 @@ the indexed papers, listed next to specific ones, fills the digest on its own; c
 with `+` (`quantization + LLM`) keeps what the subscriber meant. One that matches none of a
 week of papers may be written in words its papers do not use (`LLM uncertainty estimation`
 where they say "confidence estimation" or "calibration"): the subscriber is told, so a digest
-does not stay silent without a reason they can see."""
+does not stay silent without a reason they can see. An acronym whose long forms in the papers
+mean different things (`MLM`: masked language model, multimodal language model) matches
+papers on each: the subscriber is told, and can write out the one they mean."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from digest.ranking.acronyms import meanings
 from digest.ranking.index import RankIndex
 from digest.ranking.interests import Interest, parse_interests
+from digest.ranking.matching import surface_keys
 
 BROAD_SHARE = 0.2  # of the indexed papers (a week of listings on the pages, `digest rank`'s set)
 MIN_PAPERS = 20  # fewer papers say too little about an interest's breadth
@@ -69,14 +75,26 @@ def _quiet(among: int, counts: list[tuple[Interest, int]]) -> list[str]:
     return [i.text for i, n in counts if n == 0]
 
 
+class Notes(NamedTuple):
+    """What the pages and `digest rank` say about a profile's interests ("" where nothing)."""
+
+    broad: str
+    quiet: str
+    ambiguous: str
+
+
 def breadth_notes(
     index: RankIndex, keywords: str, leave_out: frozenset[str] = frozenset()
-) -> tuple[str, str]:
-    """The broad note and the quiet note of `keywords` among the indexed papers but
-    `leave_out` ("" where there is nothing to say), from one count of each interest's
-    matches (the pages show both as the subscriber types)."""
+) -> Notes:
+    """The broad, quiet and ambiguous notes of `keywords` among the indexed papers but
+    `leave_out`, from one count of each interest's matches (the pages show them as the
+    subscriber types)."""
     among, counts = _matched(index, keywords, leave_out)
-    return broad_note(_broad(among, counts)), quiet_note(_quiet(among, counts), among)
+    return Notes(
+        broad_note(_broad(among, counts)),
+        quiet_note(_quiet(among, counts), among),
+        ambiguous_note(ambiguous_interests(index, keywords)),
+    )
 
 
 def quiet_note(found: list[str], papers: int) -> str:
@@ -88,4 +106,30 @@ def quiet_note(found: list[str], papers: int) -> str:
     return (
         f"No match among these {papers} papers for {names}: papers may name {it} in other "
         "words. Try a shorter or more common wording, or another name of the topic."
+    )
+
+
+def ambiguous_interests(index: RankIndex, keywords: str) -> list[tuple[str, list[str]]]:
+    """(interest as written, a long form of each meaning) for each included acronym whose
+    long forms mean different things (acronyms.meanings), most used first."""
+    out = []
+    for interest in parse_interests(keywords, strict=False).include:
+        keys = surface_keys(interest.text)
+        known = index.long_forms.get(keys[0]) if len(keys) == 1 else None
+        if known is not None:
+            groups = meanings(*known)
+            if len(groups) > 1:
+                out.append((interest.text, [g[0] for g in groups]))
+    return out
+
+
+def ambiguous_note(found: list[tuple[str, list[str]]]) -> str:
+    """One sentence for the pages and `digest rank`, or "" when no acronym is ambiguous."""
+    if not found:
+        return ""
+    parts = "; ".join(f"{short} is {' or '.join(longs)}" for short, longs in found)
+    example = found[0][1][0]
+    return (
+        f"More than one meaning in papers: {parts}. You get papers on each; to get one, "
+        f'write it out, e.g. "{example}".'
     )

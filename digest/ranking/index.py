@@ -12,7 +12,7 @@ from scipy import sparse
 
 from digest.papers import PaperText
 from digest.ranking.acronyms import learn_acronyms, merged
-from digest.ranking.concepts import ConceptBook
+from digest.ranking.concepts import ConceptBook, Keys
 from digest.ranking.explanations import Explainer
 from digest.ranking.matching import TextIndex, surface_keys
 from digest.ranking.shapes import Shapes
@@ -35,9 +35,16 @@ class RankIndex:
         self.text = TextIndex()
         for j, p in enumerate(self.papers):
             self.text.add(j, (p.title, p.abstract))
+        # acronym key -> (the acronym as written, its long forms): the hand list and `acronyms`
+        self.long_forms: dict[str, tuple[str, list[str]]] = {}
+        for short, longs in merged(acronyms).items():
+            keys = surface_keys(short)
+            if len(keys) == 1:
+                known = self.long_forms.setdefault(keys[0], (short, []))[1]
+                known.extend(lg for lg in longs if lg not in known)
         self.book = ConceptBook(
             self.text,
-            _acronym_keys(acronyms),
+            _acronym_keys(self.long_forms),
             [(p.authors, p.categories) for p in self.papers],
             [_definitions(p) for p in self.papers],
         )
@@ -72,16 +79,14 @@ def _ts(value: datetime | None) -> float:
     return value.timestamp() if value is not None else math.nan
 
 
-def _acronym_keys(acronyms: Mapping[str, Sequence[str]]) -> dict[str, set[tuple[str, ...]]]:
-    out: dict[str, set[tuple[str, ...]]] = {}
-    for short, longs in merged(acronyms).items():
-        keys = surface_keys(short)
-        if len(keys) != 1:
-            continue
+def _acronym_keys(long_forms: Mapping[str, tuple[str, list[str]]]) -> dict[str, set[Keys]]:
+    """Acronym key -> the keys of its long forms."""
+    out: dict[str, set[Keys]] = {}
+    for key, (_, longs) in long_forms.items():
         for long in longs:
             expansion = surface_keys(long)
-            if expansion and expansion != keys:
-                out.setdefault(keys[0], set()).add(expansion)
+            if expansion and expansion != (key,):
+                out.setdefault(key, set()).add(expansion)
     return out
 
 

@@ -90,7 +90,7 @@ def _manage_page(
     ctx = web(request)
     notice = NOTICES.get(next(iter(request.query_params), ""), "") if not error else ""
     values = values or _values(sub)
-    broad, quiet = hints(ctx, values["keywords"])
+    notes = hints(ctx, values["keywords"])
     return page(
         request,
         "manage.html",
@@ -100,8 +100,7 @@ def _manage_page(
         notice=notice,
         timezones=ctx.timezones,
         request_path=f"/manage/{request.path_params['token']}",
-        broad=broad,
-        quiet=quiet,
+        **notes._asdict(),
         **_context(session, ctx, sub),
     )
 

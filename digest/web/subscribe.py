@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from digest import store
 from digest.delivery import notices
 from digest.papers import PaperText
-from digest.ranking import Profile, select_expansions
+from digest.ranking import Notes, Profile, select_expansions
 from digest.store import SubscriberInput
 from digest.store.counters import prune
 from digest.store.engine import session_scope
@@ -202,9 +202,9 @@ def _shown(papers: list[PaperText], sources: dict[str, str]) -> dict[str, dict[s
     return out
 
 
-def hints(ctx: WebContext, keywords: str) -> tuple[str, str]:
-    """Notes on interests that match a large share of this week's papers, and on those that
-    match none of them ("" where there is nothing to say)."""
+def hints(ctx: WebContext, keywords: str) -> Notes:
+    """Notes on interests that match a large share of this week's papers, on those that
+    match none of them, and on acronyms of several meanings ("" where nothing to say)."""
     from digest.ranking import breadth_notes
 
     return breadth_notes(_recent(ctx).index, keywords)
@@ -233,15 +233,14 @@ def preview(request: Request) -> Response:
     except InputError as exc:
         return JSONResponse({"papers": [], "error": str(exc)})
     papers = _preview(ctx, keywords, exclude)
-    broad, quiet = hints(ctx, keywords)
+    notes = hints(ctx, keywords)
     return JSONResponse(
         {
             "papers": papers,
             "error": "",
             "days": PREVIEW_DAYS,
             "top": PREVIEW_TOP,
-            "broad": broad,
-            "quiet": quiet,
+            **notes._asdict(),
         }
     )
 

@@ -16,6 +16,7 @@
   var count = document.getElementById("preview-count");
   var broad = document.getElementById("broad-hint");
   var quiet = document.getElementById("quiet-hint");
+  var ambiguous = document.getElementById("ambiguous-hint");
   if (!keywords || !list || !status) return;
   var timer = null;
   var seq = 0;
@@ -24,6 +25,7 @@
     list.textContent = "";
     if (broad) broad.textContent = data.broad || "";
     if (quiet) quiet.textContent = data.quiet || "";
+    if (ambiguous) ambiguous.textContent = data.ambiguous || "";
     if (count) {
       var n = data.papers.length;
       count.textContent = data.error ? "" : "This week: " + (n >= data.top ? n + "+" : n) +
