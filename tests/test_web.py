@@ -385,6 +385,17 @@ def test_manage_page_edits_preferences(client, engine, now):
     assert "preferences are saved" in client.get(r.headers["location"]).text
 
 
+def manage_page_with(client, engine, now, keywords: str) -> httpx.Response:
+    """The manage page of a new subscriber whose interests are `keywords`."""
+    sub = add_subscriber(engine, now)
+    with Session(engine) as s:
+        row = s.get(Subscriber, sub.id)
+        row.keywords = keywords
+        s.add(row)
+        s.commit()
+    return client.get(manage_path(sub))
+
+
 def test_manage_page_names_an_interest_that_matches_nothing(client, engine, now):
     with Session(engine) as s:
         store.insert_papers(
@@ -396,13 +407,7 @@ def test_manage_page_names_an_interest_that_matches_nothing(client, engine, now)
             now=now,
         )
         s.commit()
-    sub = add_subscriber(engine, now)
-    with Session(engine) as s:
-        row = s.get(Subscriber, sub.id)
-        row.keywords = "OOD, quantum error correction"
-        s.add(row)
-        s.commit()
-    page = client.get(manage_path(sub))
+    page = manage_page_with(client, engine, now, "OOD, quantum error correction")
     assert page.status_code == 200
     hint = page.text.split('id="quiet-hint"')[1].split("</p>")[0]
     assert "No match among these 25 papers for quantum error correction" in hint
@@ -801,12 +806,6 @@ def test_preview_and_manage_page_name_an_acronym_of_several_meanings(client, eng
         s.commit()
     note = client.get("/preview", params={"keywords": "MLM, OOD"}).json()["ambiguous"]
     assert note.startswith("More than one meaning in papers: MLM is masked language model or ")
-    sub = add_subscriber(engine, now)
-    with Session(engine) as s:
-        row = s.get(Subscriber, sub.id)
-        row.keywords = "MLM"
-        s.add(row)
-        s.commit()
-    page = client.get(manage_path(sub))
+    page = manage_page_with(client, engine, now, "MLM")
     hint = page.text.split('id="ambiguous-hint"')[1].split("</p>")[0]
     assert "MLM is masked language model or multimodal language model" in hint
