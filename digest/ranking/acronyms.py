@@ -220,14 +220,14 @@ def meanings(short: str, longs: Sequence[str]) -> list[list[str]]:
     multimodal large language model); a long form meaning the same as those of several groups
     joins them into one, at the first one's place."""
     family = set(HAND.get(short, ()))
+    keys = {long: surface_keys(long) for long in longs}
     groups: list[list[str]] = []
     for long in longs:
-        keys = surface_keys(long)
         joins = [
             i
             for i, g in enumerate(groups)
             if (long in family and g[0] in family)
-            or any(same_meaning(keys, surface_keys(other)) for other in g)
+            or any(same_meaning(keys[long], keys[other]) for other in g)
         ]
         if not joins:
             groups.append([long])

@@ -9,6 +9,7 @@ papers on each: the subscriber is told, and can write out the one they mean."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from digest.ranking.acronyms import meanings
@@ -93,7 +94,7 @@ def breadth_notes(
     return Notes(
         broad_note(_broad(among, counts)),
         quiet_note(_quiet(among, counts), among),
-        ambiguous_note(ambiguous_interests(index, keywords)),
+        ambiguous_note(_ambiguous(index, [interest for interest, _ in counts])),
     )
 
 
@@ -112,8 +113,12 @@ def quiet_note(found: list[str], papers: int) -> str:
 def ambiguous_interests(index: RankIndex, keywords: str) -> list[tuple[str, list[str]]]:
     """(interest as written, a long form of each meaning) for each included acronym whose
     long forms mean different things (acronyms.meanings), most used first."""
+    return _ambiguous(index, parse_interests(keywords, strict=False).include)
+
+
+def _ambiguous(index: RankIndex, interests: Sequence[Interest]) -> list[tuple[str, list[str]]]:
     out = []
-    for interest in parse_interests(keywords, strict=False).include:
+    for interest in interests:
         keys = surface_keys(interest.text)
         known = index.long_forms.get(keys[0]) if len(keys) == 1 else None
         if known is not None:
