@@ -31,6 +31,7 @@ EmailMessage with the default policy, one new SMTP connection per message.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import multiprocessing
 import os
@@ -67,6 +68,7 @@ from digest.delivery import worker as worker_module
 from digest.delivery.planning import Db, plan
 from digest.delivery.wiring import make_worker
 from digest.mail.mailers import Envelope, Mailer, SendResult
+from digest.process import tune_for_batch_work
 from digest.ranking.types import ScoredPaper
 from digest.render.renderer import Renderer, build_digest_context
 from digest.store.engine import make_engine, upgrade
@@ -243,18 +245,55 @@ def worker_run(url: str, port: int, batch: int, out: Any = None) -> dict[str, An
     worker = make_worker(settings, engine, clock=lambda: datetime.now(UTC), batch=batch)
     real = worker.mailer
     worker.mailer = TimedMailer(real, timers)
-    start, cpu = time.perf_counter(), cpu_seconds()
-    report = worker.run(until_idle=True)
-    wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    with batch_tuning(), GcClock() as collector:
+        start, cpu = time.perf_counter(), cpu_seconds()
+        report = worker.run(until_idle=True)
+        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     real.close()
     engine.dispose()
     result = {
         "counts": dict(report.counts), "errors": list(report.errors), "wall": wall, "cpu": cpu,
-        "seconds": dict(timers.seconds), "rss_mb": peak_rss_mb(),
+        "seconds": dict(timers.seconds), "rss_mb": peak_rss_mb(), "gc": collector.passes,
     }  # fmt: skip
     if out is not None:
         out.put(result)
     return result
+
+
+@contextmanager
+def batch_tuning() -> Iterator[None]:
+    """The process tuned as `digest worker` tunes it (digest.process), then put back: with one
+    worker, the naive loop runs in this process afterwards, untuned."""
+    threshold, interval = gc.get_threshold(), sys.getswitchinterval()
+    tune_for_batch_work()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        sys.setswitchinterval(interval)
+
+
+class GcClock:
+    """Passes of the garbage collector and the wall seconds they took, per generation."""
+
+    def __init__(self) -> None:
+        self.passes: dict[int, list[float]] = {0: [0, 0.0], 1: [0, 0.0], 2: [0, 0.0]}
+        self._start = 0.0
+
+    def __enter__(self) -> GcClock:
+        gc.callbacks.append(self._tick)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._tick)
+
+    def _tick(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            done = self.passes[info["generation"]]
+            done[0] += 1
+            done[1] += time.perf_counter() - self._start
 
 
 def cpu_seconds() -> float:
@@ -318,6 +357,10 @@ def report_run(name: str, results: list[dict[str, Any]], wall: float, plan_s: fl
         )
         if len(results) == 1 or i == 0:
             print_split(r["wall"], r["seconds"])
+            print(
+                "    garbage collector (passes, seconds; included above): "
+                + ", ".join(f"generation {g}: {n}, {s:.2f} s" for g, (n, s) in r["gc"].items())
+            )
         for e in r["errors"][:3]:
             print(f"    error: {e}")
     cpu = sum(r["cpu"] for r in results)
