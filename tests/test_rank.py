@@ -522,6 +522,9 @@ def test_an_acronym_of_several_meanings_is_named():
     assert breadth_notes(index, "MLM, OOD").ambiguous.startswith("More than one meaning")
     assert breadth_notes(index, "masked language model").ambiguous == ""
     assert ambiguous_interests(build_index(FILLER), "MLM") == []  # no long form known
+    # a part of `a + b` is matched alone, so it is named too; a longer phrase picks a meaning
+    found = ambiguous_interests(index, 'MLM + pretraining, MLM pretraining, "MLM + BERT"')
+    assert found == [("MLM", ["masked language model", "multimodal language model"])]
 
 
 def test_one_abstract_sentence_counts_when_the_title_holds_a_rare_word_of_the_concept():

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from digest.ranking.acronyms import meanings
 from digest.ranking.index import RankIndex
-from digest.ranking.interests import Interest, parse_interests
+from digest.ranking.interests import Interest, parse_interests, plus_parts
 from digest.ranking.matching import surface_keys
 
 BROAD_SHARE = 0.2  # of the indexed papers (a week of listings on the pages, `digest rank`'s set)
@@ -46,7 +46,7 @@ def broad_interests(
 def _broad(among: int, counts: list[tuple[Interest, int]]) -> list[tuple[str, float]]:
     if len(counts) < 2 or among < MIN_PAPERS:
         return []
-    shares = [(i.text, n / among) for i, n in counts if "+" not in i.text]
+    shares = [(i.text, n / among) for i, n in counts if len(plus_parts(i.text, i.phrase)) == 1]
     return [(text, share) for text, share in shares if share >= BROAD_SHARE]
 
 
@@ -117,14 +117,17 @@ def ambiguous_interests(index: RankIndex, keywords: str) -> list[tuple[str, list
 
 
 def _ambiguous(index: RankIndex, interests: Sequence[Interest]) -> list[tuple[str, list[str]]]:
+    """An acronym written alone, or alone as a part of `a + b` (matched alone there too:
+    `MLM + pretraining`); inside a longer phrase the other words pick the meaning."""
     out = []
     for interest in interests:
-        keys = surface_keys(interest.text)
-        known = index.long_forms.get(keys[0]) if len(keys) == 1 else None
-        if known is not None:
-            groups = meanings(*known)
-            if len(groups) > 1:
-                out.append((interest.text, [g[0] for g in groups]))
+        for part in plus_parts(interest.text, interest.phrase):
+            keys = surface_keys(part)
+            known = index.long_forms.get(keys[0]) if len(keys) == 1 else None
+            if known is not None:
+                groups = meanings(*known)
+                if len(groups) > 1:
+                    out.append((part, [g[0] for g in groups]))
     return out
 
 

@@ -37,6 +37,7 @@ from scipy import sparse
 
 from digest.ranking import metadata, names
 from digest.ranking.acronyms import same_meaning
+from digest.ranking.interests import plus_parts
 from digest.ranking.matching import NO_HITS, STOP, TOKEN, Hits, TextIndex, norm, surface_keys
 from digest.ranking.spans import FIELDS
 from digest.ranking.types import Span
@@ -244,9 +245,7 @@ class ConceptBook:
             if not later:
                 self._settle()
             return found
-        parts = (
-            [p for p in map(str.strip, text.split("+")) if TOKEN.search(p)] if not phrase else []
-        )
+        parts = plus_parts(text, phrase)
         if len(parts) > 1:
             return self._both(key, [self.concept(p, False, later) for p in parts], later)
         named = metadata.split(text)

@@ -85,6 +85,18 @@ def parse_item(item: str) -> tuple[Interest, bool]:
     return Interest(text=text, written=written, phrase=phrase, weight=weight), excluded
 
 
+def plus_parts(text: str, phrase: bool) -> list[str]:
+    """The parts of an interest written `a + b` (each holding a letter or a digit), or [text]:
+    a quoted interest is one phrase, "+" and all. The one rule of where a combination splits."""
+    if phrase:
+        return [text]
+    parts = [p for p in map(str.strip, text.split("+")) if _WORD.search(p)]
+    return parts or [text]
+
+
+_WORD = re.compile(r"[0-9A-Za-z]")
+
+
 def parse_interests(keywords: str, exclude: str = "", strict: bool = True) -> Interests:
     """Parse a profile's keywords and its extra comma-separated excludes.
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from digest.ranking.concepts import Concept, ConceptBook
-from digest.ranking.interests import parse_interests
-from digest.ranking.matching import TOKEN, Hits
+from digest.ranking.interests import parse_interests, plus_parts
+from digest.ranking.matching import Hits
 from digest.ranking.types import Profile
 
 if TYPE_CHECKING:
@@ -70,9 +70,7 @@ def near_misses(
 
 def _parts(book: ConceptBook, text: str, phrase: bool) -> list[Concept]:
     """The concepts whose words count: each part of `a + b`, else the interest itself."""
-    parts = [p.strip() for p in text.split("+")] if not phrase else [text]
-    parts = [p for p in parts if TOKEN.search(p)]
-    return [book.concept(p, phrase) for p in parts or [text]]
+    return [book.concept(p, phrase) for p in plus_parts(text, phrase)]
 
 
 def _found(
