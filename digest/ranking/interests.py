@@ -88,7 +88,7 @@ def parse_item(item: str) -> tuple[Interest, bool]:
 def plus_parts(text: str, phrase: bool) -> list[str]:
     """The parts of an interest written `a + b` (each holding a letter or a digit), or [text]:
     a quoted interest is one phrase, "+" and all. The one rule of where a combination splits."""
-    if phrase:
+    if phrase or "+" not in text:
         return [text]
     parts = [p for p in map(str.strip, text.split("+")) if _WORD.search(p)]
     return parts or [text]
