@@ -29,7 +29,8 @@ What it measures:
    profile's own grades when it has that single interest). Printed for the tune half, the
    held-out half, each group of fresh held-out profiles (labels.json's "split" beyond tune
    and held_out: profiles added after digest/ranking/names.py was written, a test of it on
-   interests it was not made from) and all profiles, beside the targets.
+   interests it was not made from), the later tune2 group (part of the tune half) and all
+   profiles, beside the targets.
 3. The ceiling: the same days with every paper where an interest's concept is present at all
    (a passing mention counts, no minimum relevance, no cap per digest): the recall no
    threshold or centrality rule can pass while a match needs the concept present (rule 1 of
@@ -372,6 +373,47 @@ PROFILES: dict[str, str | tuple[str, ...]] = {
         "interpretab|interpret\\w*|explain|explanation|probing|probes?\\b|neurons?\\b|latent language|pivot language|logit lens|tuned lens|representations?|representation (space|analysis|similarity|geometry)|hidden (states?|layers?|representations?)|embeddings?|intermediate layers?|layer-wise|internal|mechanis|circuits?|intervention|steering|subspace|geometry|shared space|interlingua|analy[sz]",
         "multilingual|cross-?lingual|polyglot|interlingua|non-English|languages other than English|English-centric|(many|different|multiple|diverse|various|\\d+) languages|language famil|language-(specific|agnostic|neutral)|latent language|pivot language|code-?(switch|mix)|bilingual|mBERT|XLM|mT5|BLOOM|(source|target) languages?|language adapters?|English (as|is) (a |an |the )?(pivot|internal)",
     ),
+    # tune2: chosen (with these greps) on 2026-12-04 by a helper who saw no code, as
+    # interests researchers would type (ten of two to four words, two interests, a + b), to
+    # enlarge the tune half, which they joined before they were graded; graded blind by
+    # three helpers who saw no code
+    "learning rate schedules": (
+        "learning[- ]rates?|\\bLRs?\\b|step[- ]?sizes?|warm-?up|re-?warm|schedul(e|er|ers|es|ing)\\b|anneal\\w*|cool-?down|decay (phase|stage)|\\bWSD\\b|warmup-stable-decay|one-?cycle|cyclical",
+    ),
+    "pretraining data mixtures": (
+        "data[- ]?mix\\w*|mixture (proportion|ratio|weight)s?|mixing (ratio|proportion|law|strateg)\\w*|domain[- ](weight|proportion|ratio|mixture|re-?weight|up-?sampl|sampling|composition)\\w*|(pre-?training|training) (data|corpus) (mixture|composition|proportion|distribution)s?|data (composition|proportion)s?|up-?sampl\\w*|re-?weight\\w*|DoReMi|RegMix|mixture of (data|domains|corpora|datasets)|data recipe|sampling (ratio|weight|proportion)s?|proportions? of (domains|languages|data|sources)",
+    ),
+    "language model evaluation": (
+        "(evaluat\\w*|benchmark\\w*|assess\\w*)\\s+(of\\s+|for\\s+)?(the\\s+)?(large\\s+)?(language\\s+models?|LLMs?|LMs?)\\b|\\b(LLMs?|language models?|LMs?)\\s+(evaluation|benchmark\\w*|assessment)|evaluation (framework|protocol|methodolog\\w*|standard|harness|setup|practice|suite|pipeline)s?|benchmark (inflation|saturation|reliab\\w*|scores)|holistic evaluation|reproduc\\w* (evaluation|results|findings)|leaderboard|evaluation (is|remains) (challenging|difficult)|evaluation challenges|model (evaluation|comparison)|(reliable|robust|efficient|fair|trustworthy|standardi[sz]ed|reproducible|comprehensive|holistic|systematic|rigorous)\\s+(and\\s+\\w+\\s+)?evaluations?",
+    ),
+    "multi-task learning": (
+        "multi-?task|multiple tasks|task (interference|conflict|relation|relatedness|grouping|balancing|weighting|affinit)\\w*|(jointly|joint training) .{0,40}tasks|auxiliary (task|objective|loss)|shared (representation|encoder|backbone)|cross-task|negative transfer|\\bMTL\\b|source tasks?|task-specific (heads|adapters)",
+    ),
+    "image classification": (
+        "image (classification|classifier|recognition)|classif\\w* (of )?images|ImageNet|CIFAR|visual recognition|object recognition|image categori\\w*|fine-grained (visual )?(classification|recognition)|zero-shot (image )?classification|top-1|\\bResNet|vision backbones?|\\bViTs?\\b|vision transformer|convolutional neural network|\\bCNNs?\\b",
+    ),
+    "text classification": (
+        "text(ual)? classif\\w*|document classif\\w*|sentiment|intent (classif|detection|recogni)\\w*|topic (classif|categori)\\w*|(spam|hate|hateful|toxic\\w*|meme|offensive|abusive)( \\w+)? (speech )?(detection|classif\\w*)|(sentence|query|review|emotion|stance|news) classif\\w*|sequence classification|(classify|classifying|categoriz\\w*) (texts?|documents?|sentences?|queries)|AG ?News|\\bSST-?2|\\bIMDB|text classifiers?|natural language understanding|\\bGLUE\\b|\\bNLU\\b|label(ed|led)? (text|sentences|documents)",
+    ),
+    "generation diversity": (
+        "diversity|diversities|diversif\\w*|diverse (outputs|responses|generations|samples|texts?|answers|completions|data|set of (outputs|responses|samples))|mode collapse|homogen\\w*|repetiti\\w*|distributional (coverage|alignment)|output (space )?coverage|variety of (outputs|responses|generations)|novelty|creativ\\w*|pluralis\\w*|self-BLEU|distinct-?n|temperature (sampling|scaling)",
+    ),
+    "open-source LLMs": (
+        "open[- ]?(source|sourced|access|weights?)\\b|\\bopen (\\w+ )?(large )?(language|foundation|multimodal) models?|\\bopen (\\w+ )?(LLMs?|MLLMs?)\\b|fully[- ]open|technical report|(release|open-source|publish) (the |our |all )?(model weights|weights|checkpoints|models)\\b|family of (open )?(\\w+ )?(language )?models|\\bBLOOM\\b|\\bOLMo\\b|\\bPythia\\b|publicly releas\\w*|huggingface\\.co|model series|(series|suite) of (\\w+ )?(\\w+ )?(language )?models|publish (them|it)\\b|transparent(ly)? (from scratch|release|open)",
+    ),
+    "language adaptation": (
+        "language adapt\\w*|adapt\\w* .{0,60}(new|target|unseen|other|additional|low-resource|under-?represented|specific|non-English) languages?|new languages?|vocabular\\w* (extension|expansion|adaptation)|(extend|expand)\\w* (the )?(\\w+ )?vocabular|embedding initiali\\w*|initiali\\w* .{0,30}embeddings|continu(ed|al|ally)[- ]pre-?train|language-specific (LLMs?|models?)|tokenizer (transfer|adaptation|replacement|swap)|language support|monolingual (models?|LLMs?|language models?)|(target|unseen) languages?|low-resource languages?|additional pre-?training|closely[- ]related languages|(Spanish|German|French|Danish|Finnish|Japanese|Korean|Indonesian|Thai|Vietnamese|Arabic|Hindi|Dutch|Estonian)\\b",
+    ),
+    "shortcut learning": (
+        "shortcut|spurious|dataset bias\\w*|surface(-level)? (form|pattern|cue|feature|heuristic)s?|superficial (cue|feature|correlation|pattern|heuristic)s?|annotation artifacts?|biased (features|models?|examples)|hypothesis-only|de-?bias\\w*|right for the wrong|clever hans|simplicity bias|non-robust features|heuristics?\\b|bias(es)? (in|of) (the )?(training )?(data|dataset)",
+    ),
+    "state space models, linear attention": (
+        "state[- ]space|\\bSSMs?\\b|\\bS4\\b|\\bS5\\b|mamba|linear[- ]attention|linear (time|complexity)|linear-complexity|sub-?quadratic|quadratic (complexity|cost|time)|recurren\\w*|\\bRNNs?\\b|RWKV|RetNet|\\bHyena\\b|gated (linear|delta)|kernel(ized)? attention|efficient attention|attention-free|linear transformers?|TransNormer|\\bLSTMs?\\b|xLSTM|softmax attention",
+    ),
+    "benchmarks + multimodal LLMs": (
+        "benchmark|evaluat|assess|leaderboard|test (set|suite)|capabilit|datasets?\\b",
+        "multi-?modal|MLLMs?|\\bLMMs?\\b|LVLMs?|\\bVLMs?\\b|vision[- ]language|visual (language|instruction)|GPT-4V|GPT-4o|LLaVA|image-text|visual question|\\bVQA|large vision|omni-modal|\\bimages?\\b.{0,60}\\b(LLMs?|language models?)",
+    ),
 }
 
 
@@ -391,7 +433,8 @@ class Labels:
     # ending in a common word, "fresh6" after it grew by 540 topics, "fresh7" after that,
     # "fresh8" after the mention-count correction, "fresh9" after it grew by the topics of
     # 2026-12-04 and the rule of two written words): a test of it and of the rules on
-    # interests they were not made from, reported apart
+    # interests they were not made from, reported apart; and "tune2", chosen and graded the
+    # same way, blind, but part of the tune half (it was too small to show some rules' cost)
     fresh: dict[str, list[str]] = field(default_factory=dict)
 
     @property
