@@ -828,3 +828,26 @@ def test_the_same_concepts_whatever_the_hash_seed():
     }
     assert len(outputs) == 1, outputs
     assert "('low', 'rank', 'adapt')" in outputs.pop()  # the longest expansion is the unit
+
+
+def test_a_word_of_an_interest_that_modifies_another_head_is_not_the_interest():
+    # "language model" is in most papers of the day: a "language" followed by "models" is a
+    # language model, not the language of `language adaptation`
+    day = [
+        paper_text(f"m{n}", title=f"Language models for task {n}", abstract="Language models.")
+        for n in range(40)
+    ]
+    other_head = paper_text(
+        "a",
+        title="Adapting Language Models to Legal Text",
+        abstract="We adapt large language models to contracts. Adapting language models is cheap.",
+    )
+    its_own = paper_text(
+        "b",
+        title="Vocabulary extension for Finnish",
+        abstract="We adapt an English model to a new language. Adapting to each language is cheap.",
+    )
+    found = ids(ranked([*day, other_head, its_own], "language adaptation"))
+    assert found == ["b"]
+    # the compound's own words are the interest's: still a match
+    assert "a" in ids(ranked([*day, other_head], "language model adaptation"))

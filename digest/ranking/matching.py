@@ -165,6 +165,7 @@ class TextIndex:
     # keys -> (slots where an occurrence starts, sorted; its token count), see _steps
     _steps: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _phrases: dict[tuple[str, ...], Hits] = field(default_factory=dict)
+    _pairs: tuple[np.ndarray, np.ndarray] | None = None
 
     def add(self, paper: int, texts: tuple[str, str]) -> None:
         fields = []
@@ -188,6 +189,7 @@ class TextIndex:
         self.tokens.append((fields[0], fields[1]))
         self.lengths.append((len(fields[0].starts), len(fields[1].starts)))
         self._slots = None
+        self._pairs = None
         self._steps.clear()
         self._phrases.clear()
 
@@ -257,6 +259,28 @@ class TextIndex:
             token_key,
             key_joined,
         )
+
+    def pair_papers(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """In how many papers the token of key id `first[i]` is directly followed, in one
+        field, by one of key id `second[i]`, a content word (0 for a stop word or -1, an
+        empty slot); counted once per index, for every pair at once."""
+        if self._pairs is None:
+            slots, keys, papers = self.slots, len(self.key_ids), len(self.tokens)
+            stop = np.zeros(keys, dtype=bool)
+            stop[[self.key_ids[k] for k in STOP if k in self.key_ids]] = True
+            a, b = slots.token_key[:-1], slots.token_key[1:]
+            both = np.flatnonzero((a >= 0) & (b >= 0))
+            both = both[~stop[b[both]]]
+            code = np.sort((a[both] * keys + b[both]) * papers + slots.paper[both])
+            pair = code[np.flatnonzero(np.diff(code, prepend=-1))] // papers  # once per paper
+            starts = np.flatnonzero(np.diff(pair, prepend=-1))
+            self._pairs = (pair[starts], np.diff(starts, append=len(pair)))
+        pairs, counts = self._pairs
+        wanted = first * len(self.key_ids) + second
+        if not len(pairs):
+            return np.zeros(len(wanted), dtype=np.int64)
+        at = np.searchsorted(pairs, wanted).clip(max=len(pairs) - 1)
+        return np.where((second >= 0) & (pairs[at] == wanted), counts[at], 0)
 
     def key_hits(self, key: str) -> Hits:
         """The occurrences of one key (views of the index's arrays: read-only)."""
