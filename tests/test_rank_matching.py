@@ -20,7 +20,7 @@ def text(rng: random.Random) -> str:
 
 def reference(index: TextIndex, keys: tuple[str, ...]) -> dict[int, list[Occurrence]]:
     """The key sequence found by walking the postings: each next key where the last ended
-    (a compound of several tokens counts as one step)."""
+    (a compound of several tokens counts as one step), all in one sentence."""
     lists = [index.postings.get(k) for k in keys]
     if not all(lists):
         return {}
@@ -39,7 +39,9 @@ def reference(index: TextIndex, keys: tuple[str, ...]) -> dict[int, list[Occurre
                     break
                 end += step
             else:
-                found.append((f, pos, end - pos))
+                sentences = index.tokens[paper][f].sentences
+                if sentences[pos] == sentences[end - 1]:
+                    found.append((f, pos, end - pos))
         if found:
             out[paper] = found
     return out
@@ -80,3 +82,11 @@ def test_split_items_keeps_commas_inside_quotes_and_runs_an_open_quote_to_the_en
     assert split_items('a, "b, c, d') == ["a", '"b, c, d']
     assert split_items('x"y,z"w, v') == ['x"y,z"w', "v"]
     assert split_items(' , ,a,, "" ,') == ["a", '""']
+
+
+def test_a_phrase_never_runs_across_a_sentence_end():
+    index = TextIndex()
+    index.add(0, ("Vocabulary extension", "We add a new language. Adaptation is cheap."))
+    index.add(1, ("Language adaptation for Estonian", "Language adaptation is cheap."))
+    found = as_occurrences(index, ("languag", "adapt"))
+    assert found == {1: [(0, 0, 2), (1, 0, 2)]}

@@ -320,6 +320,9 @@ class TextIndex:
                 at, end = at[follows], end[follows] + counts[i[follows]]
             if not len(at):
                 return NO_HITS
+        within = slots.sentence[at] == slots.sentence[end - 1]  # never across a sentence end
+        if not within.all():
+            at, end = at[within], end[within]
         return Hits(at, end - at)
 
     def _step(self, key: str) -> tuple[np.ndarray, np.ndarray]:
