@@ -665,9 +665,14 @@ class ConceptBook:
         # there, per concept by slot and length
         held = _Words([c.units for c in concepts], self._units, len(slots.sentence_paper))
         together = held.together()
+        compound = self._in_compound(held)
         if WINDOW is not None:
-            together = self._close(held, together)
-        parts = [held.occurrences(*together, j) for j in range(held.width)]
+            together = self._close(held, together, compound)
+        parts = []  # each unit's occurrences there, but those inside another compound
+        for j in range(held.width):
+            owner, at, n, sentence = held.occurrences(*together, j)
+            keep = ~compound(owner, at, n, j)
+            parts.append((owner[keep], at[keep], n[keep], sentence[keep]))
         first_owner, first_at = parts[0][0], parts[0][1]  # ascending by concept
         bounds = np.searchsorted(first_owner, np.arange(len(concepts) + 1)).tolist()
         for concept, (lo, hi) in zip(concepts, pairwise(bounds), strict=True):
@@ -712,7 +717,10 @@ class ConceptBook:
         return [(found_papers[lo:hi], found_scores[lo:hi]) for lo, hi in pairwise(bounds)]
 
     def _close(
-        self, words: _Words, together: tuple[np.ndarray, np.ndarray]
+        self,
+        words: _Words,
+        together: tuple[np.ndarray, np.ndarray],
+        compound: Callable[[np.ndarray, np.ndarray, np.ndarray, int], np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray]:
         """The (concept, sentence) pairs of `together` (holding every unit of the concept)
         where an occurrence of its first unit has one of every other unit at most WINDOW
@@ -724,7 +732,6 @@ class ConceptBook:
         owner, at, n, sentence = words.occurrences(*together, 0)
         wanted = owner * span + at
         limit = np.where(self.text.slots.field[at] == 0, min(TITLE_WINDOW, window), window)
-        compound = self._in_compound(words)
         ok = ~compound(owner, at, n, 0)
         for j in range(1, words.width):
             near = words.which[owner, j] < 0  # a concept without a j-th unit is not held back
