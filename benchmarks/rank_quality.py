@@ -400,6 +400,27 @@ PROFILES: dict[str, str | tuple[str, ...]] = {
         "\\bIndic\\b|Indian|India\\b|Hindi|Hinglish|Bengali|Bangla|Tamil|Telugu|Marathi|Kannada|Malayalam|Gujarati|Punjabi|Odia|Assamese|Urdu|Nepali|Sinhala|Sanskrit|South Asia|Dravidian|Indo-Aryan|code[- ]mix|code[- ]switch|low[- ]resource|under-?(represented|resourced)|regional languages|non-English|multilingual|languages? (other than|beyond) English",
         "speech|spoken|\\bASR\\b|\\bTTS\\b|text[- ]to[- ]speech|voice|acoustic|audio|phonem|phonetic|speaker|utterance|pronunciation|transcri",
     ),
+    # fresh11: chosen (with these greps) by a helper who saw no code, as interests whose first
+    # word papers often use inside another phrase ("model", "data", "text", "language"),
+    # graded blind by two helpers who saw no code
+    "model calibration": (
+        "calibrat|overconfiden|over-confiden|underconfiden|confidence (estimation|estimates)|expected calibration error|\\bECE\\b|uncertainty (estimation|quantification)|reliability diagram|temperature scaling|verbali[sz]ed confidence",
+    ),
+    "data augmentation": (
+        "data[- ]augment|augment(s|ed|ing)? (the |our |existing )?(training |labell?ed )?(data|datasets?|examples|samples|corpora)|augmentation|back-?translat|\\bmixup\\b|counterfactual(ly)? (data|examples|augment)|training data generat|generat\\w* (synthetic |additional |more )?training (data|examples)|synthetic (training )?(data|examples)|\\bdata\\W+(\\w+\\W+){0,3}augment",
+    ),
+    "data mixtures": (
+        "data[- ]mix|mixture of (pre-?training |training )?(data|domains|sources|corpora)|mixture (weights|proportions|ratios)|domain (weights?|weighting|mixture|proportions|upsampling|reweighting)|mixing (ratios?|proportions?|laws?|strateg)|data (proportions|ratios|weighting|recipe)|(sampling|mixing) (ratios?|proportions?|weights) (of|across|over)|upsampl|re-?weight\\w* .{0,30}(domains|sources|data)|\\bdata\\W+(\\w+\\W+){0,2}mix|\\bmix\\w*\\W+(\\w+\\W+){0,2}data\\b",
+    ),
+    "text embeddings": (
+        "text embedding|sentence embedding|(sentence|text|document|passage) representations?|embedding models?|embedders?\\b|dense retriev|sentence[- ]transformers?|sentence-?BERT|SimCSE|semantic (textual )?similarity|\\bMTEB\\b|\\bSTS(-B)?\\b|universal embed|document embedding|contrastive\\w* .{0,40}embedding|embedding-based retrieval|\\btext\\w*\\W+(\\w+\\W+){0,3}embeddings?\\b|\\bembeddings?\\W+(\\w+\\W+){0,2}(of |for )?(texts?|sentences|documents|passages)\\b",
+    ),
+    "language acquisition": (
+        "language acquisition|acquisition|acquir\\w* (a |the |new )?(language|grammar|syntax|syntactic|linguistic|vocabular|words|lexic)|child[- ]directed|\\bchild(ren)?\\b|BabyLM|infants?\\b|toddler|developmental(ly)?\\b|human-like development|cognitively plausible|learn(s|ing)? (a |to (speak|translate) a )?(new|second|foreign|unseen) language|second language|word learning|psycholinguist|human language learn|\\blanguage\\W+(\\w+\\W+){0,3}acqui|acqui\\w*\\W+(\\w+\\W+){0,3}language",
+    ),
+    "neural machine translation": (
+        "machine translation|\\bNMT\\b|\\bMT (systems?|models?|quality|outputs?)\\b|translation (models?|systems?|quality|tasks?|directions?|pairs?)|translat(e|es|ing|ion) (between|from \\w+ (in)?to|into)|parallel (corpus|corpora|data|sentences|text)|back-?translat|\\bBLEU\\b|\\bCOMET\\b|\\bWMT\\d*|speech translation|code translation|bilingual",
+    ),
     # tune2: chosen (with these greps) on 2026-12-04 by a helper who saw no code, as
     # interests researchers would type (ten of two to four words, two interests, a + b), to
     # enlarge the tune half, which they joined before they were graded; graded blind by
@@ -459,10 +480,11 @@ class Labels:
     # after it grew again, its topics unknown to whoever wrote it, "fresh5" long interests
     # ending in a common word, "fresh6" after it grew by 540 topics, "fresh7" after that,
     # "fresh8" after the mention-count correction, "fresh9" after it grew by the topics of
-    # 2026-12-04 and the rule of two written words, "fresh10" after the compound rule): a
-    # test of it and of the rules on interests they were not made from, reported apart; and
-    # "tune2", chosen and graded the
-    # same way, blind, but part of the tune half (it was too small to show some rules' cost)
+    # 2026-12-04 and the rule of two written words, "fresh10" after the compound rule,
+    # "fresh11" interests whose first word papers often use in another phrase): a test of it
+    # and of the rules on interests they were not made from, reported apart; and "tune2",
+    # chosen and graded the same way, blind, but part of the tune half (it was too small to
+    # show some rules' cost)
     fresh: dict[str, list[str]] = field(default_factory=dict)
 
     @property
