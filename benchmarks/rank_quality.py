@@ -462,6 +462,36 @@ PROFILES: dict[str, str | tuple[str, ...]] = {
         "benchmark|evaluat|assess|leaderboard|test (set|suite)|capabilit|datasets?\\b",
         "multi-?modal|MLLMs?|\\bLMMs?\\b|LVLMs?|\\bVLMs?\\b|vision[- ]language|visual (language|instruction)|GPT-4V|GPT-4o|LLaVA|image-text|visual question|\\bVQA|large vision|omni-modal|\\bimages?\\b.{0,60}\\b(LLMs?|language models?)",
     ),
+    # tune3: chosen (with these greps) by a helper who saw no code, as interests whose first
+    # word papers often use in another phrase, for the tune half (joined before grading);
+    # graded blind by two helpers who saw no code
+    "training stability": (
+        "(training|optimization|pre-?training|convergence)\\W+(in)?stabilit|(in)?stabilit\\w* (of|in|during) (the )?(pre-?)?training|stabili[sz]\\w* (the )?(pre-?)?training|(unstable|stable) (pre-?)?training|loss spikes?|training (diverge|collapse)|divergen\\w* (during|in|of) training|gradient (explosion|exploding|vanishing)|exploding gradients|(accelerat\\w* and stabiliz|stabiliz\\w* and accelerat)|random seeds?|(pre-)?training runs",
+    ),
+    "vocabulary expansion": (
+        "vocabulary (expansion|extension|adaptation|transfer|initiali[sz])|(expand|extend|augment|enlarg|add)\\w* (the |its |a )?(model.s |tokenizer.s )?vocabular|(new|unseen|added) (tokens|subwords?|vocabulary)|embedding initiali[sz]|initiali[sz]\\w* (the )?(new |unseen |target[- ]language )?(token |subword |word )?embeddings|tokenizer (transfer|adaptation|replacement|swap)|(transfer|adapt)\\w* (to )?(a )?new tokenizer|cross-lingual (vocabulary|embedding) (transfer|initiali)|language adaptation of (the )?(tokenizer|vocabulary)|vocabular\\w* (size|coverage|mismatch|scaling|overlap)|(small|large|larger|smaller|scaling( the)?) vocabular|tokenizer (efficiency|fertility)|fertility|over-?segment|subword embeddings",
+    ),
+    "in-context example selection": (
+        "(demonstration|example|exemplar|prompt|few-shot)s? (selection|retriev|ordering|order)|(select|retriev|choos|rank)\\w* (the |good |relevant |informative |appropriate )?(in-context |few-shot )?(demonstrations|examples|exemplars|prompts)\\b(?! of)|demonstration retriever|choice of (in-context )?(examples|demonstrations)|sensitiv\\w* to (the )?(choice|selection|order) of (in-context )?(examples|demonstrations)",
+    ),
+    "prompt sensitivity": (
+        "prompt (sensitiv|format|template|variation|brittle|robust|wording|phrasing|perturbation)|sensitiv\\w* to (the )?(prompt|format|template|wording|phrasing|order)|(template|prompt|format)s? matters?|order dependen|(instruction|prompt|evaluation) templates|variabilit\\w* (in|of|across) (evaluation|prompts?)|(different|varying|semantically equivalent) (prompts|templates|phrasings|instructions)|paraphras\\w* (the )?(prompts|instructions)|(answer|option) order|robust\\w* to (prompt|instruction|format)|prompt (selection|engineering)|(evaluation|benchmark) (variability|reproducibilit|inconsisten)|(reproducib|standardi[sz])\\w* (of )?(LLM |language model )?evaluation",
+    ),
+    "model routing": (
+        "(model|LLM|query) rout|rout\\w* (queries|prompts|requests|inputs) (to|between|among|across)|route (between|among|to) (different |multiple )?(models|LLMs)|router|model (selection|switching|cascad)|(LLM|model) cascade|switch\\w* between (different[- ]sized |small and large |multiple )?(models|LLMs)|(stronger|larger) and (a )?(weaker|smaller) (LLM|model)|which (model|LLM) to use",
+    ),
+    "length bias": (
+        "length (bias|exploit|control|constraint|hack|normaliz|penalt|debias)|verbosity|verbose|(output|response|generation|answer) lengths?\\b|length[- ](controlled|optimized|normalized|debiased|aware)|(longer|shorter|lengthier) (responses|outputs|generations|answers)|disentangl\\w* length|length (and|from|vs\\.?) quality",
+    ),
+    "language model fusion": (
+        "(shallow|deep|cold|density ratio) fusion|LM fusion|language model (prior|fusion|integration|rescoring|scoring)|internal language model|\\bILM\\b|re-?scor|external language model|n-best|lattice|(ASR|speech recognition|translation) (hypotheses|n-best)|\\bLM prior|(acoustic|translation) model and (a )?language model|language models? (for|in) (the )?(conversational )?(ASR|speech recognition|machine translation|NMT)|(decoding|decode) with (an? )?(external |transformer-based )?language model|hypothes[ie]s (re-?ranking|rescoring)|(ASR|NMT|speech recognition|translation) (system|model)s? (with|and) (a )?language model|recognition (hypotheses|lattices|errors)|\\\\bASR\\\\b|speech recogni",
+    ),
+    "instruction following": (
+        "instruction[- ]following (capabilit|abilit|evaluat|benchmark|performance|task)|follow\\w* (complex |format |length |user |the |fine-grained |multiple )?(instructions|constraints)|format[- ]following|constraint[- ]following|complex instructions|verbalizer manipulation|IFEval|(length|format) constraints|instruction adherence",
+    ),
+    "knowledge localization": (
+        "knowledge (neurons?|locali|storage|traces?|circuits?)|locali[sz]\\w* (the )?(knowledge|skills?|facts|concepts)|(where|how) (knowledge|facts) (is|are) (stored|encoded)|skill locali|(stor|encod)\\w* (factual |the )?knowledge (in|within)|parametric knowledge|knowledge (is )?(encoded|stored) in|(feed-?forward|FFN|MLP) layers? (as|store|promot)|(sub)?set of (neurons|parameters) (responsible|that)|(domain|language|task)-specific neurons|neurons\\b|(feed-?forward|FFN|MLP) (layers|sublayers)\\b(?! normali)|(factual|world) knowledge (recall|stored|in)",
+    ),
 }
 
 
@@ -482,9 +512,9 @@ class Labels:
     # "fresh8" after the mention-count correction, "fresh9" after it grew by the topics of
     # 2026-12-04 and the rule of two written words, "fresh10" after the compound rule,
     # "fresh11" interests whose first word papers often use in another phrase): a test of it
-    # and of the rules on interests they were not made from, reported apart; and "tune2",
-    # chosen and graded the same way, blind, but part of the tune half (it was too small to
-    # show some rules' cost)
+    # and of the rules on interests they were not made from, reported apart; and "tune2" and
+    # "tune3" (interests of fresh11's shape), chosen and graded the same way, blind, but part
+    # of the tune half (it was too small to show some rules' cost)
     fresh: dict[str, list[str]] = field(default_factory=dict)
 
     @property
