@@ -649,6 +649,38 @@ def test_a_written_interest_is_never_shortened_to_one_of_its_words():
     assert ids(ranked([*tuning, probes], "PEFT")) == ["p"]  # the acronym's long form may
 
 
+def test_a_long_phrase_is_never_shortened_inside_a_common_compound():
+    # "language model" is in most papers of the day: cutting the common "language" off
+    # `language model fusion` would leave "model fusion", another topic (merging weights)
+    day = [
+        paper_text(f"m{n}", title=f"Language models for task {n}", abstract="Language models.")
+        for n in range(40)
+    ]
+    merging = paper_text(
+        "a",
+        title="Model fusion of vision networks",
+        abstract="Model fusion merges the weights of two networks. We fuse image classifiers.",
+    )
+    shallow = paper_text(
+        "b",
+        title="Language model fusion for speech recognition",
+        abstract="Shallow fusion adds a language model to the decoder. Errors fall.",
+    )
+    assert ids(ranked([*day, merging, shallow], "language model fusion")) == ["b"]
+    # a leading word that makes no common compound with the next is still cut: "machine
+    # translation" is `neural machine translation` on a day where "neural" is common
+    neural = [
+        paper_text(f"n{n}", title=f"Neural networks for task {n}", abstract="Neural nets.")
+        for n in range(8)
+    ]
+    translation = paper_text(
+        "t",
+        title="Machine translation for low-resource pairs",
+        abstract="Machine translation of rare pairs improves with back-translation.",
+    )
+    assert ids(ranked([*neural, translation], "neural machine translation")) == ["t"]
+
+
 def test_the_rare_word_of_a_long_phrase_is_never_dropped():
     common = common_word("Error", 6) + common_word("Correction", 6)
     classical = paper_text(
