@@ -17,7 +17,8 @@ built once per interest and paper and shared by every subscriber.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_
 from typing import cast
 
 import numpy as np
@@ -85,15 +86,14 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[Scored
         else list(words)
     )
     found = list(map(known, written))
-    new = [i for i, s in enumerate(found) if s is None]
-    if new:  # parsed together (the same new key may be written more than once)
-        made = shapes.add(
+    new = list(compress(range(len(found)), map(is_, found, repeat(None))))
+    if new:  # parsed together (the same new key may be written more than once), then found
+        shapes.add(
             list(map(written.__getitem__, new)),
             list(map(words.__getitem__, new)),
             list(map(unwanted.__getitem__, new)),
         )
-        for i, s in zip(new, made, strict=True):
-            found[i] = s
+        found = list(map(known, written))
     of = cast(list[int], found)
     keys: list[object]
     own: list[object] = []  # keys of profiles with their own options

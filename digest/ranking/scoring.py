@@ -8,8 +8,10 @@ matches rather than profiles x papers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from itertools import compress, repeat
+from operator import attrgetter, is_not
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -43,7 +45,7 @@ def rank_chunk(
     indptr, cols = product.indptr, product.indices  # (the profile of a pair: by its place)
     relevance = product.data.astype(np.float32, copy=False)
     blocked = _blocked(index, profiles, exclusion_matrix(flat, shapes, width), matrices.phrase)
-    feedback = [i for i, p in enumerate(profiles) if p.liked or p.disliked]
+    feedback = sorted({*_having(profiles, _LIKED), *_having(profiles, _DISLIKED)})
     ok = relevance >= min_relevance
     if feedback:
         assert blocked is not None  # made whenever a profile has feedback
@@ -58,7 +60,7 @@ def rank_chunk(
         some_rows = np.flatnonzero(blocked.any(axis=1))
         some = _entries(indptr, some_rows)
         ok[some] &= ~blocked[np.repeat(some_rows, np.diff(indptr)[some_rows]), cols[some]]
-    limits = np.array([p.max_papers for p in profiles], dtype=np.int64).clip(0)
+    limits = np.fromiter(map(_MAX_PAPERS, profiles), np.int64, len(profiles)).clip(0)
     k = int(limits.max(initial=0))
     factor = index.trending_factor32[cols]
     cand = np.flatnonzero(_top_candidates(indptr, cols, relevance, factor, ok, k, len(index)))
@@ -143,9 +145,9 @@ def _blocked(
         rows = np.flatnonzero(np.diff(excluded.indptr))
         blocked = np.zeros((len(profiles), len(index)), dtype=bool)
         blocked[rows] = (excluded[rows] @ phrase).toarray() > 0
-    timed = [i for i, p in enumerate(profiles) if p.since is not None]
-    sent = [i for i, p in enumerate(profiles) if p.already_sent]
-    needs = timed or sent or any(p.liked or p.disliked for p in profiles)
+    timed = list(compress(range(len(profiles)), map(is_not, map(_SINCE, profiles), repeat(None))))
+    sent = _having(profiles, _SENT)
+    needs = timed or sent or any(map(_LIKED, profiles)) or any(map(_DISLIKED, profiles))
     if needs and blocked is None:
         blocked = np.zeros((len(profiles), len(index)), dtype=bool)
     if blocked is None:
@@ -158,6 +160,19 @@ def _blocked(
         cols = [j for j in map(index.ids.get, profiles[i].already_sent) if j is not None]
         blocked[i, cols] = True
     return blocked
+
+
+def _having(profiles: Sequence[Profile], field: Callable[[Profile], Any]) -> list[int]:
+    """The positions of the profiles whose `field` is set (in C loops: no Python step per
+    profile)."""
+    return list(compress(range(len(profiles)), map(field, profiles)))
+
+
+_LIKED = attrgetter("liked")
+_DISLIKED = attrgetter("disliked")
+_SENT = attrgetter("already_sent")
+_SINCE = attrgetter("since")
+_MAX_PAPERS = attrgetter("max_papers")
 
 
 def _ts(profile: Profile) -> float:
