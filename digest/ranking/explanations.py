@@ -79,6 +79,7 @@ class Explainer:
         keys, first, inverse = _distinct(whys, bits)
         found: list[ScoredPaper | None] = list(map(self.made.get, keys))
         missing = _nones(found)
+        objects = np.fromiter(found, dtype=object, count=len(found))
         if missing:
             at = first[missing]
             fresh = whys[at].tolist()
@@ -101,9 +102,7 @@ class Explainer:
                 )
             )
             self.made.update(zip(map(keys.__getitem__, missing), new, strict=True))
-            for i, paper in zip(missing, new, strict=True):
-                found[i] = paper
-        objects = np.fromiter(found, dtype=object, count=len(found))
+            objects[missing] = np.fromiter(new, dtype=object, count=len(new))
         return objects[inverse].tolist()
 
     def _combinations(self, slots: np.ndarray, rows: np.ndarray, hit: np.ndarray) -> np.ndarray:
@@ -127,12 +126,16 @@ class Explainer:
             if not len(live):
                 continue
             keys, inverse = np.unique((ids[live] << 32) | slots[live, c], return_inverse=True)
-            found: list[int | None] = list(map(trie.get, keys.tolist()))
-            for i in _nones(found):
-                key = int(keys[i])
-                found[i] = trie[key] = len(combos)
-                combos.append((*combos[key >> 32], key & 0xFFFFFFFF))
-            ids[live] = np.array(found, dtype=np.int64)[inverse]
+            found = np.fromiter(map(trie.get, keys.tolist(), repeat(-1)), np.int64, len(keys))
+            new = np.flatnonzero(found < 0)
+            if len(new):  # numbered in key order, each its prefix's tuple plus its slot
+                made = np.arange(len(combos), len(combos) + len(new), dtype=np.int64)
+                found[new] = made
+                fresh = keys[new]
+                trie.update(zip(fresh.tolist(), made.tolist(), strict=True))
+                prefixes = map(combos.__getitem__, (fresh >> 32).tolist())
+                combos += map(add, prefixes, zip((fresh & 0xFFFFFFFF).tolist()))
+            ids[live] = found[inverse]
         return ids
 
     def _prepare(self, whys: list[int]) -> None:
