@@ -207,11 +207,12 @@ class ConceptBook:
     ):
         self.text = text
         self.meta = meta  # per paper: (authors, arXiv categories)
-        # acronym key -> (paper, keys of its long form) where a paper defines it
-        self.defined: dict[str, list[tuple[int, Keys]]] = {}
+        # acronym key -> keys of a long form -> the papers that define it so (a common
+        # acronym is defined by hundreds of papers in a few ways)
+        self.defined: dict[str, dict[Keys, list[int]]] = {}
         for paper, pairs in enumerate(defined):
             for short, long in pairs:
-                self.defined.setdefault(short, []).append((paper, long))
+                self.defined.setdefault(short, {}).setdefault(long, []).append(paper)
         self.expansions = acronyms
         self.shorts: dict[tuple[str, ...], set[str]] = {}
         for short, longs in acronyms.items():
@@ -604,8 +605,9 @@ class ConceptBook:
             return hits
         other = [
             paper
-            for paper, long in self.defined[short]
+            for long, papers in self.defined[short].items()
             if not any(same_meaning(long, m) for m in meant)
+            for paper in papers
         ]
         if not other:
             return hits
