@@ -63,6 +63,13 @@ class Shapes:
         self._also: list[int] = []
         self._aptr = [0]
         self._flat: Flat | None = None
+        # the items' slot, concept id, text number, weight (float64), excludes and skip as
+        # arrays, for the items numbered so far when `flat` last ran (see `_item_arrays`)
+        self._item_columns: tuple[np.ndarray, ...] = (
+            *(np.zeros(0, dtype=np.int64) for _ in range(3)),
+            np.zeros(0, dtype=np.float64),
+            *(np.zeros(0, dtype=bool) for _ in range(2)),
+        )
 
     def shape(self, keywords: str, exclude: str) -> int:
         key = self.key(keywords, exclude)
@@ -167,12 +174,10 @@ class Shapes:
         base = self._ptr[old]
         entries = np.array(self._entries[base:], dtype=np.int64)
         owner = _owners(self._ptr[old:])
-        slot = np.array(self._item_slot, dtype=np.int64)
-        cid = np.array(self._item_cid, dtype=np.int64)
-        skip = np.array(self._item_skip, dtype=bool)
-        excludes = np.array(self._item_excludes, dtype=bool)[entries] & ~skip[entries]
+        slot, cid, texts, weight, excluding, skip = self._item_arrays()
+        excludes = excluding[entries] & ~skip[entries]
         wanted = np.flatnonzero(~skip[entries] & ~excludes)
-        text = np.array(self._item_text, dtype=np.int64)[entries[wanted]]
+        text = texts[entries[wanted]]
         # the first of each (shape, lowered text): np.unique gives first occurrences
         _, first = np.unique(owner[wanted] * (len(self._texts) + 1) + text, return_index=True)
         keep = np.zeros(len(entries), dtype=bool)
@@ -196,7 +201,7 @@ class Shapes:
             ptr,
             slot[kept],
             cid[kept],
-            np.array(self._item_weight, dtype=np.float64)[kept].astype(np.float32),
+            weight[kept].astype(np.float32),
             eptr,
             cid[ex_items[order]],
         ]
@@ -207,6 +212,27 @@ class Shapes:
             parts = [np.concatenate((old_, new_)) for old_, new_ in zip(done, parts, strict=True)]
         self._flat = Flat(*parts)
         return self._flat
+
+    def _item_arrays(self) -> tuple[np.ndarray, ...]:
+        """Every item's slot, concept id, text number, weight, whether it excludes and
+        whether it is skipped, as arrays: those of the items numbered since the last call
+        converted and appended (a block adds a few thousand items to tens of thousands)."""
+        done = self._item_columns
+        old = len(done[0])
+        if old < len(self._item_skip):
+            lists: tuple[Sequence[float], ...] = (
+                self._item_slot,
+                self._item_cid,
+                self._item_text,
+                self._item_weight,
+                self._item_excludes,
+                self._item_skip,
+            )
+            self._item_columns = tuple(
+                np.concatenate((column, np.array(values[old:], dtype=column.dtype)))
+                for column, values in zip(done, lists, strict=True)
+            )
+        return self._item_columns
 
 
 def _pieces(texts: list[str]) -> tuple[list[str], list[int]]:
