@@ -1035,7 +1035,7 @@ class ConceptBook:
         )
         first_of = np.zeros(total, dtype=bool)
         first_of[np.unique(owner * max(total, 1) + code, return_index=True)[1]] = True
-        kept = list(compress(words, first_of.tolist()))
+        kept = tuple(compress(words, first_of.tolist()))
         term_bounds = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner[first_of], minlength=len(keys)), out=term_bounds[1:])
         # spans: sorted by (field, start, end) per pair, joined while they overlap or touch
@@ -1048,7 +1048,7 @@ class ConceptBook:
         heads = np.flatnonzero(new)
         tails = np.append(heads[1:], total)[: len(heads)] - 1
         names = list(map(FIELDS.__getitem__, (group[heads] % len(FIELDS)).tolist()))
-        spans = list(
+        spans = tuple(
             map(
                 tuple.__new__,
                 repeat(Span),
@@ -1057,14 +1057,12 @@ class ConceptBook:
         )
         span_bounds = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner[order][heads], minlength=len(keys)), out=span_bounds[1:])
-        # one tuple per pair, made in C loops (map over slices)
+        # one tuple per pair (a slice of a tuple), made in C loops (map over slices)
         terms = map(
-            tuple,
-            map(kept.__getitem__, map(slice, term_bounds[:-1].tolist(), term_bounds[1:].tolist())),
+            kept.__getitem__, map(slice, term_bounds[:-1].tolist(), term_bounds[1:].tolist())
         )
         shown = map(
-            tuple,
-            map(spans.__getitem__, map(slice, span_bounds[:-1].tolist(), span_bounds[1:].tolist())),
+            spans.__getitem__, map(slice, span_bounds[:-1].tolist(), span_bounds[1:].tolist())
         )
         out: list[Why] = list(
             zip(map(_WHERE.__getitem__, seen.tolist()), terms, shown, strict=True)

@@ -167,10 +167,10 @@ class Explainer:
             written = map(shapes.slot_written.__getitem__, slot_list)
             rows = map(add, zip(written), map(base.__getitem__, keys))  # (keyword, *why)
             one.update(zip(new, map(tuple.__new__, repeat(Match), rows), strict=True))
-        matches = list(map(one.__getitem__, wanted))
+        matches = tuple(map(one.__getitem__, wanted))  # each why's: a slice of it, a tuple
         ends = np.cumsum(sizes)
         parts = map(slice, (ends - sizes).tolist(), ends.tolist())
-        self.whys.update(zip(fresh, map(tuple, map(matches.__getitem__, parts)), strict=True))
+        self.whys.update(zip(fresh, map(matches.__getitem__, parts), strict=True))
 
 
 def _nones(values: list[Any]) -> list[int]:
