@@ -137,6 +137,16 @@ def _none(dtype: type = np.int64) -> np.ndarray:
     return np.zeros(0, dtype=dtype)
 
 
+def _frozen(empty: np.ndarray) -> np.ndarray:
+    empty.flags.writeable = False
+    return empty
+
+
+# what a concept holds until it is scored: read-only views of these (no array made per concept)
+_EMPTY = _frozen(_none())
+_EMPTY_F = _frozen(_none(np.float64))
+
+
 @dataclass
 class Concept:
     """One interest's concept and where it matches. Occurrences are Hits (token slots of
@@ -145,16 +155,16 @@ class Concept:
     id: int
     alternatives: tuple[Keys, ...]
     units: tuple[Unit, ...]  # scored apart (unquoted interests of two or more units)
-    papers: np.ndarray = field(default_factory=_none)  # the papers it matches, ascending
-    values: np.ndarray = field(default_factory=lambda: _none(np.float64))  # its score in each
+    papers: np.ndarray = field(default_factory=_EMPTY.view)  # the papers it matches, ascending
+    values: np.ndarray = field(default_factory=_EMPTY_F.view)  # its score in each
     # where the phrase itself (or a variant) occurs, a match or not: what `-term` excludes
-    phrase_papers: np.ndarray = field(default_factory=_none)
+    phrase_papers: np.ndarray = field(default_factory=_EMPTY.view)
     # what it shows in a paper: the phrase where it occurs, else its units found together
     shown: Hits = NO_HITS
-    shown_papers: np.ndarray = field(default_factory=_none)  # the paper of each of `shown`
+    shown_papers: np.ndarray = field(default_factory=_EMPTY.view)  # the paper of each of `shown`
     # its first unit's slots in the sentences where its units stand together, also in papers
     # that show the phrase (mentions too, though the phrase is what is shown there)
-    together: np.ndarray = field(default_factory=_none)
+    together: np.ndarray = field(default_factory=_EMPTY.view)
     meta: tuple[str, str] | None = None  # ("author" | "cat", value): matched on metadata
 
     @cached_property
