@@ -138,6 +138,7 @@ def _none(dtype: type = np.int64) -> np.ndarray:
 
 
 def _frozen(empty: np.ndarray) -> np.ndarray:
+    """`empty`, made read-only: its views are shared by every new concept."""
     empty.flags.writeable = False
     return empty
 

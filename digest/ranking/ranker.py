@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import compress, repeat
-from operator import attrgetter, is_
+from operator import is_
 from typing import cast
 
 import numpy as np
@@ -26,7 +26,17 @@ import numpy as np
 from digest.papers import PaperText
 from digest.ranking.index import CHUNK, MIN_RELEVANCE, RankIndex
 from digest.ranking.scoring import rank_chunk
-from digest.ranking.types import Profile, ScoredPaper
+from digest.ranking.types import (
+    DISLIKED_OF,
+    EXCLUDE_OF,
+    KEYWORDS_OF,
+    LIKED_OF,
+    MAX_PAPERS_OF,
+    SENT_OF,
+    SINCE_OF,
+    Profile,
+    ScoredPaper,
+)
 
 BLOCK = 8 * CHUNK  # profiles read at once; identical ones among them are ranked once
 MAX_ANSWERS = 200_000  # answers kept on the index for later blocks (then dropped)
@@ -78,8 +88,8 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[Scored
     known = shapes.of.get
     answers = index.answers
     # the shape of each profile: looked up in C loops (map), parsed where not known yet
-    words = list(map(_KEYWORDS, block))
-    unwanted = list(map(_EXCLUDE, block))
+    words = list(map(KEYWORDS_OF, block))
+    unwanted = list(map(EXCLUDE_OF, block))
     written: list[str | tuple[str, str]] = (
         [(w, u) if u else w for w, u in zip(words, unwanted, strict=True)]  # Shapes.key
         if any(unwanted)
@@ -97,12 +107,12 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[Scored
     of = cast(list[int], found)
     keys: list[object]
     own: list[object] = []  # keys of profiles with their own options
-    limits = list(map(_MAX_PAPERS, block))
+    limits = list(map(MAX_PAPERS_OF, block))
     if (
-        list(map(_SINCE, block)).count(None) == len(block)
-        and not any(map(_SENT, block))
-        and not any(map(_LIKED, block))
-        and not any(map(_DISLIKED, block))
+        list(map(SINCE_OF, block)).count(None) == len(block)
+        and not any(map(SENT_OF, block))
+        and not any(map(LIKED_OF, block))
+        and not any(map(DISLIKED_OF, block))
         and min(limits, default=0) >= 0
         and max(limits, default=0) < 1 << 20
     ):
@@ -140,12 +150,3 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[Scored
     if len(answers) > MAX_ANSWERS:
         answers.clear()
     return out
-
-
-_KEYWORDS = attrgetter("keywords")
-_EXCLUDE = attrgetter("exclude")
-_MAX_PAPERS = attrgetter("max_papers")
-_SINCE = attrgetter("since")
-_SENT = attrgetter("already_sent")
-_LIKED = attrgetter("liked")
-_DISLIKED = attrgetter("disliked")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import compress, repeat
-from operator import attrgetter, is_not
+from operator import is_not
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +18,15 @@ from scipy import sparse
 
 from digest.ranking.feedback import feedback_adjustment
 from digest.ranking.shapes import exclusion_matrix, slot_table, weight_matrix
-from digest.ranking.types import Profile, ScoredPaper
+from digest.ranking.types import (
+    DISLIKED_OF,
+    LIKED_OF,
+    MAX_PAPERS_OF,
+    SENT_OF,
+    SINCE_OF,
+    Profile,
+    ScoredPaper,
+)
 
 if TYPE_CHECKING:
     from digest.ranking.index import RankIndex
@@ -45,7 +53,7 @@ def rank_chunk(
     indptr, cols = product.indptr, product.indices  # (the profile of a pair: by its place)
     relevance = product.data.astype(np.float32, copy=False)
     blocked = _blocked(index, profiles, exclusion_matrix(flat, shapes, width), matrices.phrase)
-    feedback = sorted({*_having(profiles, _LIKED), *_having(profiles, _DISLIKED)})
+    feedback = sorted({*_having(profiles, LIKED_OF), *_having(profiles, DISLIKED_OF)})
     ok = relevance >= min_relevance
     if feedback:
         assert blocked is not None  # made whenever a profile has feedback
@@ -60,7 +68,7 @@ def rank_chunk(
         some_rows = np.flatnonzero(blocked.any(axis=1))
         some = _entries(indptr, some_rows)
         ok[some] &= ~blocked[np.repeat(some_rows, np.diff(indptr)[some_rows]), cols[some]]
-    limits = np.fromiter(map(_MAX_PAPERS, profiles), np.int64, len(profiles)).clip(0)
+    limits = np.fromiter(map(MAX_PAPERS_OF, profiles), np.int64, len(profiles)).clip(0)
     k = int(limits.max(initial=0))
     factor = index.trending_factor32[cols]
     cand = np.flatnonzero(_top_candidates(indptr, cols, relevance, factor, ok, k, len(index)))
@@ -145,9 +153,9 @@ def _blocked(
         rows = np.flatnonzero(np.diff(excluded.indptr))
         blocked = np.zeros((len(profiles), len(index)), dtype=bool)
         blocked[rows] = (excluded[rows] @ phrase).toarray() > 0
-    timed = list(compress(range(len(profiles)), map(is_not, map(_SINCE, profiles), repeat(None))))
-    sent = _having(profiles, _SENT)
-    needs = timed or sent or any(map(_LIKED, profiles)) or any(map(_DISLIKED, profiles))
+    timed = list(compress(range(len(profiles)), map(is_not, map(SINCE_OF, profiles), repeat(None))))
+    sent = _having(profiles, SENT_OF)
+    needs = timed or sent or any(map(LIKED_OF, profiles)) or any(map(DISLIKED_OF, profiles))
     if needs and blocked is None:
         blocked = np.zeros((len(profiles), len(index)), dtype=bool)
     if blocked is None:
@@ -166,13 +174,6 @@ def _having(profiles: Sequence[Profile], field: Callable[[Profile], Any]) -> lis
     """The positions of the profiles whose `field` is set (in C loops: no Python step per
     profile)."""
     return list(compress(range(len(profiles)), map(field, profiles)))
-
-
-_LIKED = attrgetter("liked")
-_DISLIKED = attrgetter("disliked")
-_SENT = attrgetter("already_sent")
-_SINCE = attrgetter("since")
-_MAX_PAPERS = attrgetter("max_papers")
 
 
 def _ts(profile: Profile) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import NamedTuple
 
 from digest.ranking.spans import FIELDS, merge_raw
@@ -22,6 +23,16 @@ class Profile:
     already_sent: frozenset[str] = frozenset()
     liked: tuple[str, ...] = ()
     disliked: tuple[str, ...] = ()
+
+
+# One field of many profiles at once, read in C loops (`map(MAX_PAPERS_OF, profiles)`).
+KEYWORDS_OF = attrgetter("keywords")
+EXCLUDE_OF = attrgetter("exclude")
+MAX_PAPERS_OF = attrgetter("max_papers")
+SINCE_OF = attrgetter("since")
+SENT_OF = attrgetter("already_sent")
+LIKED_OF = attrgetter("liked")
+DISLIKED_OF = attrgetter("disliked")
 
 
 class Span(NamedTuple):
