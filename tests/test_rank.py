@@ -649,13 +649,19 @@ def test_a_written_interest_is_never_shortened_to_one_of_its_words():
     assert ids(ranked([*tuning, probes], "PEFT")) == ["p"]  # the acronym's long form may
 
 
-def test_a_long_phrase_is_never_shortened_inside_a_common_compound():
-    # "language model" is in most papers of the day: cutting the common "language" off
-    # `language model fusion` would leave "model fusion", another topic (merging weights)
-    day = [
+def language_model_day() -> list:
+    """40 papers on language models: "language model" is a common compound that day (in
+    most papers, with FILLER's 30)."""
+    return [
         paper_text(f"m{n}", title=f"Language models for task {n}", abstract="Language models.")
         for n in range(40)
     ]
+
+
+def test_a_long_phrase_is_never_shortened_inside_a_common_compound():
+    # "language model" is in most papers of the day: cutting the common "language" off
+    # `language model fusion` would leave "model fusion", another topic (merging weights)
+    day = language_model_day()
     merging = paper_text(
         "a",
         title="Model fusion of vision networks",
@@ -669,10 +675,7 @@ def test_a_long_phrase_is_never_shortened_inside_a_common_compound():
     assert ids(ranked([*day, merging, shallow], "language model fusion")) == ["b"]
     # a leading word that makes no common compound with the next is still cut: "machine
     # translation" is `neural machine translation` on a day where "neural" is common
-    neural = [
-        paper_text(f"n{n}", title=f"Neural networks for task {n}", abstract="Neural nets.")
-        for n in range(8)
-    ]
+    neural = common_word("Neural", 8)
     translation = paper_text(
         "t",
         title="Machine translation for low-resource pairs",
@@ -865,10 +868,7 @@ def test_the_same_concepts_whatever_the_hash_seed():
 def test_a_word_of_an_interest_that_modifies_another_head_is_not_the_interest():
     # "language model" is in most papers of the day: a "language" followed by "models" is a
     # language model, not the language of `language adaptation`
-    day = [
-        paper_text(f"m{n}", title=f"Language models for task {n}", abstract="Language models.")
-        for n in range(40)
-    ]
+    day = language_model_day()
     other_head = paper_text(
         "a",
         title="Adapting Language Models to Legal Text",
