@@ -78,7 +78,7 @@ class Explainer:
         bits = rel32.astype(np.float32).view(np.uint32).astype(np.int64)
         keys, first, inverse = _distinct(whys, bits)
         found: list[ScoredPaper | None] = list(map(self.made.get, keys))
-        missing = _nones(found)
+        missing = nones(found)
         objects = np.fromiter(found, dtype=object, count=len(found))
         if missing:
             at = first[missing]
@@ -173,7 +173,7 @@ class Explainer:
         self.whys.update(zip(fresh, map(matches.__getitem__, parts), strict=True))
 
 
-def _nones(values: list[Any]) -> list[int]:
+def nones(values: list[Any]) -> list[int]:
     """The positions of None in `values` (in C loops: no Python step per value)."""
     return list(compress(range(len(values)), map(is_, values, repeat(None))))
 

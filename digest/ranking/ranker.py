@@ -17,13 +17,12 @@ built once per interest and paper and shared by every subscriber.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import compress, repeat
-from operator import is_
 from typing import cast
 
 import numpy as np
 
 from digest.papers import PaperText
+from digest.ranking.explanations import nones
 from digest.ranking.index import CHUNK, MIN_RELEVANCE, RankIndex
 from digest.ranking.scoring import rank_chunk
 from digest.ranking.types import (
@@ -96,7 +95,7 @@ def _rank_block(index: RankIndex, block: Sequence[Profile]) -> list[tuple[Scored
         else list(words)
     )
     found = list(map(known, written))
-    new = list(compress(range(len(found)), map(is_, found, repeat(None))))
+    new = nones(found)
     if new:  # parsed together (the same new key may be written more than once), then found
         shapes.add(
             list(map(written.__getitem__, new)),
