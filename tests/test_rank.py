@@ -76,6 +76,23 @@ def test_math_is_mathematical():
     assert set(ids(ranked([clipped, full], "math reasoning"))) == {"a", "b"}
 
 
+def test_an_agent_noun_is_its_ing_noun_when_the_stemmer_leaves_it_apart():
+    learners = paper_text(
+        "a",
+        title="Making small models better multi-task learners",
+        abstract="Multi-task learners share adapters across tasks.",
+    )
+    pruner = paper_text(
+        "b", title="LLM-Pruner: structural compression", abstract="LLM-Pruner removes whole heads."
+    )
+    detectors = paper_text(  # "-or" nouns keep their own key
+        "c", title="Detectors of fake news", abstract="Detectors flag fake news articles."
+    )
+    assert ids(ranked([learners, pruner], "multi-task learning")) == ["a"]
+    assert ids(ranked([learners, pruner], "LLM pruning")) == ["b"]
+    assert ranked([detectors], "fake news detection") == []
+
+
 def test_a_topic_also_matches_its_other_names():
     unlearning = paper_text(
         "a", title="Approximate unlearning in LLMs", abstract="We make a model forget a book."

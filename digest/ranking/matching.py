@@ -63,6 +63,28 @@ _IZE = re.compile(r"^([a-z]{3,})i(z|s)(ation|ations|er|ers|e|es|ed|ing)$")
 _ABLE = re.compile(r"^([a-z]{3,}?)(a|i)(?:ble|bly|bility|bilities)$")
 # Clipped words written as often as the full one: "math reasoning" is mathematical reasoning.
 _CLIPPED = {"math": "mathemat", "maths": "mathemat"}
+# Agent nouns in "-er" whose stem is too short for Snowball to drop the "-er" (it folds
+# "reasoner", "retriever", "decoder" and "transformer" already): keyed as their "-ing" noun,
+# so "Multi-task Learners" is multi-task learning and "LLM-Pruner" LLM pruning. Not "-or" or
+# "-ier" nouns ("detectors", "classifiers": tools a paper uses more often than its subject).
+_AGENT = {
+    agent + plural: _stemmer.stemWord(noun)
+    for agent, noun in (
+        ("learner", "learning"),
+        ("embedder", "embedding"),
+        ("router", "routing"),
+        ("planner", "planning"),
+        ("ranker", "ranking"),
+        ("sampler", "sampling"),
+        ("solver", "solving"),
+        ("parser", "parsing"),
+        ("pruner", "pruning"),
+        ("tuner", "tuning"),
+        ("trainer", "training"),
+    )
+    for plural in ("", "s")
+}
+_WHOLE_WORD = _CLIPPED | _AGENT
 
 
 @lru_cache(maxsize=500_000)
@@ -76,8 +98,8 @@ def norm(word: str) -> str:
     m = _IZE.match(low)
     if m and (m.group(2) == "z" or m.group(3) in ("ation", "ations", "er", "ers")):
         return m.group(1) + "iz"  # tokenizer/tokenization stay apart from token(s)
-    if low in _CLIPPED:
-        return _CLIPPED[low]
+    if low in _WHOLE_WORD:
+        return _WHOLE_WORD[low]
     m = _ABLE.match(low)
     if m:
         return m.group(1) + m.group(2) + "bl"
