@@ -93,6 +93,15 @@ def test_an_agent_noun_is_its_ing_noun_when_the_stemmer_leaves_it_apart():
     assert ranked([detectors], "fake news detection") == []
 
 
+def test_language_model_inside_a_longer_interest_is_also_written_llm():
+    llm = paper_text(
+        "a", title="Evaluating LLM generations with juries", abstract="Juries of LLMs judge."
+    )
+    assert ids(ranked([llm], "language model evaluation")) == ["a"]
+    assert ranked([llm], '"language model evaluation"') == []  # quoted: that phrase only
+    assert ranked([llm], "language models") == []  # the phrase alone is not every LLM paper
+
+
 def test_a_topic_also_matches_its_other_names():
     unlearning = paper_text(
         "a", title="Approximate unlearning in LLMs", abstract="We make a model forget a book."

@@ -8,7 +8,9 @@ COMMON_WORD) or, for four or more, without two common words at its end ("paramet
 for PEFT), a two- or three-word interest written joined ("pre-training" ->
 "pretraining") and, unquoted, the interest with a topic in it (the whole or a phrase inside)
 replaced by one of its other names (digest.ranking.names: "unlearning" for "machine
-unlearning"; never shortened). Occurrences of any alternative count as occurrences of the
+unlearning"; never shortened), or with a phrase inside it that papers also write as an
+acronym of a kind of it replaced by that acronym ("LLM evaluation" for "language model
+evaluation"; digest.ranking.acronyms.WRITTEN_FOR). Occurrences of any alternative count as occurrences of the
 phrase (one document frequency for the union).
 
 An unquoted interest of several *units* (a content word, or a known expansion such as
@@ -36,7 +38,7 @@ import numpy as np
 from scipy import sparse
 
 from digest.ranking import metadata, names
-from digest.ranking.acronyms import same_meaning
+from digest.ranking.acronyms import WRITTEN_FOR, same_meaning
 from digest.ranking.interests import plus_parts
 from digest.ranking.matching import NO_HITS, STOP, TOKEN, Hits, TextIndex, norm, surface_keys
 from digest.ranking.spans import FIELDS
@@ -126,6 +128,25 @@ class Made(NamedTuple):
     units: tuple[Unit, ...]
     # the written word (between spaces) of each key as written: "test-time" is one word
     written: tuple[int, ...]
+
+
+# digest.ranking.acronyms.WRITTEN_FOR as keys: phrase -> the acronyms papers write for it
+_WRITTEN_FOR: dict[Keys, tuple[Keys, ...]] = {
+    surface_keys(phrase): tuple(surface_keys(s) for s in shorts)
+    for phrase, shorts in WRITTEN_FOR.items()
+}
+
+
+def _written_for(keys: Keys) -> list[Keys]:
+    """`keys` with a phrase of WRITTEN_FOR inside them (never the whole) replaced by each
+    acronym papers write for it, one place at a time."""
+    out: list[Keys] = []
+    for phrase, shorts in _WRITTEN_FOR.items():
+        n = len(phrase)
+        for i in range(len(keys) - n + 1) if n < len(keys) else ():
+            if keys[i : i + n] == phrase:
+                out += [(*keys[:i], *short, *keys[i + n :]) for short in shorts]
+    return out
 
 
 def _holds(keys: Keys, unit: Unit) -> bool:
@@ -408,8 +429,9 @@ class ConceptBook:
     def _make_alternatives(self, text: str) -> Made:
         """What `_alternatives` makes of `text` quoted or not: the keys as written, each
         acronym replaced by its forms and each expansion by its acronyms; those with a topic
-        of digest.ranking.names in them renamed; those alternatives with an expansion inside
-        abbreviated; the words written joined; the units."""
+        of digest.ranking.names in them renamed, and if written so, "language model" inside
+        them as "LLM" (WRITTEN_FOR); those alternatives with an expansion inside abbreviated;
+        the words written joined; the units."""
         keys = tuple(self._fold_plural(k) for k in surface_keys(text))
         base = [keys]
         for i, k in enumerate(keys):
@@ -418,6 +440,9 @@ class ConceptBook:
         base += self._abbreviated(keys, within=False)
         within = [a for alt in base[1:] for a in self._abbreviated(alt, within=False)]
         renamed = [r for alt in base for r in names.renamed(alt) if r not in base]
+        if _written_for(keys):  # as written, not in an acronym's long form (see WRITTEN_FOR)
+            written_for = [w for alt in (*base, *renamed) for w in _written_for(alt)]
+            renamed += [w for w in dict.fromkeys(written_for) if w not in renamed]
         renamed_within = [a for alt in renamed for a in self._abbreviated(alt, within=True)]
         words = TOKEN.findall(text)
         joined: list[Keys] = [(norm("".join(words)),)] if 2 <= len(words) <= 3 else []
@@ -508,7 +533,8 @@ class ConceptBook:
                 (lg for lg in self.by_first.get(keys[i], ()) if keys[i : i + len(lg)] == lg), None
             )
             if long is not None:
-                units.append((long, *sorted((s,) for s in self.shorts[long])))
+                written = _WRITTEN_FOR.get(long, ()) if len(long) < len(keys) else ()
+                units.append((long, *sorted((s,) for s in self.shorts[long]), *written))
                 i += len(long)
                 continue
             topic = next(
