@@ -10,8 +10,8 @@ for PEFT), a two- or three-word interest written joined ("pre-training" ->
 replaced by one of its other names (digest.ranking.names: "unlearning" for "machine
 unlearning"; never shortened), or with a phrase inside it that papers also write as an
 acronym of a kind of it replaced by that acronym ("LLM evaluation" for "language model
-evaluation"; digest.ranking.acronyms.WRITTEN_FOR). Occurrences of any alternative count as occurrences of the
-phrase (one document frequency for the union).
+evaluation"; digest.ranking.acronyms.WRITTEN_FOR). Occurrences of any alternative count as
+occurrences of the phrase (one document frequency for the union).
 
 An unquoted interest of several *units* (a content word, or a known expansion such as
 "large language model", each with its acronym forms) also matches where every one of its
