@@ -492,6 +492,30 @@ PROFILES: dict[str, str | tuple[str, ...]] = {
     "knowledge localization": (
         "knowledge (neurons?|locali|storage|traces?|circuits?)|locali[sz]\\w* (the )?(knowledge|skills?|facts|concepts)|(where|how) (knowledge|facts) (is|are) (stored|encoded)|skill locali|(stor|encod)\\w* (factual |the )?knowledge (in|within)|parametric knowledge|knowledge (is )?(encoded|stored) in|(feed-?forward|FFN|MLP) layers? (as|store|promot)|(sub)?set of (neurons|parameters) (responsible|that)|(domain|language|task)-specific neurons|neurons\\b|(feed-?forward|FFN|MLP) (layers|sublayers)\\b(?! normali)|(factual|world) knowledge (recall|stored|in)",
     ),
+    "knowledge distillation for language models": (
+        "distill|teacher[- ]student|student[- ]teacher|(student|teacher) (models?|LLMs?|LMs?|networks?)|\\bKD\\b|knowledge transfer|compress\\w* (large )?(language models?|LLMs?|LMs?)|(small|smaller|compact|tiny) (language )?models? (trained|fine-?tuned|learn\\w*) (on|from) (the )?(outputs|rationales|generations|data generated)",
+    ),
+    "retrieval-augmented language models": (
+        "retriev\\w*[- ](augment|enhanced|based)|\\bRA(G|LMs?)\\b|nearest[- ]neighbou?r language|\\bkNN-LMs?\\b|datastore|retrievers?\\b|retrieved (passages|documents|context|knowledge|evidence)|external (knowledge|corpus|corpora|memory|documents)|non-?parametric (memory|language model)|open-domain question answering|interleav\\w* retrieval",
+    ),
+    "social bias in language models": (
+        "debias|stereotyp|fairness|\\bunfair|gender|racial|\\brace\\b|ethnic|religio|demographic|social (bias|group)|intersectional|\\bbias(es|ed)? (in|of|toward|towards|against|mitigation|reduction|benchmark|evaluation|index|assessment)|(social|societal|harmful|occupational|cultural|political|gender) bias|\\bLLMBI\\b|biased (output|content|language|text|behaviou?r)",
+    ),
+    "language model interpretability": (
+        "interpretab|explainab|mechanistic|\\bprob(e|es|ing)\\b|circuits?\\b|sparse autoencoders?|\\bSAEs?\\b|logit lens|tuned lens|(feature|token|input|weight) attribution|attribution (method|score)s?|neurons?\\b|inner workings|internal (representations?|mechanisms?|states?|activations?|computations?)|hidden (representations?|states?)|black box of|vocabulary space|linear (representation|relational)|representation (engineering|surgery)|steering|activation patching|causal (tracing|intervention|mediation)|explain\\w* (how|why) |encode[sd]? (linguistic|syntactic|semantic)|latent language",
+    ),
+    "ensemble learning": (
+        "ensembl|\\bboosting\\b|boost(ing|ed)? (algorithm|method|approach|framework)|adaboost|gradient[- ]boost|\\bbagging\\b|weak learners?|random forests?|committee of|panel of|jur(y|ies)\\b|stacking|majority vot|(average|averaging|combin\\w*|aggregat\\w*) (the )?(predictions|outputs) of (multiple|several|many|different)",
+    ),
+    "MCMC sampling": (
+        "monte[- ]carlo|\\bmcmc\\b|markov chain|langevin|gibbs|hamiltonian|\\bsamplers?\\b|importance sampling|rejection sampling|particle|metropolis|\\bSMC\\b|boltzmann|energy-based|posterior sampling|(sampl\\w+|draw\\w*) (samples )?from (an? |the )?(unnormali[sz]ed|intractable|posterior|target|boltzmann|complex)|unnormali[sz]ed (density|distribution)|amortiz\\w+ (inference|sampl)|gflownet|contrastive divergence|mixing time|stochastic optimal control",
+    ),
+    "zero-shot learning": (
+        "zero[- ]shot|\\b0-shot|unseen (classes|tasks|categories|labels)|novel (classes|categories)|class-attribute|without (any )?(task-specific )?(labeled|labelled|training) (data|examples)|generali[sz]\\w* to (unseen|new|held-out) tasks|open-vocabulary",
+    ),
+    "data labeling": (
+        "label(l)?ing|label(l)?ers?\\b|annotat|pseudo[- ]?labels?|weak(ly)? supervis|crowd[- ]?(source|work)|noisy labels?|label (noise|errors?)|AI feedback|\\bRLAIF\\b|label proportions|label(l)?ed (training )?(data|examples)",
+    ),
 }
 
 
@@ -511,8 +535,9 @@ class Labels:
     # ending in a common word, "fresh6" after it grew by 540 topics, "fresh7" after that,
     # "fresh8" after the mention-count correction, "fresh9" after it grew by the topics of
     # 2026-12-04 and the rule of two written words, "fresh10" after the compound rule,
-    # "fresh11" interests whose first word papers often use in another phrase): a test of it
-    # and of the rules on interests they were not made from, reported apart; and "tune2" and
+    # "fresh11" interests whose first word papers often use in another phrase, "fresh12" after
+    # the agent-noun and "LLM" rules, of the shapes they act on): a test of it and of the
+    # rules on interests they were not made from, reported apart; and "tune2" and
     # "tune3" (interests of fresh11's shape), chosen and graded the same way, blind, but part
     # of the tune half (it was too small to show some rules' cost)
     fresh: dict[str, list[str]] = field(default_factory=dict)
