@@ -102,6 +102,15 @@ def test_language_model_inside_a_longer_interest_is_also_written_llm():
     assert ranked([llm], "language models") == []  # the phrase alone is not every LLM paper
 
 
+def test_a_one_word_other_name_never_shares_its_key_with_another_word():
+    bags = paper_text(
+        "a",
+        title="Learning from label proportions with bags",
+        abstract="Each bag holds instances. We learn from bags of instances.",
+    )
+    assert ranked([bags], "ensemble learning") == []  # "bagging" would be "bag"
+
+
 def test_a_topic_also_matches_its_other_names():
     unlearning = paper_text(
         "a", title="Approximate unlearning in LLMs", abstract="We make a model forget a book."

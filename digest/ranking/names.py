@@ -42,6 +42,9 @@ knowledge of the field, one per area, who saw neither the code, the labels nor t
 solving", "speech-to-text"), and so were one-word names whose key is a common word's
 ("summarisation" is "summarize", "learnability" is "learnable", "performativity" is
 "perform") and the new names of "self-supervised learning", a part of a `fresh9` profile.
+"bagging" (of "ensemble learning") went later for the same reason: its key is that of "bag"
+and "bags" ("bag-of-words", "bags" of instances); an audit of every one-word name against the
+words of the corpus that share its key found no other such name.
 """
 
 from __future__ import annotations
@@ -2247,7 +2250,6 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
         "ensemble methods",
         "model ensembling",
         "deep ensembles",
-        "bagging",
         "committee machines",
         "stacked generalization",
         "bootstrap aggregating",
