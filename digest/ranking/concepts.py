@@ -533,8 +533,9 @@ class ConceptBook:
                 (lg for lg in self.by_first.get(keys[i], ()) if keys[i : i + len(lg)] == lg), None
             )
             if long is not None:
-                written = _WRITTEN_FOR.get(long, ()) if len(long) < len(keys) else ()
-                units.append((long, *sorted((s,) for s in self.shorts[long]), *written))
+                # "language model" inside a longer interest is also "LLM" (WRITTEN_FOR)
+                also = _WRITTEN_FOR.get(long, ()) if len(long) < len(keys) else ()
+                units.append((long, *sorted((s,) for s in self.shorts[long]), *also))
                 i += len(long)
                 continue
             topic = next(
