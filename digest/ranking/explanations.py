@@ -10,13 +10,13 @@ made only when read).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain, compress, repeat
-from operator import add, is_
-from typing import TYPE_CHECKING, Any
+from itertools import chain, repeat
+from operator import add
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from digest.ranking.types import Match, ScoredPaper, Span
+from digest.ranking.types import Match, ScoredPaper, Span, nones
 
 if TYPE_CHECKING:
     from digest.papers import PaperText
@@ -171,11 +171,6 @@ class Explainer:
         ends = np.cumsum(sizes)
         parts = map(slice, (ends - sizes).tolist(), ends.tolist())
         self.whys.update(zip(fresh, map(matches.__getitem__, parts), strict=True))
-
-
-def nones(values: list[Any]) -> list[int]:
-    """The positions of None in `values` (in C loops: no Python step per value)."""
-    return list(compress(range(len(values)), map(is_, values, repeat(None))))
 
 
 def _distinct(whys: np.ndarray, bits: np.ndarray) -> tuple[list[object], np.ndarray, np.ndarray]:

@@ -22,7 +22,6 @@ from typing import cast
 import numpy as np
 
 from digest.papers import PaperText
-from digest.ranking.explanations import nones
 from digest.ranking.index import CHUNK, MIN_RELEVANCE, RankIndex
 from digest.ranking.scoring import rank_chunk
 from digest.ranking.types import (
@@ -35,6 +34,7 @@ from digest.ranking.types import (
     SINCE_OF,
     Profile,
     ScoredPaper,
+    nones,
 )
 
 BLOCK = 8 * CHUNK  # profiles read at once; identical ones among them are ranked once

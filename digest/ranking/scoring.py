@@ -8,10 +8,8 @@ matches rather than profiles x papers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import compress, repeat
-from operator import is_not
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -26,6 +24,7 @@ from digest.ranking.types import (
     SINCE_OF,
     Profile,
     ScoredPaper,
+    having,
 )
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ def rank_chunk(
     indptr, cols = product.indptr, product.indices  # (the profile of a pair: by its place)
     relevance = product.data.astype(np.float32, copy=False)
     blocked = _blocked(index, profiles, exclusion_matrix(flat, shapes, width), matrices.phrase)
-    feedback = sorted({*_having(profiles, LIKED_OF), *_having(profiles, DISLIKED_OF)})
+    feedback = sorted({*having(profiles, LIKED_OF), *having(profiles, DISLIKED_OF)})
     ok = relevance >= min_relevance
     if feedback:
         assert blocked is not None  # made whenever a profile has feedback
@@ -153,8 +152,8 @@ def _blocked(
         rows = np.flatnonzero(np.diff(excluded.indptr))
         blocked = np.zeros((len(profiles), len(index)), dtype=bool)
         blocked[rows] = (excluded[rows] @ phrase).toarray() > 0
-    timed = list(compress(range(len(profiles)), map(is_not, map(SINCE_OF, profiles), repeat(None))))
-    sent = _having(profiles, SENT_OF)
+    timed = having(profiles, SINCE_OF)  # a datetime is always true
+    sent = having(profiles, SENT_OF)
     needs = timed or sent or any(map(LIKED_OF, profiles)) or any(map(DISLIKED_OF, profiles))
     if needs and blocked is None:
         blocked = np.zeros((len(profiles), len(index)), dtype=bool)
@@ -168,12 +167,6 @@ def _blocked(
         cols = [j for j in map(index.ids.get, profiles[i].already_sent) if j is not None]
         blocked[i, cols] = True
     return blocked
-
-
-def _having(profiles: Sequence[Profile], field: Callable[[Profile], Any]) -> list[int]:
-    """The positions of the profiles whose `field` is set (in C loops: no Python step per
-    profile)."""
-    return list(compress(range(len(profiles)), map(field, profiles)))
 
 
 def _ts(profile: Profile) -> float:
