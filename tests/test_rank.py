@@ -150,6 +150,15 @@ def test_joined_and_hyphenated_spellings_match_each_other():
     closed = paper_text("b", title="Efficient pretraining of encoders", abstract="We pretrain.")
     assert set(ids(ranked([hyphen, closed], "pretraining"))) == {"a", "b"}
     assert set(ids(ranked([hyphen, closed], "pre-training"))) == {"a", "b"}
+    # inside a longer interest too: each hyphenated run of it is also written closed
+    multitask = paper_text("c", title="Multitask learning for parsers", abstract="Tasks help.")
+    crosslingual = paper_text("d", title="Crosslingual transfer of NER", abstract="We transfer.")
+    assert ids(ranked([multitask], "multi-task learning")) == ["c"]
+    assert ids(ranked([multitask], '"multi-task learning"')) == ["c"]
+    assert ids(ranked([crosslingual], "cross-lingual transfer, -zero-shot")) == ["d"]
+    corpora = paper_text("e", title="Pretraining corpora at scale", abstract="We filter.")
+    assert ids(ranked([corpora], "pre-training corpora")) == ["e"]
+    assert ranked([multitask, crosslingual], "multi-task transfer") == []
 
 
 def test_quoted_phrase_must_match_as_phrase():

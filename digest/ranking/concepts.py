@@ -6,8 +6,9 @@ acronym ("multimodal LLM" for MLLM), a phrase of three or more words without a c
 one end while the rest stays a rare phrase ("preference optimization" for DPO; see
 COMMON_WORD) or, for four or more, without two common words at its end ("parameter-efficient"
 for PEFT), a two- or three-word interest written joined ("pre-training" ->
-"pretraining") and, unquoted, the interest with a topic in it (the whole or a phrase inside)
-replaced by one of its other names (digest.ranking.names: "unlearning" for "machine
+"pretraining"), each hyphenated run inside it written closed ("multitask learning" for
+"multi-task learning") and, unquoted, the interest with a topic in it (the whole or a phrase
+inside) replaced by one of its other names (digest.ranking.names: "unlearning" for "machine
 unlearning"; never shortened), or with a phrase inside it that papers also write as an
 acronym of a kind of it replaced by that acronym ("LLM evaluation" for "language model
 evaluation"; digest.ranking.acronyms.WRITTEN_FOR). Occurrences of any alternative count as
@@ -147,6 +148,24 @@ def _written_for(keys: Keys) -> list[Keys]:
             if keys[i : i + n] == phrase:
                 out += [(*keys[:i], *short, *keys[i + n :]) for short in shorts]
     return out
+
+
+def _closed(text: str, keys: Keys) -> Keys:
+    """`keys` (one per word of `text`) with each hyphenated run written closed, as one word:
+    "multi-task learning" is also "multitask learning", as a paper's "multi-task" is also
+    indexed "multitask" (digest.ranking.matching)."""
+    out: list[str] = []
+    run: list[str] = []  # the words of the current hyphenated run, as written
+    end = 0
+    for key, m in zip(keys, TOKEN.finditer(text), strict=True):
+        if run and text[end : m.start()] == "-":
+            run.append(m.group())
+            out[-1] = norm("".join(run))
+        else:
+            run = [m.group()]
+            out.append(key)
+        end = m.end()
+    return tuple(out)
 
 
 def _holds(keys: Keys, unit: Unit) -> bool:
@@ -446,6 +465,9 @@ class ConceptBook:
         renamed_within = [a for alt in renamed for a in self._abbreviated(alt, within=True)]
         words = TOKEN.findall(text)
         joined: list[Keys] = [(norm("".join(words)),)] if 2 <= len(words) <= 3 else []
+        closed = _closed(text, keys)
+        if closed != keys and closed not in joined:
+            joined.append(closed)
         written = tuple(w for w, word in enumerate(text.split()) for _ in TOKEN.findall(word))
         return Made(base, renamed, within, renamed_within, joined, self._units_of(keys), written)
 
