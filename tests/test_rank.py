@@ -76,6 +76,33 @@ def test_math_is_mathematical():
     assert set(ids(ranked([clipped, full], "math reasoning"))) == {"a", "b"}
 
 
+def test_british_spellings_are_the_american_ones():
+    pairs = [
+        ("normalising flows", "Normalizing flows for density estimation"),
+        ("behaviour cloning", "Behavior cloning from demonstrations"),
+        ("nearest neighbours", "Nearest neighbors in embedding space"),
+        ("dialogue systems", "Dialog systems that ask back"),
+        ("adversarial defence", "Adversarial defense by denoising"),
+        ("human judgement", "Human judgment of summaries"),
+        ("optimised kernels", "Optimized kernels for attention"),
+    ]
+    for british, title in pairs:
+        paper = paper_text("a", title=title, abstract="Filler.")
+        assert ids(ranked([paper], british)) == ["a"], british
+        spelt = paper_text("b", title=british.capitalize(), abstract="Filler.")
+        american = title.split(" ", 2)
+        assert ids(ranked([spelt], " ".join(american[:2]))) == ["b"], title
+    # an "-ise" whose "-is-" is the root's keeps its nouns: "supervised" is "supervision"
+    weak = paper_text("c", title="Learning from weak supervision", abstract="Noisy labels.")
+    assert ids(ranked([weak], "weakly supervised learning")) == ["c"]
+    assert ranked([paper_text("d", title="A precise count", abstract="Filler.")], "precision") == []
+
+
+def test_a_possessive_s_is_not_a_word_of_the_interest():
+    paper = paper_text("a", title="Probing the reasoning of LLMs", abstract="LLMs reason.")
+    assert ids(ranked([paper], "LLM's reasoning")) == ["a"]
+
+
 def test_an_agent_noun_is_its_ing_noun_when_the_stemmer_leaves_it_apart():
     learners = paper_text(
         "a",

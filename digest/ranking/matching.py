@@ -52,10 +52,40 @@ STOP = frozenset(
         "new",
         "we",
         "our",
+        "s",  # of a possessive: "LLM's reasoning" is the reasoning of LLMs
     ]
 )
 _stemmer = snowballstemmer.stemmer("english")
+# "-ize" and "-ise" words and their "-ization", "-izer" share a key ("normalising flows" is
+# normalizing flows, "tokenisation" tokenization), except where the "-is-" belongs to the
+# root and its nouns share Snowball's key: "supervised" stays with "supervision", "revise"
+# with "revision", "advertising" with "advertisement" (there is no "-ize" spelling of them).
 _IZE = re.compile(r"^([a-z]{3,})i(z|s)(ation|ations|er|ers|e|es|ed|ing)$")
+_ISE_ROOT = ("v", "advert")
+# Other British spellings keyed as the American ones: "behaviour cloning" is behavior
+# cloning, "dialogue" "dialog", "adversarial defence" "defense", "judgement" "judgment".
+_BRITISH = (
+    (
+        re.compile(
+            r"^(behavi|neighb|col|fav|lab|hon|hum|rum|vap|harb|arm|flav|endeav|od|vig|rig"
+            r"|tum|sav|clam|ferv|cand|ard|splend|parl)our"
+        ),
+        r"\1or",
+    ),
+    (re.compile(r"^(\w*log)ue(s?)$"), r"\1\2"),
+    (
+        re.compile(r"^(cent|met|fib|lit|theat|spect|calib|lust|meag|somb)(?:re(s?)|r(ed|ing))$"),
+        r"\1er\2\3",
+    ),
+    (re.compile(r"^(def|off|lic|pret)ence(s?)$"), r"\1ense\2"),
+    (re.compile(r"^(\w+dg)ement(s?)$"), r"\1ment\2"),
+    (re.compile(r"^artefact"), "artifact"),
+    (re.compile(r"^ageing$"), "aging"),
+    (re.compile(r"^sceptic"), "skeptic"),
+    (re.compile(r"^grey"), "gray"),
+    (re.compile(r"^programme(s?)$"), r"program\1"),
+)
+_ANY_BRITISH = re.compile("|".join(f"(?:{british.pattern})" for british, _ in _BRITISH))
 # "-able" adjectives (and their "-ably", "-ability") keep their own key: Snowball folds some
 # to the verb ("unlearnable" -> "unlearn", "reasonable" -> "reason", "interpretable" ->
 # "interpret"), and "Unlearnable Examples" is not about unlearning, nor "a reasonable cost"
@@ -95,8 +125,15 @@ def norm(word: str) -> str:
     low = word.lower()
     if not low.isalpha():
         return low
+    if _ANY_BRITISH.match(low):
+        for british, american in _BRITISH:
+            low = british.sub(american, low, count=1)
     m = _IZE.match(low)
-    if m and (m.group(2) == "z" or m.group(3) in ("ation", "ations", "er", "ers")):
+    if m and (
+        m.group(2) == "z"
+        or m.group(3) in ("ation", "ations", "er", "ers")
+        or not m.group(1).endswith(_ISE_ROOT)
+    ):
         return m.group(1) + "iz"  # tokenizer/tokenization stay apart from token(s)
     if low in _WHOLE_WORD:
         return _WHOLE_WORD[low]
