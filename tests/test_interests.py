@@ -41,6 +41,13 @@ def test_bad_items_name_the_problem(raw, message):
         parse_interests(raw)
 
 
+def test_letters_of_any_script_are_letters():
+    parsed = parse_interests("β, Rényi, 大模型 + μ")
+    assert [i.text for i in parsed.include] == ["β", "Rényi", "大模型 + μ"]
+    with pytest.raises(InterestError, match="no letters or digits"):
+        parse_interests("—, ok")
+
+
 def test_lenient_parse_skips_bad_items():
     parsed = parse_interests("diffusion^x, flows", strict=False)
     assert [i.text for i in parsed.include] == ["flows"]

@@ -98,6 +98,20 @@ def test_british_spellings_are_the_american_ones():
     assert ranked([paper_text("d", title="A precise count", abstract="Filler.")], "precision") == []
 
 
+def test_accents_ligatures_and_greek_letters_are_plain_letters():
+    frechet = paper_text("a", title="Fréchet Inception Distance is biased", abstract="Filler.")
+    ascii_ = paper_text("b", title="Frechet Inception Distance is biased", abstract="Filler.")
+    assert set(ids(ranked([frechet, ascii_], "Frechet inception distance"))) == {"a", "b"}
+    assert set(ids(ranked([frechet, ascii_], "Fréchet inception distance"))) == {"a", "b"}
+    ligature = paper_text("c", title="Eﬃcient ﬁne-tuning of LLMs", abstract="Filler.")
+    assert ids(ranked([ligature], "efficient fine-tuning")) == ["c"]
+    beta = paper_text("d", title="β-VAE learns disentangled factors", abstract="Filler.")
+    assert ids(ranked([beta], "beta-VAE")) == ["d"]
+    assert ids(ranked([beta], "β-VAE")) == ["d"]
+    # the accented word is one word, not two: "Rényi" has no word "nyi"
+    assert ranked([paper_text("e", title="Rényi divergences", abstract="Filler.")], "nyi") == []
+
+
 def test_a_possessive_s_is_not_a_word_of_the_interest():
     paper = paper_text("a", title="Probing the reasoning of LLMs", abstract="LLMs reason.")
     assert ids(ranked([paper], "LLM's reasoning")) == ["a"]

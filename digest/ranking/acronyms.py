@@ -90,7 +90,7 @@ HAND: dict[str, tuple[str, ...]] = {
 WRITTEN_FOR: dict[str, tuple[str, ...]] = {"language model": ("LLM",)}
 
 _PAREN = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9\-]{0,11}?)(s?)\s*[);,]")
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")  # words as matching.TOKEN, "-" and "'" inside
 _LEADING = {"a", "an", "the", "our", "we", "this", "that", "its", "their", "and", "or", "of"}
 _LEADING |= {"to", "for", "in", "on", "with", "by", "as", "is", "are", "from", "via", "using"}
 

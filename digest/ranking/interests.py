@@ -20,6 +20,7 @@ from functools import lru_cache
 from digest.ranking import metadata
 
 MAX_WEIGHT = 10.0
+_WORD = re.compile(r"[^\W_]")  # a letter or a digit, of any script (digest.ranking.matching)
 _WEIGHT = re.compile(r"\^\s*([0-9]*\.?[0-9]+)\s*$")
 
 
@@ -75,7 +76,7 @@ def parse_item(item: str) -> tuple[Interest, bool]:
         raise InterestError(f"interest {written!r}: unbalanced quote")
     phrase = len(body) >= 2 and body.startswith('"') and body.endswith('"')
     text = " ".join(body.replace('"', " ").split())
-    if not re.search(r"[0-9A-Za-z]", text):
+    if not _WORD.search(text):
         raise InterestError(f"interest {written!r}: no letters or digits to match")
     for part in text.split("+"):
         named = metadata.split(part)
@@ -92,9 +93,6 @@ def plus_parts(text: str, phrase: bool) -> list[str]:
         return [text]
     parts = [p for p in map(str.strip, text.split("+")) if _WORD.search(p)]
     return parts or [text]
-
-
-_WORD = re.compile(r"[0-9A-Za-z]")
 
 
 def parse_interests(keywords: str, exclude: str = "", strict: bool = True) -> Interests:

@@ -9,6 +9,7 @@ indexed joined (`pre-training` -> `pretraining`) so the closed spelling matches 
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from typing import NamedTuple
 import numpy as np
 import snowballstemmer
 
-TOKEN = re.compile(r"[A-Za-z0-9]+")
+# A word is a run of letters and digits of any script: "Fréchet", "β", "ﬁne" stay whole, and
+# `plain` writes them in plain letters for their key.
+TOKEN = re.compile(r"[^\W_]+")
 STOP = frozenset(
     [
         "a",
@@ -117,9 +120,26 @@ _AGENT = {
 _WHOLE_WORD = _CLIPPED | _AGENT
 
 
+def plain(text: str) -> str:
+    """`text` in plain letters: accents dropped ("Fréchet" is "Frechet", "naïve" "naive"),
+    ligatures and superscripts undone ("ﬁne-tuning", "x²"), a Greek letter written by its name
+    ("β-VAE" is "beta-VAE", "μP" "muP")."""
+    if text.isascii():
+        return text
+    out = []
+    for c in unicodedata.normalize("NFKD", text):
+        if c.isascii():
+            out.append(c)
+        elif not unicodedata.combining(c):
+            name = unicodedata.name(c, "")
+            out.append(name.rsplit(" ", 1)[-1].lower() if name.startswith("GREEK") else c)
+    return "".join(out)
+
+
 @lru_cache(maxsize=500_000)
 def norm(word: str) -> str:
     """The matching key of one surface word."""
+    word = plain(word)
     if len(word) > 2 and word[-1] == "s" and sum(c.isupper() for c in word[:-1]) >= 2:
         word = word[:-1]  # "LLMs", "NeRFs": plural of an acronym
     low = word.lower()

@@ -9,8 +9,9 @@ paper's arXiv categories, case forgiven ("cat:cs.cl").
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
+
+from digest.ranking.matching import plain
 
 PREFIXES = ("author", "cat")
 _PREFIX = re.compile(r"^\s*(author|cat)\s*:\s*(.*?)\s*$", re.I)
@@ -46,9 +47,7 @@ def chip(interest: str) -> str:
 
 
 def _name_tokens(name: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", name)
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
-    return re.findall(r"[a-z0-9]+", plain)
+    return re.findall(r"[a-z0-9]+", plain(name).lower())
 
 
 def _same_person(wanted: list[str], author: list[str]) -> bool:
