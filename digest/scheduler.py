@@ -13,10 +13,11 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from typing import Any
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -37,21 +38,66 @@ FIRST_POLL_WAIT = 120.0  # seconds the first deliver run waits for the first pol
 
 @contextmanager
 def stop_on_signals(stop: Callable[[], Any]) -> Iterator[None]:
-    """Call `stop` on SIGTERM and Ctrl-C (SIGINT) while inside; previous handlers restored."""
+    """Call `stop` on SIGTERM and Ctrl-C (SIGINT) while inside; previous handlers restored.
+
+    `stop` runs in a thread of its own: a handler runs between two steps of the main
+    thread, which may hold a lock `stop` needs (the scheduler's executor's, while it submits
+    a job: shutting it down from the handler waited for that lock forever). The handler only
+    records the signal; a second one while it does is ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    caught: list[int] = []
+    wake, leaving = threading.Event(), threading.Event()
 
     def handler(signum: int, _frame: Any) -> None:
-        log.info("stopping on %s", signal.Signals(signum).name)
-        stop()
+        if not caught:  # nothing that logs or locks twice if a second signal comes
+            caught.append(signum)
+            wake.set()
 
+    def watch() -> None:
+        wake.wait()
+        if not leaving.is_set():
+            log.info("stopping on %s", signal.Signals(caught[0]).name)
+            stop()
+
+    watcher = threading.Thread(target=watch, name="digest-stop", daemon=True)
+    watcher.start()
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+        if not caught:
+            leaving.set()
+        wake.set()
+        watcher.join()
+
+
+class Stopper:
+    """What a caught signal stops (`stop_on_signals(stopper)`): remembered until something
+    can be stopped, then that. `digest run` catches signals from before its web pages start,
+    while its scheduler can only be shut down once it runs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # (never taken by a signal handler: see stop_on_signals)
+        self._asked = False
+        self._action: Callable[[], Any] | None = None
+
+    def __call__(self) -> None:
+        """A signal came: stop what runs, or what will."""
+        with self._lock:
+            self._asked, action = True, self._action
+        if action is not None:
+            action()
+
+    def then(self, action: Callable[[], Any]) -> None:
+        """From now on a signal calls `action`; at once if one already came."""
+        with self._lock:
+            self._action, asked = action, self._asked
+        if asked:
+            action()
 
 
 class Jobs:
@@ -145,8 +191,17 @@ def build_scheduler(jobs: Jobs, *, poll_minutes: int, start: datetime) -> Blocki
     return scheduler
 
 
-def run_forever(settings: Settings, engine: Engine, *, clock: Callable[[], datetime]) -> None:
-    """Run until SIGTERM or Ctrl-C; then finish the messages in flight and return."""
+def run_forever(
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Callable[[], datetime],
+    stopper: Stopper | None = None,
+) -> None:
+    """Run until SIGTERM or Ctrl-C; then finish the messages in flight and return.
+
+    `stopper`: the caller's, when it already catches the signals (`stop_on_signals(stopper)`);
+    a signal it caught before the scheduler runs stops it as it starts, and no job runs."""
     jobs = Jobs(settings, engine, clock=clock, first_poll_wait=FIRST_POLL_WAIT)
     scheduler = build_scheduler(jobs, poll_minutes=settings.poll_minutes, start=clock())
 
@@ -155,9 +210,14 @@ def run_forever(settings: Settings, engine: Engine, *, clock: Callable[[], datet
         with suppress(SchedulerNotRunningError):
             scheduler.shutdown(wait=False)
 
+    def started(_event: object) -> None:  # before, shutting it down would do nothing
+        signals.then(stop)
+
+    signals = stopper or Stopper()
+    scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     log.info("digest run: polling every %d min, sending every minute", settings.poll_minutes)
     try:
-        with stop_on_signals(stop):
+        with nullcontext() if stopper else stop_on_signals(signals):
             scheduler.start()
             jobs.wait()
     finally:

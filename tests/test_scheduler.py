@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from digest import store
 from digest.delivery.wiring import make_worker
-from digest.scheduler import Jobs, build_scheduler
+from digest.scheduler import Jobs, Stopper, build_scheduler, run_forever, stop_on_signals
 from digest.store.engine import session_scope
 from tests import factories
 from tests.smtp_server import SmtpServer, slow
@@ -152,6 +153,43 @@ def test_run_stops_cleanly_on_sigterm(
         code = proc.wait(timeout=30)
     assert code == 0, log.read_text()
     assert "stopping on SIGTERM" in log.read_text() and "digest run: stopped" in log.read_text()
+
+
+def test_a_signal_caught_while_starting_ends_the_run_as_it_starts(
+    engine: Engine, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`digest run` catches signals before its scheduler runs (while its web pages start): a
+    SIGTERM then stops the scheduler as it starts, no job runs, nothing hangs."""
+    stopper = Stopper()
+    stopper()  # the signal, caught before
+    caplog.set_level("INFO", logger="digest")
+    done = threading.Thread(
+        target=run_forever,
+        args=(settings_for(smtp), engine),
+        kwargs={"clock": Clock(at("2026-03-04T07:05")), "stopper": stopper},
+    )
+    done.start()
+    done.join(timeout=30)
+    assert not done.is_alive()
+    assert "digest run: stopped" in caplog.text
+    assert "fetch:" not in caplog.text and "deliver:" not in caplog.text  # no job ran
+
+
+def test_a_signal_stops_from_a_thread_of_its_own() -> None:
+    """The handler interrupts the main thread wherever it is, maybe holding a lock the stop
+    needs (the scheduler's executor's, while it submits a job): the stop must not run there."""
+    held = threading.Lock()
+    got: list[bool] = []
+
+    def stop() -> None:
+        got.append(held.acquire(timeout=3))  # in the handler itself: never (it is held)
+        if got[-1]:
+            held.release()
+
+    with stop_on_signals(stop), held:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)  # the handler runs here, the lock held
+    assert got == [True]
 
 
 def test_the_catch_up_run_waits_for_the_first_poll(

@@ -309,23 +309,29 @@ def run(app: App) -> None:
       DIGEST_FROM=digest@example.org DIGEST_SECRET_KEY=... digest run
     """
     from digest.process import tune_for_batch_work
-    from digest.scheduler import run_forever
+    from digest.scheduler import Stopper, run_forever, stop_on_signals
 
     tune_for_batch_work()
 
     setup_logging()
     settings = app.settings
     server = None
-    if settings.run_web:
-        from digest.web.app import start_in_thread
+    stopper = Stopper()
+    # from here on a SIGTERM stops cleanly, also one that comes while the web pages and the
+    # scheduler start (the pages answer before the scheduler runs)
+    with stop_on_signals(stopper):
+        if settings.run_web:
+            from digest.web.app import start_in_thread
 
+            try:
+                server, _ = start_in_thread(
+                    settings, app.engine, settings.web_host, settings.web_port
+                )
+            except RuntimeError as exc:
+                raise Failed(str(exc)) from None
+            click.echo(f"web pages on http://{settings.web_host}:{settings.web_port}/", err=True)
         try:
-            server, _ = start_in_thread(settings, app.engine, settings.web_host, settings.web_port)
-        except RuntimeError as exc:
-            raise Failed(str(exc)) from None
-        click.echo(f"web pages on http://{settings.web_host}:{settings.web_port}/", err=True)
-    try:
-        run_forever(settings, app.engine, clock=app.now)
-    finally:
-        if server is not None:
-            server.should_exit = True
+            run_forever(settings, app.engine, clock=app.now, stopper=stopper)
+        finally:
+            if server is not None:
+                server.should_exit = True
