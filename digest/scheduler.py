@@ -51,7 +51,7 @@ def stop_on_signals(stop: Callable[[], Any]) -> Iterator[None]:
     wake, leaving = threading.Event(), threading.Event()
 
     def handler(signum: int, _frame: Any) -> None:
-        if not caught:  # nothing that logs or locks twice if a second signal comes
+        if not caught:  # a second signal, come while the first sets `wake`, must not lock it
             caught.append(signum)
             wake.set()
 
