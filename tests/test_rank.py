@@ -85,6 +85,7 @@ def test_british_spellings_are_the_american_ones():
         ("adversarial defence", "Adversarial defense by denoising"),
         ("human judgement", "Human judgment of summaries"),
         ("optimised kernels", "Optimized kernels for attention"),
+        ("analysed circuits", "Analyzed circuits of transformers"),
     ]
     for british, title in pairs:
         paper = paper_text("a", title=title, abstract="Filler.")

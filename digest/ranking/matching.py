@@ -66,7 +66,8 @@ _stemmer = snowballstemmer.stemmer("english")
 _IZE = re.compile(r"^([a-z]{3,})i(z|s)(ation|ations|er|ers|e|es|ed|ing)$")
 _ISE_ROOT = ("v", "advert")
 # Other British spellings keyed as the American ones: "behaviour cloning" is behavior
-# cloning, "dialogue" "dialog", "adversarial defence" "defense", "judgement" "judgment".
+# cloning, "dialogue" "dialog", "we analyse" "analyze", "adversarial defence" "defense",
+# "judgement" "judgment".
 _BRITISH = (
     (
         re.compile(
@@ -76,6 +77,7 @@ _BRITISH = (
         r"\1or",
     ),
     (re.compile(r"^(\w*log)ue(s?)$"), r"\1\2"),
+    (re.compile(r"^(\w*l)ys(e|ed|es|ing)$"), r"\1yz\2"),
     (
         re.compile(r"^(cent|met|fib|lit|theat|spect|calib|lust|meag|somb)(?:re(s?)|r(ed|ing))$"),
         r"\1er\2\3",
