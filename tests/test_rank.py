@@ -113,6 +113,33 @@ def test_accents_ligatures_and_greek_letters_are_plain_letters():
     assert ranked([paper_text("e", title="Rényi divergences", abstract="Filler.")], "nyi") == []
 
 
+def test_words_the_stemmer_merges_with_another_meaning_stay_apart():
+    positive = paper_text(
+        "a",
+        title="Positive pairs for contrastive encoding",
+        abstract="Positive pairs shape the encoding. Positive encoding helps.",
+    )
+    objective = paper_text(
+        "b",
+        title="A new objective for detection",
+        abstract="Our detection objective is simple. The objective improves detection.",
+    )
+    activation = paper_text(
+        "c", title="Activation sparsity in learning", abstract="Learning sparse activations."
+    )
+    transformation = paper_text(
+        "d", title="Data transformation pipelines", abstract="Transforming tables."
+    )
+    papers = [positive, objective, activation, transformation]
+    assert ranked(papers, "positional encoding") == []
+    assert ranked(papers, "object detection") == []
+    assert ranked(papers, "active learning") == []
+    assert ranked(papers, "transformers") == []
+    position = paper_text("e", title="Rotary position encoding", abstract="Positions rotate.")
+    assert ids(ranked([position], "positional encoding")) == ["e"]
+    assert ids(ranked([objective], "objectives")) == ["b"]
+
+
 def test_a_possessive_s_is_not_a_word_of_the_interest():
     paper = paper_text("a", title="Probing the reasoning of LLMs", abstract="LLMs reason.")
     assert ids(ranked([paper], "LLM's reasoning")) == ["a"]
