@@ -124,8 +124,8 @@ _AGENT = {
 # not "activation" (`active learning`), "experience" not "experiment", "continuous" not
 # "continual", "inverse" not "inversion", "transformer" not "transformation", "fairly" not
 # "fairness". Written from the stemmer's merges in a corpus of ML abstracts, not from the
-# labels; "direction" (apart from "direct") was dropped on the tuning half's evidence
-# ("Directional Preference Optimization" is a DPO paper).
+# labels; "direction" (apart from "direct") was dropped on the tuning half's evidence: it
+# makes "direct" rare, and DPO's long form is then no longer also "preference optimization".
 _APART = {
     word: key
     for words, key in (
