@@ -138,6 +138,10 @@ def test_words_the_stemmer_merges_with_another_meaning_stay_apart():
     position = paper_text("e", title="Rotary position encoding", abstract="Positions rotate.")
     assert ids(ranked([position], "positional encoding")) == ["e"]
     assert ids(ranked([objective], "objectives")) == ["b"]
+    numerous = paper_text(
+        "f", title="Numerous tricks for reasoning", abstract="Numerous tricks help reasoning."
+    )
+    assert ranked([numerous], "numerical reasoning") == []
 
 
 def test_a_possessive_s_is_not_a_word_of_the_interest():
