@@ -142,6 +142,8 @@ def test_words_the_stemmer_merges_with_another_meaning_stay_apart():
         "f", title="Numerous tricks for reasoning", abstract="Numerous tricks help reasoning."
     )
     assert ranked([numerous], "numerical reasoning") == []
+    useful = paper_text("g", title="Useful tools for chemists", abstract="Tools are useful.")
+    assert ranked([useful], "tool use") == []
 
 
 def test_a_possessive_s_is_not_a_word_of_the_interest():
