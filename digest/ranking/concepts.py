@@ -41,7 +41,16 @@ from scipy import sparse
 from digest.ranking import metadata, names
 from digest.ranking.acronyms import WRITTEN_FOR, same_meaning
 from digest.ranking.interests import plus_parts
-from digest.ranking.matching import NO_HITS, STOP, TOKEN, Hits, TextIndex, norm, surface_keys
+from digest.ranking.matching import (
+    NO_HITS,
+    STOP,
+    TOKEN,
+    Hits,
+    TextIndex,
+    hyphen_runs,
+    norm,
+    surface_keys,
+)
 from digest.ranking.spans import FIELDS
 from digest.ranking.types import Span
 
@@ -153,18 +162,10 @@ def _written_for(keys: Keys) -> list[Keys]:
 def _closed(text: str, keys: Keys) -> Keys:
     """`keys` (one per word of `text`) with each hyphenated run written closed, as one word:
     "multi-task learning" is also "multitask learning", as a paper's "multi-task" is also
-    indexed "multitask" (digest.ranking.matching)."""
-    out: list[str] = []
-    run: list[str] = []  # the words of the current hyphenated run, as written
-    end = 0
-    for key, m in zip(keys, TOKEN.finditer(text), strict=True):
-        if run and text[end : m.start()] == "-":
-            run.append(m.group())
-            out[-1] = norm("".join(run))
-        else:
-            run = [m.group()]
-            out.append(key)
-        end = m.end()
+    indexed "multitask" (digest.ranking.matching.hyphen_runs)."""
+    out = list(keys)
+    for first, n, key in reversed(hyphen_runs(text)):
+        out[first : first + n] = [key]
     return tuple(out)
 
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from digest.ranking import metadata
+from digest.ranking.matching import TOKEN  # a word: letters or digits, of any script
 
 MAX_WEIGHT = 10.0
-_WORD = re.compile(r"[^\W_]")  # a letter or a digit, of any script (digest.ranking.matching)
 _WEIGHT = re.compile(r"\^\s*([0-9]*\.?[0-9]+)\s*$")
 
 
@@ -76,7 +76,7 @@ def parse_item(item: str) -> tuple[Interest, bool]:
         raise InterestError(f"interest {written!r}: unbalanced quote")
     phrase = len(body) >= 2 and body.startswith('"') and body.endswith('"')
     text = " ".join(body.replace('"', " ").split())
-    if not _WORD.search(text):
+    if not TOKEN.search(text):
         raise InterestError(f"interest {written!r}: no letters or digits to match")
     for part in text.split("+"):
         named = metadata.split(part)
@@ -91,7 +91,7 @@ def plus_parts(text: str, phrase: bool) -> list[str]:
     a quoted interest is one phrase, "+" and all. The one rule of where a combination splits."""
     if phrase or "+" not in text:
         return [text]
-    parts = [p for p in map(str.strip, text.split("+")) if _WORD.search(p)]
+    parts = [p for p in map(str.strip, text.split("+")) if TOKEN.search(p)]
     return parts or [text]
 
 

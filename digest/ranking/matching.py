@@ -497,6 +497,12 @@ def _keys(text: str, toks: FieldTokens) -> Iterator[tuple[str, int, int]]:
         yield norm("".join(words)), first, len(words)
 
 
+def hyphen_runs(text: str) -> list[tuple[int, int, str]]:
+    """(first word, word count, key written closed) of each hyphenated run of `text`, as a
+    paper's are indexed ("multi-task" is also "multitask")."""
+    return [(pos, n, key) for key, pos, n in _keys(text, FieldTokens([], [])) if n > 1]
+
+
 def surface_keys(text: str) -> tuple[str, ...]:
     """The keys of an interest as written, one per word."""
     return tuple(norm(w) for w in TOKEN.findall(text))
