@@ -37,6 +37,29 @@ def test_acronym_finds_expansion_and_expansion_finds_acronym():
     assert set(ids(ranked([long, short], "out-of-distribution"))) == {"a", "b"}
 
 
+def test_common_acronyms_find_papers_that_write_only_the_long_form():
+    papers = [
+        paper_text(
+            "ssm",
+            title="Selective State Space Models for Long Sequences",
+            abstract="State space models scale linearly. We train a state space model on text.",
+        ),
+        paper_text(
+            "mcts",
+            title="Monte Carlo Tree Search for LLM Reasoning",
+            abstract="We guide decoding with Monte Carlo tree search.",
+        ),
+        paper_text(
+            "ner",
+            title="NER for Clinical Notes",
+            abstract="NER models tag drugs. Our NER data is public.",
+        ),
+    ]
+    assert ids(ranked(papers, "SSM")) == ["ssm"]
+    assert ids(ranked(papers, "MCTS")) == ["mcts"]
+    assert ids(ranked(papers, "named entity recognition")) == ["ner"]  # and the other way
+
+
 def test_learned_acronyms_extend_the_hand_list():
     paper = paper_text("a", title="Sparse xylophone yield zones", abstract="We study them.")
     assert ranked([paper], "XYZ") == []
