@@ -15,7 +15,8 @@ What it measures:
    near misses (digest.ranking.near: papers holding words of an interest without qualifying,
    by those words' BM25F), as `digest rank --near` lists them; "sent nDCG" is the qualified
    papers alone (what a digest of the whole corpus would hold). The mean is over the
-   profiles that have a relevant paper (nDCG is undefined without one).
+   profiles that have a relevant paper (nDCG is undefined without one); the gain comes with
+   its 95% interval over the profiles resampled with replacement (RESAMPLES).
 2. Listing days, as delivery sees them: for each seed the corpus is shuffled and cut into
    consecutive days of 30 to 120 papers (sizes drawn from the seed); each day gets its own
    index (build_index over that day's papers only, with the acronyms learned from the whole
@@ -30,7 +31,9 @@ What it measures:
    held-out half, each group of fresh held-out profiles (labels.json's "split" beyond tune
    and held_out: profiles added after digest/ranking/names.py was written, a test of it on
    interests it was not made from), the later tune2 group (part of the tune half) and all
-   profiles, beside the targets.
+   profiles, beside the targets; micro precision and recall with their 95% intervals over
+   the profiles resampled (the interests are the sample: a change smaller than the
+   interval may be noise).
 3. The ceiling: the same days with every paper where an interest's concept is present at all
    (a passing mention counts, no minimum relevance, no cap per digest): the recall no
    threshold or centrality rule can pass while a match needs the concept present (rule 1 of
@@ -60,6 +63,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 from rank_bm25 import BM25Okapi
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -84,6 +88,9 @@ TARGET_PRECISION = 0.92
 TARGET_RECALL = 0.85
 TARGET_GAIN = 0.05
 TARGET_WORST_GAP = -0.05
+# 95% intervals by resampling the profiles (the interests are the sample; a figure that
+# moves less than its interval is noise): this many resamples, from a fixed seed.
+RESAMPLES = 2000
 SWEEP = [0.5 + 0.25 * i for i in range(23)]  # 0.5 .. 6.0
 
 # profile -> a grep that finds likely relevant papers for the judging pool. A string is
@@ -720,7 +727,8 @@ def whole_corpus(
             f"{means[3]:7.2f} {means[4]:9.3f}   ({len(r)} profiles)"
         )
         print(
-            f"   {name}: gain in mean nDCG@10 {gain:+.3f} (target >= {TARGET_GAIN:+.2f}) "
+            f"   {name}: gain in mean nDCG@10 {gain:+.3f}"
+            f"{fmt_ci(interval([x[0] - x[1] for x in r]), signed=True)} (target >= {TARGET_GAIN:+.2f}) "
             f"{ok(gain >= TARGET_GAIN)}; worst profile gap {worst:+.3f} "
             f"(target >= {TARGET_WORST_GAP:+.2f}) {ok(worst >= TARGET_WORST_GAP)}; "
             f"qualified papers alone {means[4] - means[1]:+.3f}"
@@ -857,6 +865,8 @@ class Figures:
     niche: int
     niche_emails: int
     total: Tally
+    precision_ci: tuple[float, float] | None = None  # of micro_precision, see RESAMPLES
+    recall_ci: tuple[float, float] | None = None  # of micro_recall
 
 
 def summary(labels: Labels, tallies: dict[str, Tally], names: Iterable[str]) -> Figures:
@@ -880,20 +890,56 @@ def summary(labels: Labels, tallies: dict[str, Tally], names: Iterable[str]) -> 
         niche=len(niche),
         niche_emails=sum(tallies[kw].digests for kw in niche),
         total=total,
+        precision_ci=interval(
+            [tallies[kw].relevant for kw in names], [tallies[kw].sent for kw in names]
+        ),
+        recall_ci=interval(
+            [tallies[kw].top_sent for kw in names], [tallies[kw].top_listed for kw in names]
+        ),
     )
+
+
+def interval(
+    part: Sequence[float], whole: Sequence[float] | None = None
+) -> tuple[float, float] | None:
+    """The 95% interval of sum(part) / sum(whole) (with `whole` None: of the mean of
+    `part`) over the profiles resampled with replacement (RESAMPLES times, fixed seed)."""
+    if not part:
+        return None
+    rng = np.random.default_rng(12345)
+    picks = rng.integers(0, len(part), size=(RESAMPLES, len(part)))
+    top = np.asarray(part, dtype=np.float64)[picks].sum(axis=1)
+    bottom = (
+        np.asarray(whole, dtype=np.float64)[picks].sum(axis=1)
+        if whole is not None
+        else np.full(RESAMPLES, float(len(part)))
+    )
+    ratios = top[bottom > 0] / bottom[bottom > 0]
+    if not len(ratios):
+        return None
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def fmt_ci(ci: tuple[float, float] | None, signed: bool = False) -> str:
+    if ci is None:
+        return ""
+    spec = "+.3f" if signed else ".3f"
+    return f" (95% {format(ci[0], spec)} to {format(ci[1], spec)})"
 
 
 def print_summary(name: str, f: Figures) -> None:
     mp, rp, t = f.micro_precision, f.micro_recall, f.total
     print(f"-- {name} ({f.profiles} profiles)")
     print(
-        f"   precision of sent papers: micro {fmt(mp)}  macro {fmt(f.macro_precision)}"
-        f"   target >= {TARGET_PRECISION}: {ok(mp is not None and mp >= TARGET_PRECISION)}"
-        f" (micro)"
+        f"   precision of sent papers: micro {fmt(mp)}{fmt_ci(f.precision_ci)}  macro "
+        f"{fmt(f.macro_precision)}   target >= {TARGET_PRECISION}: "
+        f"{ok(mp is not None and mp >= TARGET_PRECISION)} (micro)"
     )
     print(
-        f"   recall of grade-2 papers: micro {fmt(rp)}  macro {fmt(f.macro_recall)}"
-        f"   target >= {TARGET_RECALL}: {ok(rp is not None and rp >= TARGET_RECALL)} (micro)"
+        f"   recall of grade-2 papers: micro {fmt(rp)}{fmt_ci(f.recall_ci)}  macro "
+        f"{fmt(f.macro_recall)}   target >= {TARGET_RECALL}: "
+        f"{ok(rp is not None and rp >= TARGET_RECALL)} (micro)"
     )
     print(
         f"   niche profiles: {f.niche}, emails to them {f.niche_emails}"
