@@ -83,10 +83,12 @@ HAND: dict[str, tuple[str, ...]] = {
     # (`SSM` for "Selective State Space Models"), written from general knowledge of the field
     # (2026-12-05): a store of a few days has not learned them from "long form (LF)" yet. Left
     # out for their several common meanings: CFG (classifier-free guidance, context-free
-    # grammar), SER, LRM, MAE, MIM, SAM, TTA, GP, BO, PoT.
+    # grammar), SER, LRM, MAE, MIM, SAM, TTA, GP, BO, PoT; and those whose long form, shortened
+    # by its common first or last word (concepts._shortened), names a broader topic: PRM
+    # ("process reward model" would be "reward model"), OPE ("off-policy"), SLU ("spoken
+    # language"), ODQA ("domain question answering"), GFlowNet ("flow network").
     "SSM": ("state space model",),
     "MCTS": ("monte carlo tree search",),
-    "PRM": ("process reward model",),
     "ORM": ("outcome reward model",),
     "RLAIF": ("reinforcement learning from ai feedback",),
     "KTO": ("kahneman-tversky optimization",),
@@ -97,7 +99,6 @@ HAND: dict[str, tuple[str, ...]] = {
     "MARL": ("multi-agent reinforcement learning",),
     "HRL": ("hierarchical reinforcement learning",),
     "DRL": ("deep reinforcement learning",),
-    "OPE": ("off-policy evaluation",),
     "GAIL": ("generative adversarial imitation learning",),
     "MAML": ("model-agnostic meta-learning",),
     "HPO": ("hyperparameter optimization",),
@@ -128,15 +129,12 @@ HAND: dict[str, tuple[str, ...]] = {
     "NLI": ("natural language inference",),
     "STS": ("semantic textual similarity",),
     "MRC": ("machine reading comprehension",),
-    "ODQA": ("open-domain question answering",),
     "KBQA": ("knowledge base question answering",),
     "MWP": ("math word problem",),
     "MBR": ("minimum bayes risk",),
     "WER": ("word error rate",),
-    "SLU": ("spoken language understanding",),
     "XAI": ("explainable artificial intelligence", "explainable ai"),
     "AGI": ("artificial general intelligence",),
-    "GFlowNet": ("generative flow network",),
 }
 
 # Inside a longer interest, an acronym papers write for a phrase although it names a kind of
