@@ -76,6 +76,25 @@ def test_inflections_match():
     assert ids(ranked([net, distill], "distilling")) == ["b"]
 
 
+def test_greek_and_latin_plurals_are_their_singular():
+    corpus = paper_text("a", title="A pretraining corpus for Danish", abstract="Filler.")
+    automaton = paper_text("b", title="Retrieval with a finite automaton", abstract="Filler.")
+    analyses = paper_text("c", title="Error analyses of parsers", abstract="Filler.")
+    assert ids(ranked([corpus, automaton], "pretraining corpora")) == ["a"]
+    assert ids(ranked([corpus, automaton], "finite automata")) == ["b"]
+    assert ids(ranked([analyses], "error analysis")) == ["c"]
+
+
+def test_an_ify_verb_is_its_ification_noun_but_not_its_agent_noun():
+    quantifying = paper_text(
+        "a", title="Quantifying uncertainty of LLM answers", abstract="We quantify it."
+    )
+    classifying = paper_text("b", title="Classifying text with small models", abstract="Filler.")
+    classifiers = paper_text("c", title="Text classifiers for toxic posts", abstract="Filler.")
+    assert ids(ranked([quantifying, classifying], "uncertainty quantification")) == ["a"]
+    assert ids(ranked([quantifying, classifying, classifiers], "text classification")) == ["b"]
+
+
 def test_an_able_adjective_is_not_the_verb():
     unlearnable = paper_text(
         "a", title="Provably unlearnable examples", abstract="Unlearnable data resists training."

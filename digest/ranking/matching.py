@@ -98,6 +98,48 @@ _ANY_BRITISH = re.compile("|".join(f"(?:{british.pattern})" for british, _ in _B
 _ABLE = re.compile(r"^([a-z]{3,}?)(a|i)(?:ble|bly|bility|bilities)$")
 # Clipped words written as often as the full one: "math reasoning" is mathematical reasoning.
 _CLIPPED = {"math": "mathemat", "maths": "mathemat"}
+# Plurals of Greek and Latin nouns, which Snowball keys apart from their singular ("corpora"
+# is not "corpus", "analyses" not "analysis"): keyed as the singular, an inflection like any
+# other ("pretraining corpora" is a pretraining corpus, "finite automata" a finite automaton).
+_CLASSICAL = {
+    plural: singular
+    for plural, singular in (
+        ("analyses", "analysis"),
+        ("hypotheses", "hypothesis"),
+        ("syntheses", "synthesis"),
+        ("diagnoses", "diagnosis"),
+        ("theses", "thesis"),
+        ("crises", "crisis"),
+        ("emphases", "emphasis"),
+        ("parentheses", "parenthesis"),
+        ("matrices", "matrix"),
+        ("indices", "index"),
+        ("vertices", "vertex"),
+        ("appendices", "appendix"),
+        ("simplices", "simplex"),
+        ("criteria", "criterion"),
+        ("phenomena", "phenomenon"),
+        ("automata", "automaton"),
+        ("polyhedra", "polyhedron"),
+        ("optima", "optimum"),
+        ("minima", "minimum"),
+        ("maxima", "maximum"),
+        ("extrema", "extremum"),
+        ("spectra", "spectrum"),
+        ("quanta", "quantum"),
+        ("corpora", "corpus"),
+        ("stimuli", "stimulus"),
+        ("nuclei", "nucleus"),
+        ("radii", "radius"),
+        ("foci", "focus"),
+        ("loci", "locus"),
+    )
+}
+# An "-ify" verb is keyed as its "-ification" noun, as "-ize" is as "-ization" (`_IZE`):
+# Snowball keys "quantifying" apart from "quantification" and "classify" from
+# "classification", so "quantifying uncertainty" was not `uncertainty quantification`. The
+# "-ifier" agent noun stays apart ("classifiers", like "detectors", are tools a paper uses).
+_IFY = re.compile(r"^([a-z]{2,})if(?:y|ies|ied|ying)$")
 # Agent nouns in "-er" whose stem is too short for Snowball to drop the "-er" (it folds
 # "reasoner", "retriever", "decoder" and "transformer" already): keyed as their "-ing" noun,
 # so "Multi-task Learners" is multi-task learning and "LLM-Pruner" LLM pruning. Not "-or" or
@@ -204,6 +246,8 @@ def norm(word: str) -> str:
     low = word.lower()
     if not low.isalpha():
         return low
+    if low in _CLASSICAL:  # before the British spellings: "analyses" is the noun's plural
+        return norm(_CLASSICAL[low])
     if _ANY_BRITISH.match(low):
         for british, american in _BRITISH:
             low = british.sub(american, low, count=1)
@@ -216,6 +260,9 @@ def norm(word: str) -> str:
         return m.group(1) + "iz"  # tokenizer/tokenization stay apart from token(s)
     if low in _WHOLE_WORD:
         return _WHOLE_WORD[low]
+    m = _IFY.match(low)
+    if m:
+        return norm(m.group(1) + "ification")
     m = _ABLE.match(low)
     if m:
         return m.group(1) + m.group(2) + "bl"
