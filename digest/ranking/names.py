@@ -44,7 +44,10 @@ solving", "speech-to-text"), and so were one-word names whose key is a common wo
 "perform") and the new names of "self-supervised learning", a part of a `fresh9` profile.
 "bagging" (of "ensemble learning") went later for the same reason: its key is that of "bag"
 and "bags" ("bag-of-words", "bags" of instances); an audit of every one-word name against the
-words of the corpus that share its key found no other such name.
+words of the corpus that share its key found no other such name. "context window" and
+"context length" left "long context" on the tuning half's evidence: they name what a context
+is long in, not the topic ("under a fixed context length"), and were all its unwanted papers;
+names of extending the window took their place.
 """
 
 from __future__ import annotations
@@ -101,10 +104,13 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "synthetic data generation": ("data synthesis", "training data generation"),
     # language models
     "long context": (
-        "context window",
-        "context length",
         "length generalization",
         "length extrapolation",
+        "context window extension",
+        "context length extension",
+        "context extension",
+        "extended context window",
+        "extending the context window",
     ),
     "retrieval-augmented generation": (
         "retrieval-augmented",  # also "retrieval augmentation": the same keys
