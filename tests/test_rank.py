@@ -262,6 +262,18 @@ def test_a_topic_also_matches_its_other_names():
     assert ids(ranked([both], 'continual learning, -"machine unlearning"')) == ["e"]
 
 
+def test_long_context_is_extending_the_window_not_any_context_length():
+    extending = paper_text(
+        "a", title="Extending the context window of LLMs", abstract="RoPE scaling helps."
+    )
+    fixed = paper_text(
+        "b",
+        title="Linear regression learned in context",
+        abstract="Under a fixed context length the risk is optimal. The context length is 64.",
+    )
+    assert ids(ranked([extending, fixed], "long context")) == ["a"]
+
+
 def test_joined_and_hyphenated_spellings_match_each_other():
     hyphen = paper_text("a", title="Efficient pre-training of encoders", abstract="We pre-train.")
     closed = paper_text("b", title="Efficient pretraining of encoders", abstract="We pretrain.")
