@@ -85,16 +85,6 @@ def test_greek_and_latin_plurals_are_their_singular():
     assert ids(ranked([analyses], "error analysis")) == ["c"]
 
 
-def test_an_ify_verb_is_its_ification_noun_but_not_its_agent_noun():
-    quantifying = paper_text(
-        "a", title="Quantifying uncertainty of LLM answers", abstract="We quantify it."
-    )
-    classifying = paper_text("b", title="Classifying text with small models", abstract="Filler.")
-    classifiers = paper_text("c", title="Text classifiers for toxic posts", abstract="Filler.")
-    assert ids(ranked([quantifying, classifying], "uncertainty quantification")) == ["a"]
-    assert ids(ranked([quantifying, classifying, classifiers], "text classification")) == ["b"]
-
-
 def test_an_able_adjective_is_not_the_verb():
     unlearnable = paper_text(
         "a", title="Provably unlearnable examples", abstract="Unlearnable data resists training."

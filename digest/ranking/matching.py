@@ -135,11 +135,6 @@ _CLASSICAL = {
         ("loci", "locus"),
     )
 }
-# An "-ify" verb is keyed as its "-ification" noun, as "-ize" is as "-ization" (`_IZE`):
-# Snowball keys "quantifying" apart from "quantification" and "classify" from
-# "classification", so "quantifying uncertainty" was not `uncertainty quantification`. The
-# "-ifier" agent noun stays apart ("classifiers", like "detectors", are tools a paper uses).
-_IFY = re.compile(r"^([a-z]{2,})if(?:y|ies|ied|ying)$")
 # Agent nouns in "-er" whose stem is too short for Snowball to drop the "-er" (it folds
 # "reasoner", "retriever", "decoder" and "transformer" already): keyed as their "-ing" noun,
 # so "Multi-task Learners" is multi-task learning and "LLM-Pruner" LLM pruning. Not "-or" or
@@ -260,9 +255,6 @@ def norm(word: str) -> str:
         return m.group(1) + "iz"  # tokenizer/tokenization stay apart from token(s)
     if low in _WHOLE_WORD:
         return _WHOLE_WORD[low]
-    m = _IFY.match(low)
-    if m:
-        return norm(m.group(1) + "ification")
     m = _ABLE.match(low)
     if m:
         return m.group(1) + m.group(2) + "bl"
