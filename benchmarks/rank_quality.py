@@ -33,7 +33,8 @@ What it measures:
    interests it was not made from), the later tune2 group (part of the tune half) and all
    profiles, beside the targets; micro precision and recall with their 95% intervals over
    the profiles resampled (the interests are the sample: a change smaller than the
-   interval may be noise).
+   interval may be noise), and how many of the profiles sent anything are below the
+   precision target (the issue wants every profile to receive only what it calls relevant).
 3. The ceiling: the same days with every paper where an interest's concept is present at all
    (a passing mention counts, no minimum relevance, no cap per digest): the recall no
    threshold or centrality rule can pass while a match needs the concept present (rule 1 of
@@ -867,6 +868,10 @@ class Figures:
     total: Tally
     precision_ci: tuple[float, float] | None = None  # of micro_precision, see RESAMPLES
     recall_ci: tuple[float, float] | None = None  # of micro_recall
+    # the profiles sent anything, and those of them below TARGET_PRECISION, worst first:
+    # the issue wants every profile to receive only papers it calls relevant
+    sent_to: int = 0
+    below: list[tuple[str, float]] = field(default_factory=list)
 
 
 def summary(labels: Labels, tallies: dict[str, Tally], names: Iterable[str]) -> Figures:
@@ -895,6 +900,15 @@ def summary(labels: Labels, tallies: dict[str, Tally], names: Iterable[str]) -> 
         ),
         recall_ci=interval(
             [tallies[kw].top_sent for kw in names], [tallies[kw].top_listed for kw in names]
+        ),
+        sent_to=len(precisions),
+        below=sorted(
+            (
+                (kw, p)
+                for kw in names
+                if (p := tallies[kw].precision) is not None and p < TARGET_PRECISION
+            ),
+            key=lambda pair: (pair[1], pair[0]),
         ),
     )
 
@@ -940,6 +954,11 @@ def print_summary(name: str, f: Figures) -> None:
         f"   recall of grade-2 papers: micro {fmt(rp)}{fmt_ci(f.recall_ci)}  macro "
         f"{fmt(f.macro_recall)}   target >= {TARGET_RECALL}: "
         f"{ok(rp is not None and rp >= TARGET_RECALL)} (micro)"
+    )
+    worst = ", ".join(f"{kw} {p:.3f}" for kw, p in f.below[:3])
+    print(
+        f"   profiles below the precision target: {len(f.below)} of the {f.sent_to} sent"
+        f" anything{f' (worst: {worst})' if worst else ''}"
     )
     print(
         f"   niche profiles: {f.niche}, emails to them {f.niche_emails}"
