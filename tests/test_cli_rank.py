@@ -107,6 +107,10 @@ def test_near_lists_what_missed_and_why_below_the_ranked_papers(run):
         ("2603.00001", False),
         ("2603.00002", False),
     ]  # everything in the window that holds the words qualified: no near miss
+    rows = json.loads(
+        run("rank", "--keywords", "OOD, distillation", "--top", "1", "--near", "5", "--json").output
+    )
+    assert [r["near"] for r in rows] == [False]  # the other one qualifies, below --top
     rows = json.loads(run("rank", "--keywords", "teacher students", "--near", "3", "--json").output)
     assert rows == [
         {

@@ -44,6 +44,19 @@ def test_near_misses_hold_words_of_the_interest_and_exclude_what_qualified():
     assert missed[0].score > missed[1].score > 0
 
 
+def test_a_paper_that_qualifies_below_the_papers_asked_for_is_no_near_miss():
+    # `digest rank --top 1 --near 5`: the second paper about it qualifies too; it is only
+    # ranked below the one paper asked for, so it is no "words without the interest"
+    second = paper_text(
+        "second",
+        title="Quantum error correction beyond surface codes",
+        abstract="Quantum error correction with colour codes.",
+    )
+    ranked, missed = near("quantum error correction", [*PAPERS, second], max_papers=1)
+    assert len(ranked) == 1 and ranked[0] in {"qec", "second"}
+    assert [m.paper_id for m in missed] == ["errors", "quantum"]
+
+
 def test_a_passing_mention_is_a_near_miss():
     passing = paper_text(
         "passing",

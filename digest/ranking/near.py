@@ -15,6 +15,7 @@ compared with other near misses, never with the minimum relevance.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from digest.ranking.concepts import Concept, ConceptBook
 from digest.ranking.interests import parse_interests, plus_parts
 from digest.ranking.matching import Hits
+from digest.ranking.ranker import rank_profiles
 from digest.ranking.types import Profile
 
 if TYPE_CHECKING:
@@ -40,11 +42,16 @@ def near_misses(
     index: RankIndex, profile: Profile, limit: int, skip: Iterable[str] = ()
 ) -> list[NearMiss]:
     """The best `limit` near misses of `profile`: papers it can receive (not excluded, not
-    already sent, first seen after `since`) that are not in `skip` (the ranked papers)."""
+    already sent, first seen after `since`) that it does not qualify for, however many
+    papers it receives (a paper ranked below its `max_papers` is no near miss), and that
+    are not in `skip`."""
     book = index.book
     parsed = parse_interests(profile.keywords, profile.exclude, strict=False)
+    every = replace(profile, max_papers=len(index))
+    qualified = [r.paper_id for r in rank_profiles(index, [every])[0]]
     blocked = np.zeros(len(index), dtype=bool)
-    blocked[[index.ids[i] for i in (*skip, *profile.already_sent) if i in index.ids]] = True
+    unwanted = (*skip, *qualified, *profile.already_sent)
+    blocked[[index.ids[i] for i in unwanted if i in index.ids]] = True
     for interest in parsed.exclude:
         blocked[book.concept(interest.text, interest.phrase).phrase_papers] = True
     if profile.since is not None:
