@@ -767,8 +767,44 @@ def test_preview_ranks_this_weeks_papers_for_the_typed_interests(client, engine,
     assert all(p["matched"] == ["diffusion"] for p in data["papers"])
     excluded = client.get("/preview", params={"keywords": "diffusion", "exclude": "survey"})
     assert [p["id"] for p in excluded.json()["papers"]] == ["2603.00001"]
+    assert data["near"] == []  # every paper holding "diffusion" qualified
     bad = client.get("/preview", params={"keywords": 'a "broken'}).json()
-    assert bad["papers"] == [] and "unbalanced quote" in bad["error"]
+    assert bad["papers"] == [] and bad["near"] == [] and "unbalanced quote" in bad["error"]
+
+
+def test_preview_lists_near_misses_with_the_words_they_hold(client, engine, now):
+    today = now.date()
+    with Session(engine) as s:
+        store.insert_papers(
+            s,
+            papers=[
+                listed(
+                    "2603.00001",
+                    title="Speculative decoding with a tiny draft model",
+                    abstract="A draft model proposes tokens; speculative decoding verifies them.",
+                    listing_day=today,
+                ),
+                listed(
+                    "2603.00002",
+                    title="Masked diffusion language models",
+                    abstract="Decoding many tokens in parallel. Quality holds.",
+                    listing_day=today,
+                ),
+                listed("2603.00003", title="Graph neural networks at scale", listing_day=today),
+            ],
+            now=now,
+        )
+        s.commit()
+    data = client.get("/preview", params={"keywords": "speculative decoding"}).json()
+    assert [p["id"] for p in data["papers"]] == ["2603.00001"]
+    # one word of the interest is never a match: shown apart, with the word it holds
+    assert data["near"] == [
+        {
+            "id": "2603.00002",
+            "title": "Masked diffusion language models",
+            "found": [{"interest": "speculative decoding", "words": ["Decoding"]}],
+        }
+    ]
 
 
 def test_preview_says_when_an_interest_is_very_broad(client, engine, now):

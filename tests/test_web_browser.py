@@ -154,9 +154,21 @@ def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):
     page.goto(base + "/")
     assert page.input_value("#timezone") == "Europe/Paris"
     page.fill("#email", "ada@example.org")
+    # one word of an interest is no match: such papers are shown apart, with the word
+    page.fill("#keywords", "diffusion language models")
+    page.wait_for_selector("#near-list li")
+    assert page.inner_text("#preview-status") == "No paper of the last 7 days matches yet."
+    held = page.locator("#near-list li").all_inner_texts()
+    assert any(
+        t.startswith("Knowledge distillation of diffusion transformers")
+        and "of diffusion language models" in t
+        for t in held
+    ), held
+    shoot(page, "01-near-misses")
     page.fill("#keywords", "diffusion, -survey")
     page.wait_for_selector("#preview-list li")
     assert page.inner_text("#preview-count") == "This week: 2 matching papers (see the preview)"
+    assert page.is_hidden("#near")  # every paper holding "diffusion" matches it
     previewed = page.locator("#preview-list li").all_inner_texts()
     assert any("out-of-distribution" in t for t in previewed)
     assert not any("survey" in t.lower().split("matched")[0] for t in previewed)
@@ -183,6 +195,9 @@ def test_join_confirm_tune_feedback_and_leave(site, browser, sqlite_engine):
     page.click("button[type=submit]")
     page.wait_for_selector("text=subscription is confirmed")
     assert subscriber(sqlite_engine, "ada@example.org").status == "active"
+    # the manage page previews the interests as saved, and as they are edited
+    page.wait_for_selector("#preview-list li")
+    assert page.inner_text("#preview-count") == "This week: 2 matching papers (see the preview)"
     shoot(page, "04-manage-welcome")
 
     # change preferences

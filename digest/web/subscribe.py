@@ -44,6 +44,7 @@ FIELDS = ("email", "keywords", "exclude", "send_at", "timezone", "max_papers", "
 PREVIEW_DAYS = 7
 PRUNED_PREFIXES = ("subscribe:", "email:")
 PREVIEW_TOP = 10
+PREVIEW_NEAR = 3  # near misses shown below the preview
 PREVIEW_CACHE_SECONDS = 60.0
 
 
@@ -210,16 +211,30 @@ def hints(ctx: WebContext, keywords: str) -> Notes:
     return breadth_notes(_recent(ctx).index, keywords)
 
 
-def _preview(ctx: WebContext, keywords: str, exclude: str) -> list[dict[str, Any]]:
-    from digest.ranking import rank_profiles
+def _preview(
+    ctx: WebContext, keywords: str, exclude: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The week's best matches, then its best near misses: papers holding words of an
+    interest without the interest (never sent), with the words found, so a subscriber sees
+    the wording papers use and can add it as an interest of its own."""
+    from digest.ranking import near_misses, rank_profiles
 
     recent = _recent(ctx)
     profile = Profile(key="preview", keywords=keywords, exclude=exclude, max_papers=PREVIEW_TOP)
-    ranked = rank_profiles(recent.index, [profile])[0]
-    return [
-        {"id": r.paper_id, **recent.shown[r.paper_id], "matched": list(r.matched)}
-        for r in ranked[:PREVIEW_TOP]
+    ranked = rank_profiles(recent.index, [profile])[0][:PREVIEW_TOP]
+    papers = [
+        {"id": r.paper_id, **recent.shown[r.paper_id], "matched": list(r.matched)} for r in ranked
     ]
+    missed = near_misses(recent.index, profile, PREVIEW_NEAR, [r.paper_id for r in ranked])
+    near = [
+        {
+            "id": m.paper_id,
+            "title": recent.shown[m.paper_id]["title"],
+            "found": [{"interest": i, "words": list(words)} for i, words in m.found],
+        }
+        for m in missed
+    ]
+    return papers, near
 
 
 def preview(request: Request) -> Response:
@@ -231,12 +246,13 @@ def preview(request: Request) -> Response:
             request.query_params.get("exclude", "")[:2000], what="exclude", required=False
         )
     except InputError as exc:
-        return JSONResponse({"papers": [], "error": str(exc)})
-    papers = _preview(ctx, keywords, exclude)
+        return JSONResponse({"papers": [], "near": [], "error": str(exc)})
+    papers, near = _preview(ctx, keywords, exclude)
     notes = hints(ctx, keywords)
     return JSONResponse(
         {
             "papers": papers,
+            "near": near,
             "error": "",
             "days": PREVIEW_DAYS,
             "top": PREVIEW_TOP,

@@ -17,12 +17,35 @@
   var broad = document.getElementById("broad-hint");
   var quiet = document.getElementById("quiet-hint");
   var ambiguous = document.getElementById("ambiguous-hint");
+  var near = document.getElementById("near");
+  var nearList = document.getElementById("near-list");
   if (!keywords || !list || !status) return;
   var timer = null;
   var seq = 0;
 
+  // papers holding words of an interest without the interest: never sent, shown with the
+  // words found so the subscriber sees how papers word it
+  function showNear(missed) {
+    if (!near || !nearList) return;
+    nearList.textContent = "";
+    near.hidden = !missed.length;
+    missed.forEach(function (m) {
+      var li = document.createElement("li");
+      li.textContent = m.title;
+      m.found.forEach(function (f) {
+        var why = document.createElement("span");
+        why.className = "why";
+        why.textContent = "has " + f.words.map(function (w) { return "\u201C" + w + "\u201D"; })
+          .join(", ") + " of " + f.interest;
+        li.appendChild(why);
+      });
+      nearList.appendChild(li);
+    });
+  }
+
   function show(data) {
     list.textContent = "";
+    showNear(data.error ? [] : (data.near || []));
     if (broad) broad.textContent = data.broad || "";
     if (quiet) quiet.textContent = data.quiet || "";
     if (ambiguous) ambiguous.textContent = data.ambiguous || "";
@@ -64,6 +87,7 @@
     var q = keywords.value.trim();
     if (!q) {
       list.textContent = "";
+      showNear([]);
       if (count) count.textContent = "";
       status.textContent = "Type some interests to see a preview.";
       return;
@@ -74,7 +98,11 @@
     fetch("/preview?" + params.toString(), { headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (data) { if (mine === seq) show(data); })
-      .catch(function () { if (mine === seq) status.textContent = "Preview unavailable right now."; });
+      .catch(function () {
+        if (mine !== seq) return;
+        showNear([]);
+        status.textContent = "Preview unavailable right now.";
+      });
   }
 
   function later() { clearTimeout(timer); timer = setTimeout(update, 300); }
