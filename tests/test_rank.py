@@ -176,6 +176,14 @@ def test_words_the_stemmer_merges_with_another_meaning_stay_apart():
     assert ranked([numerous], "numerical reasoning") == []
     useful = paper_text("g", title="Useful tools for chemists", abstract="Tools are useful.")
     assert ranked([useful], "tool use") == []
+    attentive = paper_text(
+        "h",
+        title="Attentiveness to answer choices",
+        abstract="Models spread their attentiveness thin. More attentiveness is not accuracy.",
+    )
+    assert ranked([attentive], "attention") == []
+    heads = paper_text("i", title="Attention heads that copy", abstract="Heads attend back.")
+    assert ids(ranked([heads], "attention")) == ["i"]
 
 
 def test_a_possessive_s_is_not_a_word_of_the_interest():

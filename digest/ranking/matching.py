@@ -163,9 +163,11 @@ _AGENT = {
 # "fairness", "indicate" not "Indic", "numerous" not "numerical", "conversion" not
 # "conversational", "useful" not "use" (`tool use`), "extensive" not "extension", "operators"
 # not "operations", "facing" not "face", "posed" not "pose". Written from the stemmer's merges
-# in a corpus of ML abstracts, not from the labels; "direction" (apart from "direct") was
-# dropped on the tuning half's evidence: it makes "direct" rare, and DPO's long form is then no
-# longer also "preference optimization".
+# in a corpus of ML abstracts, not from the labels, but for "attentiveness" not "attention"
+# (on the tuning half's `attention`, a paper on "attentiveness to answer choices" was sent
+# for it, graded 0); "direction" (apart from "direct") was dropped on the tuning half's
+# evidence: it makes "direct" rare, and DPO's long form is then no longer also "preference
+# optimization".
 _APART = {
     word: key
     for words, key in (
@@ -210,6 +212,7 @@ _APART = {
         (("convoluted",), "convoluted"),
         (("differentiate", "differentiates", "differentiated", "differentiating"), "differentiat"),
         (("differentiation",), "differentiat"),
+        (("attentive", "attentively", "attentiveness"), "attentiv"),
     )
     for word in words
 }
