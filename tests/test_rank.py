@@ -186,6 +186,22 @@ def test_words_the_stemmer_merges_with_another_meaning_stay_apart():
     assert ids(ranked([heads], "attention")) == ["i"]
 
 
+def test_an_adverb_counts_for_its_adjective_only_beside_the_word_it_modifies():
+    # Snowball keys "sensitively" as "sensitivity" and "efficiently" as "efficient"
+    depends = paper_text(
+        "a",
+        title="Reasoning sensitively depends on prompts",
+        abstract="Reasoning sensitively depends on the prompts. Prompts vary.",
+    )
+    assert ranked([depends], "prompt sensitivity") == []
+    trained = paper_text(
+        "b",
+        title="Models pre-trained efficiently",
+        abstract="Models are pre-trained efficiently on one GPU. Training is cheap.",
+    )
+    assert ids(ranked([trained], "efficient training")) == ["b"]
+
+
 def test_a_possessive_s_is_not_a_word_of_the_interest():
     paper = paper_text("a", title="Probing the reasoning of LLMs", abstract="LLMs reason.")
     assert ids(ranked([paper], "LLM's reasoning")) == ["a"]

@@ -328,6 +328,7 @@ class Slots(NamedTuple):
     key_n: np.ndarray
     token_key: np.ndarray  # the key id of each slot's own token (-1 in the empty slots)
     key_joined: np.ndarray  # per key id: whether it also occurs joined (several tokens)
+    adverb: np.ndarray  # per slot: an "-ly" adverb keyed as its adjective (see `adverb`)
 
 
 @dataclass
@@ -346,6 +347,7 @@ class TextIndex:
     _steps: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _phrases: dict[tuple[str, ...], Hits] = field(default_factory=dict)
     _pairs: tuple[np.ndarray, np.ndarray] | None = None
+    _adverbs: list[int] = field(default_factory=list)  # slots of "-ly" adverbs (see adverb)
 
     def add(self, paper: int, texts: tuple[str, str]) -> None:
         fields = []
@@ -360,6 +362,8 @@ class TextIndex:
                 ids.append(key_ids.setdefault(key, len(key_ids)))
                 at.append(base + pos)
                 count.append(n)
+                if n == 1 and adverb(text[toks.starts[pos] : toks.ends[pos]], key):
+                    self._adverbs.append(base + pos)
             if f:  # the title is one sentence
                 _number_sentences(text, toks)
             else:
@@ -426,6 +430,8 @@ class TextIndex:
         token_key[at[count == 1]] = ids[count == 1]  # (each token has one key of its own)
         key_joined = np.zeros(len(self.key_ids), dtype=bool)
         key_joined[ids[count > 1]] = True
+        adverbs = np.zeros(len(owner), dtype=bool)
+        adverbs[np.array(self._adverbs, dtype=np.int64)] = True
         return Slots(
             paper,
             fld,
@@ -438,6 +444,7 @@ class TextIndex:
             count[order],
             token_key,
             key_joined,
+            adverbs,
         )
 
     def pair_papers(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -537,6 +544,14 @@ def _keys(text: str, toks: FieldTokens) -> Iterator[tuple[str, int, int]]:
         yield norm(m.group()), pos, 1
     if len(words) > 1:
         yield norm("".join(words)), first, len(words)
+
+
+def adverb(word: str, key: str) -> bool:
+    """An "-ly" adverb that shares its key with its adjective ("linearly" is keyed "linear",
+    "sensitively" as "sensitivity"); not a word whose key keeps the ending ("family",
+    "only": "famili", "onli") nor one the stemmer only cuts the "y" of ("assembly")."""
+    low = word.lower()
+    return low.endswith("ly") and not key.endswith(("li", "ly")) and low != key + "y"
 
 
 def hyphen_runs(text: str) -> list[tuple[int, int, str]]:
