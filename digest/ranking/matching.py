@@ -357,12 +357,18 @@ class TextIndex:
         for f, text in enumerate(texts):
             toks = FieldTokens([], [])
             self._bases.append(base)
+            ends = toks.ends
             for key, pos, n in _keys(text, toks):
                 self.postings.setdefault(key, {}).setdefault(paper, []).append((f, pos, n))
                 ids.append(key_ids.setdefault(key, len(key_ids)))
                 at.append(base + pos)
                 count.append(n)
-                if n == 1 and adverb(text[toks.starts[pos] : toks.ends[pos]], key):
+                # (the cheap test first: few words end in "ly")
+                if (
+                    n == 1
+                    and text.endswith(_LY, 0, ends[pos])
+                    and adverb(text[toks.starts[pos] : ends[pos]], key)
+                ):
                     self._adverbs.append(base + pos)
             if f:  # the title is one sentence
                 _number_sentences(text, toks)
@@ -544,6 +550,9 @@ def _keys(text: str, toks: FieldTokens) -> Iterator[tuple[str, int, int]]:
         yield norm(m.group()), pos, 1
     if len(words) > 1:
         yield norm("".join(words)), first, len(words)
+
+
+_LY = ("ly", "LY", "Ly", "lY")  # the endings `adverb` looks for, in any case
 
 
 def adverb(word: str, key: str) -> bool:
