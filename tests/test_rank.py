@@ -186,6 +186,22 @@ def test_words_the_stemmer_merges_with_another_meaning_stay_apart():
     assert ids(ranked([heads], "attention")) == ["i"]
 
 
+def test_attention_attracted_or_paid_is_not_the_mechanism():
+    idiom = paper_text(
+        "a",
+        title="Large language models and their uses",
+        abstract="LLMs have attracted extensive attention. Agents pay attention to users.",
+    )
+    assert ranked([idiom], "attention") == []
+    mechanism = paper_text(
+        "b",
+        title="Sparse attention for long inputs",
+        abstract="Sparse models have gained attention. Our attention skips tokens.",
+    )
+    assert ids(ranked([mechanism], "attention")) == ["b"]  # the title's is the mechanism
+    assert ids(ranked([mechanism], "sparse attention")) == ["b"]
+
+
 def test_an_adverb_counts_for_its_adjective_only_beside_the_word_it_modifies():
     # Snowball keys "sensitively" as "sensitivity" and "efficiently" as "efficient"
     depends = paper_text(
