@@ -200,6 +200,14 @@ def test_attention_attracted_or_paid_is_not_the_mechanism():
     )
     assert ids(ranked([mechanism], "attention")) == ["b"]  # the title's is the mechanism
     assert ids(ranked([mechanism], "sparse attention")) == ["b"]
+    # a verb of the idiom that governs something else leaves the mechanism alone
+    parts = paper_text(
+        "c",
+        title="Efficient inference",
+        abstract="We capture the attention patterns of models. The gains of sparse attention "
+        "are large.",
+    )
+    assert ids(ranked([parts], "attention")) == ["c"]
 
 
 def test_an_adverb_counts_for_its_adjective_only_beside_the_word_it_modifies():

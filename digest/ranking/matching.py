@@ -565,8 +565,20 @@ def _keys(text: str, toks: FieldTokens) -> Iterator[tuple[str, int, int]]:
 # rightly ("has garnered unparalleled attention" for `visual attention`, "gaining increasing
 # attention" for `human attention`).
 _IDIOM = re.compile(
-    r"\b(?:attract|draw|drew|gain|receiv|garner|pay|paid|devot|catch|caught|captur|spark"
-    r"|bring|brought|get|got|call|direct)\w*\s+(?:[^\W\d_]+\s+){0,3}?(attention)\b",
+    # the verb
+    r"\b(?:attract(?:s|ed|ing)?|draw(?:s|n|ing)?|drew|gain(?:s|ed|ing)?|receiv(?:e|es|ed|ing)"
+    r"|garner(?:s|ed|ing)?|pay(?:s|ing)?|paid|devot(?:e|es|ed|ing)|catch(?:es|ing)?|caught"
+    r"|captur(?:e|es|ed|ing)|spark(?:s|ed|ing)?|bring(?:s|ing)?|brought|get(?:s|ting)?|got"
+    r"|call(?:s|ed|ing)?|direct(?:s|ed|ing)?)\s+"
+    # up to three words between ("significant research"), none a preposition ("the gains
+    # of sparse attention" is the mechanism) but in "a lot of", "little to no"
+    r"(?:a\s+(?:lot|great\s+deal)\s+of\s+|little\s+(?:to|or)\s+no\s+"
+    r"|(?!(?:of|in|on|for|with|from|to|by|and|or|than|as|that|which|while)\b)[^\W\d_]+\s+)"
+    r"{0,3}?(attention)\b"
+    # not a part of the mechanism ("capture the attention patterns")
+    r"(?![\s-]*(?:heads?|maps?|patterns?|weights?|scores?|layers?|mechanisms?|modules?"
+    r"|matri(?:x|ces)|distributions?|sinks?|spans?|blocks?|operations?|kernels?"
+    r"|computations?|masks?|logits|entropy|variants?|networks?|models?)\b)",
     re.IGNORECASE,
 )
 _IDIOM_KEY = " (idiom)"
