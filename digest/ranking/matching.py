@@ -357,10 +357,10 @@ class TextIndex:
         for f, text in enumerate(texts):
             toks = FieldTokens([], [])
             self._bases.append(base)
-            ends = toks.ends
+            starts, ends = toks.starts, toks.ends
             idiom = _idioms(text)
             for key, pos, n in _keys(text, toks):
-                if idiom and n == 1 and toks.starts[pos] in idiom:
+                if idiom and n == 1 and starts[pos] in idiom:
                     key += _IDIOM_KEY
                 self.postings.setdefault(key, {}).setdefault(paper, []).append((f, pos, n))
                 ids.append(key_ids.setdefault(key, len(key_ids)))
@@ -370,7 +370,7 @@ class TextIndex:
                 if (
                     n == 1
                     and text.endswith(_LY, 0, ends[pos])
-                    and adverb(text[toks.starts[pos] : ends[pos]], key)
+                    and adverb(text[starts[pos] : ends[pos]], key)
                 ):
                     self._adverbs.append(base + pos)
             if f:  # the title is one sentence
@@ -582,12 +582,13 @@ _IDIOM = re.compile(
     re.IGNORECASE,
 )
 _IDIOM_KEY = " (idiom)"
+_NO_IDIOM: frozenset[int] = frozenset()
 
 
-def _idioms(text: str) -> frozenset[int] | tuple[()]:
+def _idioms(text: str) -> frozenset[int]:
     """Where an idiomatic "attention" starts in `text` (the common case, none, at once)."""
     if "ttention" not in text:
-        return ()
+        return _NO_IDIOM
     return frozenset(m.start(1) for m in _IDIOM.finditer(text))
 
 
