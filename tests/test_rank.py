@@ -340,6 +340,26 @@ def test_quoted_phrase_must_match_as_phrase():
     assert unquoted[0] == "a"
 
 
+def test_a_phrase_never_runs_across_a_colon_or_a_semicolon():
+    colon = paper_text(
+        "a",
+        title="Outliers in Machine Learning: Metrics and Applications",
+        abstract="We define outlier metrics. Metrics are computed; learning follows.",
+    )
+    joined = paper_text(
+        "b",
+        title="Learning metrics for translation",
+        abstract="Learning metrics from ratings helps. Our learning metrics beat BLEU.",
+    )
+    semicolon = paper_text(
+        "c",
+        title="Robust losses",
+        abstract="We study deep learning; metrics follow. Deep learning; metrics again.",
+    )
+    assert ids(ranked([colon, joined, semicolon], '"learning metrics"')) == ["b"]
+    assert ids(ranked([colon, joined], '"machine learning"')) == ["a"]  # one side of it
+
+
 def test_title_match_ranks_above_abstract_match():
     title = paper_text("a", title="Normalizing flows revisited", abstract="We revisit them.")
     abstract = paper_text(
