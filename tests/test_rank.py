@@ -360,6 +360,41 @@ def test_a_phrase_never_runs_across_a_colon_or_a_semicolon():
     assert ids(ranked([colon, joined], '"machine learning"')) == ["a"]  # one side of it
 
 
+def test_a_directed_run_is_one_name_never_its_words_apart():
+    t2i = paper_text(
+        "t2i",
+        title="Personalized Text-to-Image Generation",
+        abstract="We adapt text-to-image models. Text-to-image diffusion meets new subjects.",
+    )
+    captions = paper_text(
+        "captions",
+        title="Writing text about an image",
+        abstract="We generate text that describes an image. The text names each image region.",
+    )
+    stt = paper_text(
+        "stt",
+        title="A Speech-to-Text Adapter for LLMs",
+        abstract="The adapter maps speech into text embeddings. It turns text into speech units.",
+    )
+    tts = paper_text(
+        "tts",
+        title="Fast text to speech synthesis",
+        abstract="Our text to speech model is fast. Text to speech quality stays high.",
+    )
+    gans = paper_text(
+        "gans",
+        title="Image generation with GANs",
+        abstract="We improve image generation. Image generation quality rises.",
+    )
+    papers = [t2i, captions, stt, tts, gans]
+    assert ids(ranked(papers, "text-to-image")) == ["t2i"]
+    assert ids(ranked(papers, "image-to-text")) == []
+    assert ids(ranked(papers, "text-to-speech")) == ["tts"]
+    assert ids(ranked(papers, "speech-to-text")) == ["stt"]
+    # a longer interest is never shortened across the run
+    assert ids(ranked(papers, "text-to-image generation")) == ["t2i"]
+
+
 def test_title_match_ranks_above_abstract_match():
     title = paper_text("a", title="Normalizing flows revisited", abstract="We revisit them.")
     abstract = paper_text(

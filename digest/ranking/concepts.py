@@ -14,8 +14,9 @@ acronym of a kind of it replaced by that acronym ("LLM evaluation" for "language
 evaluation"; digest.ranking.acronyms.WRITTEN_FOR). Occurrences of any alternative count as
 occurrences of the phrase (one document frequency for the union).
 
-An unquoted interest of several *units* (a content word, or a known expansion such as
-"large language model", each with its acronym forms) also matches where every one of its
+An unquoted interest of several *units* (a content word, a known expansion such as
+"large language model", each with its acronym forms, or a directed run such as
+"text-to-image", found whole) also matches where every one of its
 units occurs close together (WINDOW) in one sentence (the title, or one sentence of the
 abstract): "code LLMs" finds
 "code generation with large language models", never a paper that only says "our code is
@@ -32,7 +33,8 @@ is a concept as above), and scores the mean of the parts.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress, pairwise, repeat
@@ -141,6 +143,7 @@ class Made(NamedTuple):
     units: tuple[Unit, ...]
     # the written word (between spaces) of each key as written: "test-time" is one word
     written: tuple[int, ...]
+    runs: frozenset[Keys]  # its directed runs ("text-to-image"; _DIRECTED), never cut
 
 
 # digest.ranking.acronyms.WRITTEN_FOR as keys: phrase -> the acronyms papers write for it
@@ -170,6 +173,13 @@ def _closed(text: str, keys: Keys) -> Keys:
     for first, n, key in reversed(hyphen_runs(text)):
         out[first : first + n] = [key]
     return tuple(out)
+
+
+# "X-to-Y" in an interest names a direction, so it is one unit, never its words apart:
+# `image-to-text` is not "Personalized Text-to-Image Generation" nor "text guides the image",
+# `text-to-speech` not a "Speech-to-Text Adapter" that "maps speech into text". The run is
+# still found written with spaces ("text to speech"), closed, or by its acronym (TTS).
+_DIRECTED = re.compile(r"[^\W_]+-to-[^\W_]+", re.IGNORECASE)
 
 
 def _holds(keys: Keys, unit: Unit) -> bool:
@@ -441,7 +451,9 @@ class ConceptBook:
             shorter = [
                 s
                 for i, alt in enumerate(made.base)
-                for s in self._shortened(alt, made.units, made.written if i == 0 else None)
+                for s in self._shortened(
+                    alt, made.units, made.written if i == 0 else None, made.runs
+                )
             ]
             out += made.renamed + shorter
             within = within + made.renamed_within
@@ -473,7 +485,9 @@ class ConceptBook:
         if closed != keys and closed not in joined:
             joined.append(closed)
         written = tuple(w for w, word in enumerate(text.split()) for _ in TOKEN.findall(word))
-        return Made(base, renamed, within, renamed_within, joined, self._units_of(keys), written)
+        runs = frozenset(surface_keys(m.group(0)) for m in _DIRECTED.finditer(text))
+        units = self._units_of(keys, runs)
+        return Made(base, renamed, within, renamed_within, joined, units, written, runs)
 
     def _abbreviated(self, keys: Keys, within: bool) -> list[Keys]:
         """`keys` with each known expansion in it replaced by its acronyms: "large language
@@ -490,7 +504,11 @@ class ConceptBook:
         return out
 
     def _shortened(
-        self, keys: Keys, units: tuple[Unit, ...], written: tuple[int, ...] | None = None
+        self,
+        keys: Keys,
+        units: tuple[Unit, ...],
+        written: tuple[int, ...] | None = None,
+        runs: Collection[Keys] = (),
     ) -> list[Keys]:
         """`keys` without a common word at one end, when the rest is still a rare phrase
         of two or more content words (see COMMON_WORD) holding words of two or more of the
@@ -502,8 +520,18 @@ class ConceptBook:
         keeps two of its words: one word of a multi-word interest never stands for it, a
         hyphenated one included ("test-time" is not `test-time scaling`). A leading word is
         never cut off the word it makes a common compound with (`_common_pairs`): "model
-        fusion" is not `language model fusion`."""
+        fusion" is not `language model fusion`. Nor is a word cut off a directed run of `runs`
+        ("image generation" is not `text-to-image generation`)."""
         content = [i for i, k in enumerate(keys) if k not in STOP]
+        if runs and len(units) < 2:  # the interest is one directed run: a name, never cut
+            return []
+        bound = {
+            i + j
+            for run in runs
+            for i in range(len(keys) - len(run) + 1)
+            if keys[i : i + len(run)] == run
+            for j in range(len(run))
+        }
         if len(content) < 3:
             return []
         df = self.text.df
@@ -512,7 +540,7 @@ class ConceptBook:
             cuts.append((content[-2], content[-1]))
         out: list[Keys] = []
         for cut in cuts:
-            if len(cut) == 1 and out:
+            if (len(cut) == 1 and out) or bound.intersection(cut):
                 continue
             common = min(df(keys[c]) for c in cut)
             kept = [i for i in content if i not in cut]
@@ -546,15 +574,21 @@ class ConceptBook:
             found = self._form_cache[short] = longs + sorted(siblings)
         return found
 
-    def _units_of(self, keys: Keys) -> tuple[Unit, ...]:
-        """Split keys into units: known expansions (with their acronyms), topics with other
-        names (digest.ranking.names) inside a longer interest (with their names and those of
-        topics inside them: "AI-generated text" in "AI-generated text detection" is also
-        "machine-generated text"), and content words (with their other names, if any)."""
+    def _units_of(self, keys: Keys, runs: Collection[Keys] = ()) -> tuple[Unit, ...]:
+        """Split keys into units: directed runs (`runs`, see _DIRECTED) whole, known
+        expansions (with their acronyms), topics with other names (digest.ranking.names)
+        inside a longer interest (with their names and those of topics inside them:
+        "AI-generated text" in "AI-generated text detection" is also "machine-generated
+        text"), and content words (with their other names, if any)."""
         units: list[Unit] = []
         topics = names.by_first()
         i = 0
         while i < len(keys):
+            run = next((r for r in runs if keys[i : i + len(r)] == r), None)
+            if run is not None:
+                units.append((run,))
+                i += len(run)
+                continue
             long = next(
                 (lg for lg in self.by_first.get(keys[i], ()) if keys[i : i + len(lg)] == lg), None
             )
@@ -579,7 +613,8 @@ class ConceptBook:
             if keys[i] not in STOP:
                 units.append(((keys[i],), *self._forms(keys[i]), *names.renamed(keys[i : i + 1])))
             i += 1
-        if len(units) == 1 and len(keys) > 1:  # the interest is one expansion: use its words
+        if len(units) == 1 and len(keys) > 1 and units[0][0] not in runs:
+            # the interest is one expansion: use its words
             units = [((k,), *self._forms(k)) for k in keys if k not in STOP]
         return tuple(dict.fromkeys(units))
 
