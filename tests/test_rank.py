@@ -395,6 +395,21 @@ def test_a_directed_run_is_one_name_never_its_words_apart():
     assert ids(ranked(papers, "text-to-image generation")) == ["t2i"]
 
 
+def test_optimizers_are_not_every_paper_that_optimizes():
+    adam = paper_text(
+        "adam",
+        title="Momentum optimizers on scale-invariant weights",
+        abstract="Adam and SGD optimizers slow down. Our optimizer fixes the slowdown.",
+    )
+    dpo = paper_text(
+        "dpo",
+        title="Weighted preference optimization",
+        abstract="We optimize the policy on preferences. The optimization is stable.",
+    )
+    assert ids(ranked([adam, dpo], "optimizers")) == ["adam"]
+    assert set(ids(ranked([adam, dpo], "optimization"))) == {"adam", "dpo"}
+
+
 def test_title_match_ranks_above_abstract_match():
     title = paper_text("a", title="Normalizing flows revisited", abstract="We revisit them.")
     abstract = paper_text(

@@ -213,6 +213,7 @@ _APART = {
         (("differentiate", "differentiates", "differentiated", "differentiating"), "differentiat"),
         (("differentiation",), "differentiat"),
         (("attentive", "attentively", "attentiveness"), "attentiv"),
+        (("optimizer", "optimizers", "optimiser", "optimisers"), "optimizer"),
     )
     for word in words
 }
@@ -249,11 +250,15 @@ def norm(word: str) -> str:
     if _ANY_BRITISH.match(low):
         for british, american in _BRITISH:
             low = british.sub(american, low, count=1)
-    m = _IZE.match(low)
-    if m and (
-        m.group(2) == "z"
-        or m.group(3) in ("ation", "ations", "er", "ers")
-        or not m.group(1).endswith(_ISE_ROOT)
+    m = _IZE.match(low)  # (a word of _APART keeps its own key: "optimizer")
+    if (
+        m
+        and low not in _APART
+        and (
+            m.group(2) == "z"
+            or m.group(3) in ("ation", "ations", "er", "ers")
+            or not m.group(1).endswith(_ISE_ROOT)
+        )
     ):
         return m.group(1) + "iz"  # tokenizer/tokenization stay apart from token(s)
     if low in _WHOLE_WORD:

@@ -2041,6 +2041,9 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
         "learning rate decay",
         "warmup-stable-decay",
     ),
+    # "optimizer" has a key of its own (digest.ranking.matching._APART): an optimizer is
+    # optimization's tool, not every paper that optimizes something
+    "optimization": ("optimizer",),
     "deep learning optimizers": (
         "adaptive optimizers",
         "adaptive gradient methods",
