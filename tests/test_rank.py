@@ -184,6 +184,13 @@ def test_words_the_stemmer_merges_with_another_meaning_stay_apart():
     assert ranked([attentive], "attention") == []
     heads = paper_text("i", title="Attention heads that copy", abstract="Heads attend back.")
     assert ids(ranked([heads], "attention")) == ["i"]
+    critical = paper_text(
+        "j",
+        title="A critical review of evaluation",
+        abstract="Critical evaluation matters. We review critically.",
+    )
+    critic = paper_text("k", title="Critics for actor models", abstract="The critic learns.")
+    assert ids(ranked([critical, critic], "critics")) == ["k"]
 
 
 def test_attention_attracted_or_paid_is_not_the_mechanism():

@@ -214,6 +214,7 @@ _APART = {
         (("differentiation",), "differentiat"),
         (("attentive", "attentively", "attentiveness"), "attentiv"),
         (("optimizer", "optimizers", "optimiser", "optimisers"), "optimizer"),
+        (("critical", "critically", "criticality"), "critical"),
     )
     for word in words
 }
