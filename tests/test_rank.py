@@ -191,6 +191,30 @@ def test_words_the_stemmer_merges_with_another_meaning_stay_apart():
     )
     critic = paper_text("k", title="Critics for actor models", abstract="The critic learns.")
     assert ids(ranked([critical, critic], "critics")) == ["k"]
+    lora = paper_text(
+        "l",
+        title="Low-rank adapters on rank-1 updates",
+        abstract="Low-rank updates save memory. A rank-1 update is cheap.",
+    )
+    assert ranked([lora], "ranking") == []
+    samples = paper_text(
+        "m",
+        title="Noisy samples in training sets",
+        abstract="Some training samples are noisy. We drop noisy samples.",
+    )
+    assert ranked([samples], "sampling") == []
+    ar = paper_text(
+        "n",
+        title="Auto-regressive models of text",
+        abstract="Auto-regressive models predict tokens. Auto-regressive decoding is slow.",
+    )
+    assert ranked([ar], "regression") == []
+    parallel = paper_text(
+        "o",
+        title="Parallel decoding for fast generation",
+        abstract="We decode tokens in parallel. Parallel decoding is fast.",
+    )
+    assert ranked([parallel], "parallelism") == []
 
 
 def test_attention_attracted_or_paid_is_not_the_mechanism():

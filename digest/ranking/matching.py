@@ -215,6 +215,16 @@ _APART = {
         (("attentive", "attentively", "attentiveness"), "attentiv"),
         (("optimizer", "optimizers", "optimiser", "optimisers"), "optimizer"),
         (("critical", "critically", "criticality"), "critical"),
+        # a data sample is not sampling; matrix rank not ranking; "auto-regressive" not
+        # regression; "parallel decoding" not parallelism; "in contrast" not contrastive; an
+        # attribute not attribution
+        (("sample", "samples"), "sample"),
+        (("rank", "ranks"), "rank"),
+        (("ranking", "rankings", "ranked", "ranker", "rankers"), "ranking"),
+        (("regressive", "regressively"), "regressiv"),
+        (("parallelism", "parallelisms"), "parallelism"),
+        (("contrastive", "contrastively"), "contrastiv"),
+        (("attribute", "attributes"), "attribute"),
     )
     for word in words
 }
