@@ -215,6 +215,19 @@ def test_words_the_stemmer_merges_with_another_meaning_stay_apart():
         abstract="We decode tokens in parallel. Parallel decoding is fast.",
     )
     assert ranked([parallel], "parallelism") == []
+    labels = paper_text(
+        "p",
+        title="Label noise in class labels",
+        abstract="Class labels are noisy. Noisy labels hurt; ground truth labels help.",
+    )
+    assert ranked([labels], "data labeling") == []
+    assert ranked([labels], "truthfulness") == []
+    consists = paper_text(
+        "q",
+        title="A pipeline that consists of two stages",
+        abstract="It consists of a retriever and a reader. Each stage consists of one model.",
+    )
+    assert ranked([consists], "consistency") == []
 
 
 def test_attention_attracted_or_paid_is_not_the_mechanism():

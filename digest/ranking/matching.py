@@ -217,7 +217,8 @@ _APART = {
         (("critical", "critically", "criticality"), "critical"),
         # a data sample is not sampling; matrix rank not ranking; "auto-regressive" not
         # regression; "parallel decoding" not parallelism; "in contrast" not contrastive; an
-        # attribute not attribution
+        # attribute not attribution; a class label not labeling; "consists of" not
+        # consistency; "ground truth" not truthfulness
         (("sample", "samples"), "sample"),
         (("rank", "ranks"), "rank"),
         (("ranking", "rankings", "ranked", "ranker", "rankers"), "ranking"),
@@ -225,6 +226,10 @@ _APART = {
         (("parallelism", "parallelisms"), "parallelism"),
         (("contrastive", "contrastively"), "contrastiv"),
         (("attribute", "attributes"), "attribute"),
+        (("labeling", "labelling", "labelings", "labeled", "labelled"), "labeling"),
+        (("labeler", "labelers", "labeller", "labellers"), "labeling"),
+        (("consist", "consists", "consisted", "consisting"), "consists"),
+        (("truthful", "truthfully", "truthfulness"), "truthful"),
     )
     for word in words
 }
