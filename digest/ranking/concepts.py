@@ -523,17 +523,15 @@ class ConceptBook:
         fusion" is not `language model fusion`. Nor is a word cut off a directed run of `runs`
         ("image generation" is not `text-to-image generation`)."""
         content = [i for i, k in enumerate(keys) if k not in STOP]
-        if runs and len(units) < 2:  # the interest is one directed run: a name, never cut
+        if len(content) < 3 or (runs and len(units) < 2):  # (one directed run: a name)
             return []
-        bound = {
+        bound = {  # the positions of the directed runs in `keys`
             i + j
             for run in runs
             for i in range(len(keys) - len(run) + 1)
             if keys[i : i + len(run)] == run
             for j in range(len(run))
         }
-        if len(content) < 3:
-            return []
         df = self.text.df
         cuts: list[tuple[int, ...]] = [(content[0],), (content[-1],)]
         if len(content) >= 4:
